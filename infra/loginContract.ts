@@ -1,0 +1,114 @@
+/**
+ * The contract between the stack and the login code (the files in `rules/` and `actions/`).
+ *
+ * One list of the HTTP calls the login code makes and the scopes each call needs. The stack
+ * derives its client grants from it; the local servers used in tests enforce exactly these
+ * scopes per endpoint. So "the grant is enough" and "the grant is no more than needed" are both
+ * checked against the same data.
+ *
+ * And one catalogue of the settings the login code may read (`configuration.NAME` in rules,
+ * `event.secrets.NAME` in actions). The stack scans the files for the names they read and
+ * refuses a name that is not in this catalogue, so a new setting cannot ship without the stack
+ * knowing how to provide it.
+ */
+
+export type ExtensibilityMode = "actions" | "rules";
+
+/** Which audience a call goes to. */
+export type Audience =
+    /** The custom API the stack declares (seed 000, e.g. `https://test-api`). */
+    | "api"
+    /** Auth0 Management API v2, `https://<domain>/api/v2/` (seed 002). */
+    | "managementApi"
+    /** The Authorization Extension API, `urn:auth0-authz-api` (seed 003). */
+    | "authzExtension";
+
+export interface LoginCall {
+    readonly audience: Audience;
+    readonly method: "GET" | "POST" | "PATCH";
+    /** Path relative to the audience's base URL; `{user_id}` is the URL-encoded user id. */
+    readonly path: string;
+    /** Scopes the access token must carry for this call. */
+    readonly scopes: readonly string[];
+    /** The extensibility modes whose code makes this call. */
+    readonly modes: readonly ExtensibilityMode[];
+    /** Why the login code makes it. */
+    readonly purpose: string;
+}
+
+export const LOGIN_CALLS: readonly LoginCall[] = [
+    {
+        audience: "authzExtension",
+        method: "GET",
+        path: "/users/{user_id}/groups",
+        // The extension's route handler requires read:groups (its docs page says read:users;
+        // the code is what is enforced).
+        scopes: ["read:groups"],
+        modes: ["actions", "rules"],
+        purpose: "the user's groups with their descriptions, for the groups claim (seed 003)",
+    },
+    {
+        audience: "api",
+        method: "GET",
+        path: "/users/{user_id}/entitlements",
+        scopes: ["read:entitlements"],
+        modes: ["actions", "rules"],
+        purpose: "the user's entitlements from the custom API, for the entitlements claim (seed 000)",
+    },
+    {
+        audience: "managementApi",
+        method: "PATCH",
+        path: "/api/v2/users/{user_id}",
+        scopes: ["update:users_app_metadata"],
+        modes: ["rules"],
+        purpose:
+            "records the groups in app_metadata (seed 002); actions use api.user.setAppMetadata instead, " +
+            "so they need no Management API grant",
+    },
+];
+
+/** The scopes the login code of `mode` needs on `audience`, sorted and unique. */
+export function scopesNeeded(audience: Audience, mode: ExtensibilityMode): string[] {
+    const scopes = new Set<string>();
+    for (const call of LOGIN_CALLS) {
+        if (call.audience === audience && call.modes.includes(mode)) {
+            call.scopes.forEach((s) => scopes.add(s));
+        }
+    }
+    return [...scopes].sort();
+}
+
+export interface LoginSetting {
+    /** Whether the value is a credential (a Pulumi secret end to end). */
+    readonly secret: boolean;
+    readonly description: string;
+}
+
+/**
+ * Every setting the login code may read. Rules read them as `configuration.NAME` (one
+ * `auth0.RuleConfig` each), actions as `event.secrets.NAME` (one action secret each). The names
+ * are the same in both so one spec can run against both runtimes.
+ */
+export const LOGIN_SETTINGS = {
+    AUTH0_DOMAIN: { secret: false, description: "the tenant's canonical domain; the token endpoint is https://<AUTH0_DOMAIN>/oauth/token" },
+    M2M_CLIENT_ID: { secret: false, description: "client id of the M2M application the login code authenticates as" },
+    M2M_CLIENT_SECRET: { secret: true, description: "client secret of that M2M application" },
+    API_AUDIENCE: { secret: false, description: "identifier (audience) of the custom API" },
+    API_BASE_URL: { secret: false, description: "https base URL the custom API is served at" },
+    AUTHZ_EXTENSION_URL: {
+        secret: false,
+        description: "https URL of the Authorization Extension API (ends in /api); absent when the extension is not enabled",
+    },
+    CLAIM_NAMESPACE: { secret: false, description: "https namespace prefix for custom claims, e.g. https://example.com/" },
+    FAILURE_POLICY_GROUPS: { secret: false, description: "deny | continue: what a login does when the groups lookup fails" },
+    FAILURE_POLICY_API: { secret: false, description: "deny | continue: what a login does when the custom API call fails" },
+    FAILURE_POLICY_MANAGEMENT: {
+        secret: false,
+        description: "deny | continue: what a login does when the Management API call fails (rules only)",
+    },
+} as const satisfies Record<string, LoginSetting>;
+
+export type LoginSettingName = keyof typeof LOGIN_SETTINGS;
+
+export const FAILURE_POLICIES = ["deny", "continue"] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
