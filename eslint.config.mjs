@@ -22,4 +22,27 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { sourceType: "commonjs", ecmaVersion: 2022, globals: {} },
   },
+  {
+    // Both runtimes: Node's module scope and the globals every Node script sees.
+    files: ["rules/**/*.js", "actions/**/*.js"],
+    languageOptions: {
+      globals: {
+        require: "readonly", exports: "writable", module: "readonly", console: "readonly",
+        fetch: "readonly", AbortSignal: "readonly", Buffer: "readonly", setTimeout: "readonly",
+        clearTimeout: "readonly", URL: "readonly",
+      },
+    },
+    rules: { "no-undef": "error", "no-unused-vars": ["error", { args: "none" }] },
+  },
+  {
+    // A rule file is one function Auth0 calls with (user, context, callback); the Rules
+    // runtime provides these globals. Linted as a script, so the named top-level function (named
+    // for readability, never referenced) is a global, which "local" leaves alone.
+    files: ["rules/**/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: { configuration: "readonly", auth0: "readonly", UnauthorizedError: "readonly", global: "writable" },
+    },
+    rules: { "no-unused-vars": ["error", { vars: "local", args: "none" }] },
+  },
 );

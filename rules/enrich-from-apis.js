@@ -1,0 +1,297 @@
+/**
+ * Enrich from APIs — Rule.
+ *
+ * Purpose: put the user's groups (with descriptions, from the Authorization Extension API) and
+ *   entitlements (from the custom API) into the ID and access tokens as namespaced claims, and
+ *   record the group names in app_metadata through the Management API v2 (PATCH
+ *   /api/v2/users/{id}, only when they changed). Every API is called with an M2M access token
+ *   obtained by client credentials for that API's audience.
+ * Order: last, after require-verified-email. Network calls are the expensive part of a login, so
+ *   they run only for users the cheap checks have let through (seed 000).
+ * Configuration (read as configuration.NAME; all required unless marked optional):
+ *   AUTH0_DOMAIN              canonical tenant domain; token endpoint https://<AUTH0_DOMAIN>/oauth/token,
+ *                             Management API https://<AUTH0_DOMAIN>/api/v2/
+ *   M2M_CLIENT_ID             M2M application the rule authenticates as
+ *   M2M_CLIENT_SECRET         its secret (never logged)
+ *   API_AUDIENCE              identifier of the custom API
+ *   API_BASE_URL              https base URL of the custom API (GET /users/{id}/entitlements)
+ *   AUTHZ_EXTENSION_URL       optional: https URL of the Authorization Extension API (ends in /api);
+ *                             absent = extension disabled, the groups step is skipped and logged
+ *   CLAIM_NAMESPACE           prefix of the custom claims, e.g. https://example.com/
+ *   FAILURE_POLICY_GROUPS     deny | continue (stack default: deny)
+ *   FAILURE_POLICY_API        deny | continue (stack default: continue)
+ *   FAILURE_POLICY_MANAGEMENT deny | continue (stack default: continue)
+ * Failure behaviour:
+ *   - A missing or malformed setting ends the login with UnauthorizedError before any request;
+ *     the log and the message name the setting, never a value.
+ *   - Groups (token or call fails): deny, or continue without the groups claim and without the
+ *     app_metadata update. Entitlements: deny, or continue without the claim. Management API:
+ *     deny, or continue with the claims but app_metadata not updated.
+ *   - Each request times out after CALL_TIMEOUT_MS; the whole rule stays within LOGIN_BUDGET_MS
+ *     (well under Auth0's 20 s limit): a request is not started when the budget is spent.
+ *   - A 401 from an API drops the cached token and retries once with a fresh one.
+ *   - Tokens are cached in `global` per (client, audience) until expiry minus
+ *     TOKEN_EXPIRY_MARGIN_S; concurrent executions in one container share one token request.
+ *   - `callback` is called exactly once on every path. Logs carry user_id and the step name;
+ *     never a token, a secret, or a response body.
+ */
+function enrichFromApis(user, context, callback) {
+  const axios = require('axios@0.19.2');
+
+  const CALL_TIMEOUT_MS = 3000;
+  const LOGIN_BUDGET_MS = 15000;
+  const MIN_CALL_TIME_MS = 250;
+  const TOKEN_EXPIRY_MARGIN_S = 60;
+  const AUTHZ_EXTENSION_AUDIENCE = 'urn:auth0-authz-api';
+  const FAILURE_POLICIES = ['deny', 'continue'];
+
+  const settings = {
+    domain: configuration.AUTH0_DOMAIN,
+    clientId: configuration.M2M_CLIENT_ID,
+    clientSecret: configuration.M2M_CLIENT_SECRET,
+    apiAudience: configuration.API_AUDIENCE,
+    apiBaseUrl: configuration.API_BASE_URL,
+    authzExtensionUrl: configuration.AUTHZ_EXTENSION_URL,
+    claimNamespace: configuration.CLAIM_NAMESPACE,
+    groupsPolicy: configuration.FAILURE_POLICY_GROUPS,
+    apiPolicy: configuration.FAILURE_POLICY_API,
+    managementPolicy: configuration.FAILURE_POLICY_MANAGEMENT,
+  };
+  const problems = settingsProblems();
+  if (problems.length > 0) {
+    log('settings', 'login refused, configuration incomplete: ' + problems.join(', '));
+    return callback(new UnauthorizedError('Login is misconfigured: ' + problems.join(', ') + '.'));
+  }
+
+  const deadline = Date.now() + LOGIN_BUDGET_MS;
+  // The container's global outlives this execution: tokens and in-flight token requests live here.
+  global.enrichFromApisTokens = global.enrichFromApisTokens || { tokens: {}, requests: {} };
+  const tokenStore = global.enrichFromApisTokens;
+
+  return enrich().then(
+    function (denial) {
+      if (denial) return callback(new UnauthorizedError(denial));
+      return callback(null, user, context);
+    },
+    function (err) {
+      log('pipeline', 'unexpected failure (' + describe(err) + ')');
+      return callback(new UnauthorizedError('Login is not available right now.'));
+    }
+  );
+
+  /** Resolves to a denial message, or to undefined when the login may continue. */
+  async function enrich() {
+    let groups;
+    if (!settings.authzExtensionUrl) {
+      log('groups', 'skipped: AUTHZ_EXTENSION_URL not set (extension disabled)');
+    } else {
+      const groupsUrl = trimSlash(settings.authzExtensionUrl) + '/users/' + encodeURIComponent(user.user_id) + '/groups';
+      try {
+        groups = toGroups(await callApi(AUTHZ_EXTENSION_AUDIENCE, { method: 'GET', url: groupsUrl }));
+        context.idToken[settings.claimNamespace + 'groups'] = groups;
+        context.accessToken[settings.claimNamespace + 'groups'] = groups;
+      } catch (err) {
+        log('groups', 'failed (' + describe(err) + '), policy ' + settings.groupsPolicy);
+        if (settings.groupsPolicy === 'deny') {
+          return 'Login is not available right now: group membership could not be verified.';
+        }
+      }
+    }
+
+    const entitlementsUrl = trimSlash(settings.apiBaseUrl) + '/users/' + encodeURIComponent(user.user_id) + '/entitlements';
+    try {
+      const entitlements = toEntitlements(await callApi(settings.apiAudience, { method: 'GET', url: entitlementsUrl }));
+      context.idToken[settings.claimNamespace + 'entitlements'] = entitlements;
+      context.accessToken[settings.claimNamespace + 'entitlements'] = entitlements;
+    } catch (err) {
+      log('entitlements', 'failed (' + describe(err) + '), policy ' + settings.apiPolicy);
+      if (settings.apiPolicy === 'deny') {
+        return 'Login is not available right now: entitlements could not be loaded.';
+      }
+    }
+
+    // The Management API is the expensive, rate-limited call: only when the groups changed.
+    const names = groups ? groups.map(function (group) { return group.name; }) : undefined;
+    if (!names || sameNames(user.app_metadata && user.app_metadata.groups, names)) {
+      return undefined;
+    }
+    try {
+      await callApi('https://' + settings.domain + '/api/v2/', {
+        method: 'PATCH',
+        url: 'https://' + settings.domain + '/api/v2/users/' + encodeURIComponent(user.user_id),
+        headers: { 'content-type': 'application/json' },
+        data: { app_metadata: { groups: names } },
+      });
+      user.app_metadata = user.app_metadata || {};
+      user.app_metadata.groups = names;
+    } catch (err) {
+      log('management', 'app_metadata update failed (' + describe(err) + '), policy ' + settings.managementPolicy);
+      if (settings.managementPolicy === 'deny') {
+        return 'Login is not available right now: the user profile could not be updated.';
+      }
+    }
+    return undefined;
+  }
+
+  function settingsProblems() {
+    const found = [];
+    if (!settings.domain) found.push('AUTH0_DOMAIN missing');
+    else if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(settings.domain)) found.push('AUTH0_DOMAIN must be a host name');
+    if (!settings.clientId) found.push('M2M_CLIENT_ID missing');
+    if (!settings.clientSecret) found.push('M2M_CLIENT_SECRET missing');
+    if (!settings.apiAudience) found.push('API_AUDIENCE missing');
+    if (!settings.apiBaseUrl) found.push('API_BASE_URL missing');
+    else if (!/^https:\/\//.test(settings.apiBaseUrl)) found.push('API_BASE_URL must be https');
+    if (settings.authzExtensionUrl && !/^https:\/\//.test(settings.authzExtensionUrl)) {
+      found.push('AUTHZ_EXTENSION_URL must be https');
+    }
+    if (!settings.claimNamespace) found.push('CLAIM_NAMESPACE missing');
+    if (FAILURE_POLICIES.indexOf(settings.groupsPolicy) < 0) found.push('FAILURE_POLICY_GROUPS must be deny or continue');
+    if (FAILURE_POLICIES.indexOf(settings.apiPolicy) < 0) found.push('FAILURE_POLICY_API must be deny or continue');
+    if (FAILURE_POLICIES.indexOf(settings.managementPolicy) < 0) {
+      found.push('FAILURE_POLICY_MANAGEMENT must be deny or continue');
+    }
+    return found;
+  }
+
+  /** Calls with a bearer token for `audience`; on 401, drops that token and retries once. */
+  async function callApi(audience, request) {
+    const token = await getToken(audience);
+    let response = await requestJson(withBearer(request, token));
+    if (response.status === 401) {
+      log('token', 'API answered 401, dropping the cached token for ' + audience + ' and retrying once');
+      dropToken(audience, token);
+      response = await requestJson(withBearer(request, await getToken(audience)));
+    }
+    if (response.status < 200 || response.status > 299) {
+      throw new StepError('API answered ' + response.status);
+    }
+    return response.body;
+  }
+
+  function withBearer(request, token) {
+    return Object.assign({}, request, {
+      headers: Object.assign({}, request.headers, { authorization: 'Bearer ' + token }),
+    });
+  }
+
+  async function getToken(audience) {
+    const key = settings.clientId + ' ' + audience;
+    const cached = tokenStore.tokens[key];
+    if (cached && cached.refreshAt > Date.now()) {
+      return cached.accessToken;
+    }
+    if (!tokenStore.requests[key]) {
+      tokenStore.requests[key] = requestToken(audience, key).finally(function () {
+        delete tokenStore.requests[key];
+      });
+    }
+    return (await tokenStore.requests[key]).accessToken;
+  }
+
+  async function requestToken(audience, key) {
+    const response = await requestJson({
+      method: 'POST',
+      url: 'https://' + settings.domain + '/oauth/token',
+      headers: { 'content-type': 'application/json' },
+      data: {
+        grant_type: 'client_credentials',
+        client_id: settings.clientId,
+        client_secret: settings.clientSecret,
+        audience: audience,
+      },
+    });
+    const body = response.body;
+    if (response.status !== 200) {
+      const code = body && typeof body.error === 'string' ? ' ' + body.error.slice(0, 40) : '';
+      throw new StepError('token endpoint answered ' + response.status + code);
+    }
+    if (!body || typeof body.access_token !== 'string' || body.access_token === '') {
+      throw new StepError('token endpoint answered 200 without an access_token');
+    }
+    const token = { accessToken: body.access_token, refreshAt: 0 };
+    // Without a lifetime the token cannot be refreshed in time: use it for the logins waiting on
+    // this request, keep it out of the cache.
+    if (typeof body.expires_in !== 'number' || !(body.expires_in > TOKEN_EXPIRY_MARGIN_S)) {
+      log('token', 'token for ' + audience + ' has no usable expires_in: used once, not cached');
+      return token;
+    }
+    token.refreshAt = Date.now() + (body.expires_in - TOKEN_EXPIRY_MARGIN_S) * 1000;
+    tokenStore.tokens[key] = token;
+    return token;
+  }
+
+  function dropToken(audience, staleToken) {
+    const key = settings.clientId + ' ' + audience;
+    const cached = tokenStore.tokens[key];
+    if (cached && cached.accessToken === staleToken) {
+      delete tokenStore.tokens[key];
+    }
+  }
+
+  /** axios with the per-call timeout, clipped to what is left of the login budget. */
+  async function requestJson(request) {
+    const timeout = Math.min(CALL_TIMEOUT_MS, deadline - Date.now());
+    if (timeout < MIN_CALL_TIME_MS) {
+      throw new StepError('login time budget spent');
+    }
+    let response;
+    try {
+      response = await axios(Object.assign({}, request, {
+        timeout: timeout,
+        maxRedirects: 0,
+        validateStatus: function () { return true; },
+      }));
+    } catch (err) {
+      if (err && err.code === 'ECONNABORTED') {
+        throw new StepError('no answer within ' + timeout + ' ms');
+      }
+      throw new StepError('request failed: ' + ((err && err.code) || 'network error'));
+    }
+    // axios 0.19 leaves the body a string when it is not JSON.
+    const body = response.data !== null && typeof response.data === 'object' ? response.data : undefined;
+    if (response.status === 200 && body === undefined) {
+      throw new StepError('answered 200 with a body that is not JSON');
+    }
+    return { status: response.status, body: body };
+  }
+
+  function toGroups(body) {
+    if (!Array.isArray(body) || !body.every(function (group) { return group && typeof group.name === 'string'; })) {
+      throw new StepError('groups response is not a list of groups');
+    }
+    return body.map(function (group) {
+      return { name: group.name, description: typeof group.description === 'string' ? group.description : '' };
+    });
+  }
+
+  function toEntitlements(body) {
+    const entitlements = body && body.entitlements;
+    if (!Array.isArray(entitlements) || !entitlements.every(function (item) { return typeof item === 'string'; })) {
+      throw new StepError('entitlements response has no list of strings');
+    }
+    return entitlements;
+  }
+
+  function sameNames(current, names) {
+    return Array.isArray(current) && current.length === names.length &&
+      current.every(function (name, i) { return name === names[i]; });
+  }
+
+  function trimSlash(url) {
+    return url.replace(/\/+$/, '');
+  }
+
+  /** A failure whose message is safe to log: status codes and error names, never payloads. */
+  function StepError(message) {
+    this.message = message;
+  }
+
+  function describe(err) {
+    return err instanceof StepError ? err.message : 'unexpected ' + ((err && err.name) || 'error');
+  }
+
+  function log(step, message) {
+    console.log('enrich-from-apis user_id=' + user.user_id + ' step=' + step + ': ' + message);
+  }
+}
