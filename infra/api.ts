@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as auth0 from "@pulumi/auth0";
+
+export interface ApiArgs {
+    /** The API's identifier (the `audience` of its tokens), e.g. `https://test-api`. No default. */
+    readonly identifier: pulumi.Input<string>;
+    /** Display name in the dashboard. No default. */
+    readonly displayName: pulumi.Input<string>;
+    /** The permissions the API defines. No default. */
+    readonly scopes: pulumi.Input<pulumi.Input<{ name: string; description: string }>[]>;
+    /** Access token lifetime in seconds. Default: 86400. */
+    readonly tokenLifetime?: pulumi.Input<number>;
+}
+
+/**
+ * A custom API (seed 000: "APIs > Create API", then "register the permissions"). The
+ * permissions are managed only through `auth0.ResourceServerScopes`: declaring them inline on
+ * the resource server as well makes the two fight on every update.
+ */
+export class Api extends pulumi.ComponentResource {
+    /** The API's identifier, i.e. the audience tokens are requested for; resolves once its scopes exist. */
+    readonly identifier: pulumi.Output<string>;
+    /** The resource server's id in the tenant. */
+    readonly resourceServerId: pulumi.Output<string>;
+    /** The scope names the API defines (known once its permissions exist). */
+    readonly scopeNames: pulumi.Output<string[]>;
+
+    constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("auth0-tenant:api:Api", name, {}, opts);
+        const resourceServer = new auth0.ResourceServer(
+            `${name}-server`,
+            {
+                identifier: args.identifier,
+                name: args.displayName,
+                signingAlg: "RS256",
+                tokenLifetime: args.tokenLifetime ?? 86_400,
+                tokenDialect: "access_token",
+                skipConsentForVerifiableFirstPartyClients: true,
+                allowOfflineAccess: false,
+            },
+            { parent: this },
+        );
+        const permissions = new auth0.ResourceServerScopes(
+            `${name}-scopes`,
+            { resourceServerIdentifier: resourceServer.identifier, scopes: args.scopes },
+            { parent: this },
+        );
+        // Taken from the permissions resource, so whatever uses the identifier (a client grant)
+        // is created only after the scopes it names exist.
+        this.identifier = permissions.resourceServerIdentifier;
+        this.resourceServerId = resourceServer.id;
+        this.scopeNames = permissions.scopes.apply((scopes) => scopes.map((s) => s.name));
+        this.registerOutputs({ identifier: this.identifier, resourceServerId: this.resourceServerId, scopeNames: this.scopeNames });
+    }
+}

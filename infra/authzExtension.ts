@@ -1,0 +1,34 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as auth0 from "@pulumi/auth0";
+
+/** The audience of the Authorization Extension API (seed 003). */
+export const AUTHZ_EXTENSION_AUDIENCE = "urn:auth0-authz-api";
+
+/**
+ * Looks up the Authorization Extension's API. The extension is installed by hand and owns its
+ * API and client; this stack only grants to it, so it must never declare them itself. Fails with
+ * instructions when the API is missing or lacks a scope the login code needs.
+ */
+export function authzExtensionApi(requiredScopes: readonly string[], opts?: pulumi.InvokeOptions): pulumi.Output<string> {
+    const instructions =
+        "install the Authorization Extension (Dashboard > Extensions > Auth0 Authorization), open it, " +
+        "enable API access (gear menu > API), then run pulumi up again; or set authzExtension.enabled to false";
+    const lookup = auth0.getResourceServer({ identifier: AUTHZ_EXTENSION_AUDIENCE }, opts).then(
+        (api) => {
+            if (!api.identifier) {
+                throw new Error(`authzExtension: the tenant has no API ${AUTHZ_EXTENSION_AUDIENCE}; ${instructions}`);
+            }
+            const defined = new Set(api.scopes.map((s) => s.name));
+            const missing = requiredScopes.filter((s) => !defined.has(s));
+            if (missing.length) {
+                throw new Error(`authzExtension: the API ${AUTHZ_EXTENSION_AUDIENCE} does not define ${missing.join(", ")}, which the login code needs; ${instructions}`);
+            }
+            return api.identifier;
+        },
+        (err: unknown) => {
+            const reason = err instanceof Error ? err.message : String(err);
+            throw new Error(`authzExtension: could not find the API ${AUTHZ_EXTENSION_AUDIENCE} (${reason}); ${instructions}`);
+        },
+    );
+    return pulumi.output(lookup);
+}

@@ -1,0 +1,482 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+    ExtensibilityMode,
+    FAILURE_POLICIES,
+    FailurePolicy,
+    scopesNeeded,
+} from "./loginContract";
+import { LoginCodeFile, readLoginCode } from "./loginCode";
+
+/** A scope as Auth0 writes them: `<action>:<resource>`, e.g. `read:entitlements`. */
+const SCOPE_PATTERN = /^[a-z][a-z0-9_.-]*:[a-z0-9_.:-]+$/i;
+const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+const TOKEN_LIFETIME_MAX_S = 2_592_000; // Auth0's ceiling for API access tokens (30 days)
+const TOKEN_LIFETIME_MIN_S = 60;
+const DEFAULT_TOKEN_LIFETIME_S = 86_400;
+const TOKEN_AUTH_METHODS = ["client_secret_post", "client_secret_basic"] as const;
+export type TokenAuthMethod = (typeof TOKEN_AUTH_METHODS)[number];
+const EXTENSIBILITY_MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
+
+/**
+ * Management API v2 scopes the login code may be granted without an override. All are reads or
+ * writes to user data; none lets a client change clients, grants, keys, APIs, code or settings.
+ */
+export const MANAGEMENT_SCOPES_ALLOWED: readonly string[] = [
+    "read:users",
+    "read:users_app_metadata",
+    "update:users_app_metadata",
+    "create:users_app_metadata",
+    "read:roles",
+    "read:role_members",
+    "read:organizations",
+    "read:organization_members",
+    "read:organization_member_roles",
+    "read:user_idp_tokens",
+    "read:logs_users",
+    "read:grants",
+    "read:authentication_methods",
+];
+
+/**
+ * Management API v2 scopes that let a client raise its own or others' privileges (create or
+ * re-scope grants, rotate keys, create clients or APIs, replace login code, change tenant
+ * settings, assign roles, edit users). Refused unless `allowPrivilegedManagementScopes` is true.
+ */
+export const MANAGEMENT_SCOPES_PRIVILEGED: readonly string[] = [
+    "*",
+    "create:client_grants",
+    "update:client_grants",
+    "delete:client_grants",
+    "create:clients",
+    "update:clients",
+    "delete:clients",
+    "update:client_keys",
+    "read:client_keys",
+    "read:client_credentials",
+    "create:client_credentials",
+    "update:client_credentials",
+    "delete:client_credentials",
+    "create:resource_servers",
+    "update:resource_servers",
+    "delete:resource_servers",
+    "create:rules",
+    "update:rules",
+    "delete:rules",
+    "create:rules_configs",
+    "update:rules_configs",
+    "delete:rules_configs",
+    "create:actions",
+    "update:actions",
+    "delete:actions",
+    "update:triggers",
+    "update:tenant_settings",
+    "create:roles",
+    "update:roles",
+    "create:role_members",
+    "delete:role_members",
+    "create:users",
+    "update:users",
+    "delete:users",
+    "create:connections",
+    "update:connections",
+    "update:signing_keys",
+    "create:signing_keys",
+    "create:organization_members",
+    "create:organization_member_roles",
+    "create:custom_domains",
+    "update:custom_domains",
+    "create:hooks",
+    "update:hooks",
+];
+
+export interface ApiScope {
+    readonly name: string;
+    readonly description: string;
+}
+
+export interface AuthzExtensionConfig {
+    readonly enabled: boolean;
+    /** https URL of the extension's API (ends in `/api`); set when enabled. */
+    readonly url?: string;
+}
+
+/** The whole validated configuration of one stack. */
+export interface TenantConfig {
+    readonly project: string;
+    readonly stack: string;
+    /** Prefix of every Auth0 name this stack creates, e.g. `auth0-tenant-dev`. */
+    readonly namePrefix: string;
+    /** The tenant's canonical domain (from `auth0:domain` or AUTH0_DOMAIN). */
+    readonly domain: string;
+    readonly extensibility: ExtensibilityMode;
+    /** The login code files of the active mode, in execution order. */
+    readonly loginCode: readonly LoginCodeFile[];
+    readonly api: {
+        readonly identifier: string;
+        readonly name: string;
+        readonly scopes: readonly ApiScope[];
+        readonly tokenLifetime: number;
+        readonly baseUrl: string;
+    };
+    readonly tokenEndpointAuthMethod: TokenAuthMethod;
+    readonly managementApiScopes: readonly string[];
+    readonly authzExtension: AuthzExtensionConfig;
+    readonly claimNamespace: string;
+    readonly failurePolicy: {
+        readonly groups: FailurePolicy;
+        readonly api: FailurePolicy;
+        readonly management: FailurePolicy;
+    };
+    /** Rotation counter of the login code's M2M secret (see README, "Rotating secrets"). */
+    readonly secretGeneration: number;
+    readonly protect: boolean;
+    /** Whether this stack owns the tenant-wide login flow (post-login binding, rules, rule configs). */
+    readonly loginFlowOwner: boolean;
+}
+
+/** Thrown with every problem found, each naming the key and the expected form. */
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/** Where the program reads its configuration from; tests substitute their own. */
+export interface ConfigSource {
+    readonly project: string;
+    readonly stack: string;
+    /** Value of `<namespace>:<key>` as stored (JSON text for objects and arrays). */
+    get(namespace: string, key: string): string | undefined;
+    readonly env: Readonly<Record<string, string | undefined>>;
+    /** Directory holding `rules/` and `actions/`. */
+    readonly rootDir: string;
+}
+
+export function pulumiConfigSource(rootDir: string): ConfigSource {
+    const configs = new Map<string, pulumi.Config>();
+    return {
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        get(namespace, key) {
+            let config = configs.get(namespace);
+            if (!config) {
+                config = new pulumi.Config(namespace);
+                configs.set(namespace, config);
+            }
+            return config.get(key);
+        },
+        env: process.env,
+        rootDir,
+    };
+}
+
+/**
+ * Reads and validates the stack configuration. Throws a {@link ConfigError} listing every
+ * problem before any resource is declared.
+ */
+export function loadConfig(source: ConfigSource): TenantConfig {
+    const problems: string[] = [];
+    const { project, stack } = source;
+    const key = (k: string) => `${project}:${k}`;
+    const raw = (k: string) => source.get(project, k);
+
+    const parseJson = <T>(k: string, expected: string): T | undefined => {
+        const text = raw(k);
+        if (text === undefined) return undefined;
+        try {
+            return JSON.parse(text) as T;
+        } catch {
+            problems.push(`${key(k)}: not valid JSON; expected ${expected}`);
+            return undefined;
+        }
+    };
+    const bool = (k: string, fallback: boolean): boolean => {
+        const text = raw(k);
+        if (text === undefined) return fallback;
+        if (text === "true" || text === "false") return text === "true";
+        problems.push(`${key(k)}: ${JSON.stringify(text)} is not a boolean; expected true or false`);
+        return fallback;
+    };
+    const httpsUrl = (label: string, value: unknown, example: string): string | undefined => {
+        if (typeof value !== "string" || value.length === 0) {
+            problems.push(`${label}: missing; expected an https URL, e.g. ${example}`);
+            return undefined;
+        }
+        let url: URL;
+        try {
+            url = new URL(value);
+        } catch {
+            problems.push(`${label}: ${JSON.stringify(value)} is not a URL; expected an https URL, e.g. ${example}`);
+            return undefined;
+        }
+        if (url.protocol !== "https:") {
+            problems.push(`${label}: ${JSON.stringify(value)} must use https; expected e.g. ${example}`);
+            return undefined;
+        }
+        return value;
+    };
+
+    // The tenant domain: the provider's own setting, so the program and the provider agree.
+    const domain = source.get("auth0", "domain") ?? source.env.AUTH0_DOMAIN;
+    if (!domain) {
+        problems.push(
+            "auth0:domain: missing; expected the tenant's hostname, e.g. dev-abc123.us.auth0.com " +
+                "(pulumi config set auth0:domain <host>, or AUTH0_DOMAIN)",
+        );
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(domain)) {
+        problems.push(`auth0:domain: ${JSON.stringify(domain)} has a scheme; expected a bare hostname, e.g. dev-abc123.us.auth0.com`);
+    } else if (!HOSTNAME_PATTERN.test(domain)) {
+        problems.push(`auth0:domain: ${JSON.stringify(domain)} is not a hostname; expected e.g. dev-abc123.us.auth0.com`);
+    }
+
+    // The deploying client's credentials are read by the provider itself; refuse early when
+    // there are none, rather than failing on the first API call.
+    const hasClientCredentials =
+        (source.get("auth0", "clientId") ?? source.env.AUTH0_CLIENT_ID) !== undefined &&
+        (source.get("auth0", "clientSecret") ?? source.env.AUTH0_CLIENT_SECRET) !== undefined;
+    const hasApiToken = (source.get("auth0", "apiToken") ?? source.env.AUTH0_API_TOKEN) !== undefined;
+    if (!hasClientCredentials && !hasApiToken) {
+        problems.push(
+            "auth0:clientSecret: missing; the deploying M2M application needs auth0:clientId and a secret " +
+                "auth0:clientSecret (pulumi config set --secret auth0:clientSecret <secret>), " +
+                "or AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET in the environment",
+        );
+    }
+
+    const modeText = raw("extensibility") ?? "actions";
+    let extensibility: ExtensibilityMode = "actions";
+    if ((EXTENSIBILITY_MODES as readonly string[]).includes(modeText)) {
+        extensibility = modeText as ExtensibilityMode;
+    } else {
+        problems.push(`${key("extensibility")}: ${JSON.stringify(modeText)} is not a mode; expected one of: ${EXTENSIBILITY_MODES.join(", ")}`);
+    }
+
+    const loginFlowOwner = bool("loginFlowOwner", true);
+    if (extensibility === "rules" && !loginFlowOwner) {
+        problems.push(
+            `${key("extensibility")}: rules mode needs ${key("loginFlowOwner")} = true; rules and rule configs are ` +
+                "tenant-wide, so only the stack that owns the tenant's login flow may deploy them",
+        );
+    }
+
+    // Login code order: a permutation of the files present for the active mode.
+    const files = readLoginCode(source.rootDir, extensibility);
+    const orderKey = key("loginCodeOrder");
+    const present = files.map((f) => f.name);
+    const order = parseJson<unknown>("loginCodeOrder", `a JSON array of file names, e.g. ${JSON.stringify(present)}`);
+    let loginCode: LoginCodeFile[] = [];
+    if (order === undefined) {
+        if (raw("loginCodeOrder") === undefined) {
+            problems.push(`${orderKey}: missing; expected the ${extensibility}/ files in execution order (cheap checks first), e.g. ${JSON.stringify(present)}`);
+        }
+    } else if (!Array.isArray(order) || order.some((n) => typeof n !== "string")) {
+        problems.push(`${orderKey}: expected a JSON array of file names, e.g. ${JSON.stringify(present)}`);
+    } else {
+        const names = order as string[];
+        const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
+        const unknown = names.filter((n) => !present.includes(n));
+        const missing = present.filter((n) => !names.includes(n));
+        if (duplicates.length || unknown.length || missing.length) {
+            const parts = [
+                duplicates.length ? `duplicated: ${duplicates.join(", ")}` : "",
+                unknown.length ? `no such file in ${extensibility}/: ${unknown.join(", ")}` : "",
+                missing.length ? `missing: ${missing.join(", ")}` : "",
+            ].filter(Boolean);
+            problems.push(`${orderKey}: not a permutation of the files in ${extensibility}/ (${parts.join("; ")}); expected an order of ${JSON.stringify(present)}`);
+        } else {
+            loginCode = names.map((n) => files.find((f) => f.name === n)!);
+        }
+    }
+
+    // The custom API.
+    const apiIdentifier = raw("apiIdentifier") ?? `urn:${project}:${stack}:api`;
+    validateApiIdentifier(key("apiIdentifier"), apiIdentifier, domain, problems);
+    const apiScopes = readApiScopes(key("apiScopes"), parseJson<unknown>("apiScopes", 'a list of "<scope> <description>"'), problems);
+    for (const needed of scopesNeeded("api", extensibility)) {
+        if (apiScopes.length && !apiScopes.some((s) => s.name === needed)) {
+            problems.push(`${key("apiScopes")}: the login code calls the API with scope ${needed}, which the API does not declare; add {"name": "${needed}", ...}`);
+        }
+    }
+    const lifetimeText = raw("apiTokenLifetime");
+    let tokenLifetime = DEFAULT_TOKEN_LIFETIME_S;
+    if (lifetimeText !== undefined) {
+        const n = Number(lifetimeText);
+        if (!Number.isInteger(n) || n < TOKEN_LIFETIME_MIN_S || n > TOKEN_LIFETIME_MAX_S) {
+            problems.push(`${key("apiTokenLifetime")}: ${JSON.stringify(lifetimeText)} is not valid; expected whole seconds from ${TOKEN_LIFETIME_MIN_S} to ${TOKEN_LIFETIME_MAX_S}`);
+        } else {
+            tokenLifetime = n;
+        }
+    }
+    const apiBaseUrl = httpsUrl(key("apiBaseUrl"), raw("apiBaseUrl"), "https://api.example.com");
+
+    const authText = raw("tokenEndpointAuthMethod") ?? "client_secret_post";
+    let tokenEndpointAuthMethod: TokenAuthMethod = "client_secret_post";
+    if ((TOKEN_AUTH_METHODS as readonly string[]).includes(authText)) {
+        tokenEndpointAuthMethod = authText as TokenAuthMethod;
+    } else {
+        problems.push(
+            `${key("tokenEndpointAuthMethod")}: ${JSON.stringify(authText)} is not allowed; expected one of: ${TOKEN_AUTH_METHODS.join(", ")} ` +
+                "(the client_credentials grant needs a client secret, so never none)",
+        );
+    }
+
+    // Management API v2: explicit, least-privilege, and never a scope that escalates privileges
+    // unless the override says so.
+    const allowPrivileged = bool("allowPrivilegedManagementScopes", false);
+    const managementKey = key("managementApiScopes");
+    const managementApiScopes = readScopeList(
+        managementKey,
+        parseJson<unknown>("managementApiScopes", "a JSON array of scopes") ?? scopesNeeded("managementApi", extensibility),
+        { allowEmpty: true },
+        problems,
+    );
+    for (const scope of managementApiScopes) {
+        if (MANAGEMENT_SCOPES_PRIVILEGED.includes(scope)) {
+            if (!allowPrivileged) {
+                problems.push(
+                    `${managementKey}: ${scope} lets a client raise its own or others' privileges; remove it, ` +
+                        `or set ${key("allowPrivilegedManagementScopes")} to true after review`,
+                );
+            }
+        } else if (!MANAGEMENT_SCOPES_ALLOWED.includes(scope)) {
+            problems.push(`${managementKey}: ${scope} is outside the allowed set; expected scopes from: ${MANAGEMENT_SCOPES_ALLOWED.join(", ")}`);
+        }
+    }
+    for (const needed of scopesNeeded("managementApi", extensibility)) {
+        if (!managementApiScopes.includes(needed)) {
+            problems.push(`${managementKey}: the ${extensibility} login code calls the Management API with scope ${needed}; add it`);
+        }
+    }
+
+    // Authorization Extension: installed by hand; the stack only grants to its API.
+    const authzEnabled = bool("authzExtensionEnabled", false);
+    const authzUrl = authzEnabled
+        ? httpsUrl(key("authzExtensionUrl"), raw("authzExtensionUrl"), "https://<tenant>.<region>.webtask.run/<extension id>/api (the extension's API URL)")
+        : undefined;
+    const authzExtension: AuthzExtensionConfig = authzEnabled ? { enabled: true, url: authzUrl } : { enabled: false };
+
+    const claimNamespace = httpsUrl(key("claimNamespace"), raw("claimNamespace") ?? `https://${project}/claims/`, "https://example.com/claims/");
+    if (claimNamespace && !claimNamespace.endsWith("/")) {
+        problems.push(`${key("claimNamespace")}: ${JSON.stringify(claimNamespace)} must end with "/" so claim names read <namespace>groups`);
+    }
+    if (claimNamespace && /(^|\.)(auth0\.com|webtask\.io|webtask\.run)$/.test(new URL(claimNamespace).hostname)) {
+        problems.push(`${key("claimNamespace")}: auth0.com namespaces are reserved by Auth0; expected a domain you own`);
+    }
+
+    // Groups feed authorization decisions downstream, so a login without them fails closed;
+    // the custom API and Management API calls are enrichment and fail open by default.
+    const policy = (k: string, fallback: FailurePolicy): FailurePolicy => {
+        const text = raw(k) ?? fallback;
+        if ((FAILURE_POLICIES as readonly string[]).includes(text)) return text as FailurePolicy;
+        problems.push(`${key(k)}: ${JSON.stringify(text)} is not a policy; expected one of: ${FAILURE_POLICIES.join(", ")}`);
+        return fallback;
+    };
+    const failurePolicy = {
+        groups: policy("failurePolicyGroups", "deny"),
+        api: policy("failurePolicyApi", "continue"),
+        management: policy("failurePolicyManagement", "continue"),
+    };
+
+    const generationText = raw("secretGeneration") ?? "1";
+    const secretGeneration = Number(generationText);
+    if (!Number.isInteger(secretGeneration) || secretGeneration < 1) {
+        problems.push(`${key("secretGeneration")}: ${JSON.stringify(generationText)} is not valid; expected a whole number from 1 (bump it by one to rotate)`);
+    }
+
+    const protect = bool("protect", false);
+
+    if (problems.length) throw new ConfigError(problems);
+    const namePrefix = `${project}-${stack}`.replace(/[^A-Za-z0-9-]+/g, "-");
+    return {
+        project,
+        stack,
+        namePrefix,
+        domain: domain!,
+        extensibility,
+        loginCode,
+        api: {
+            identifier: apiIdentifier,
+            name: `${namePrefix} API`,
+            scopes: apiScopes,
+            tokenLifetime,
+            baseUrl: apiBaseUrl!,
+        },
+        tokenEndpointAuthMethod,
+        managementApiScopes,
+        authzExtension,
+        claimNamespace: claimNamespace!,
+        failurePolicy,
+        secretGeneration,
+        protect,
+        loginFlowOwner,
+    };
+}
+
+function validateApiIdentifier(label: string, identifier: string, domain: string | undefined, problems: string[]): void {
+    const expected = "an absolute URI such as https://test-api or urn:example:api, without spaces";
+    if (!identifier || /\s/.test(identifier)) {
+        problems.push(`${label}: ${JSON.stringify(identifier)} is not valid; expected ${expected}`);
+        return;
+    }
+    let url: URL;
+    try {
+        url = new URL(identifier);
+    } catch {
+        problems.push(`${label}: ${JSON.stringify(identifier)} is not valid; expected ${expected}`);
+        return;
+    }
+    if (!["https:", "http:", "urn:"].includes(url.protocol)) {
+        problems.push(`${label}: ${JSON.stringify(identifier)} has scheme ${url.protocol}; expected ${expected}`);
+    } else if (domain && url.hostname === domain && url.pathname.startsWith("/api/v2")) {
+        problems.push(`${label}: ${JSON.stringify(identifier)} is the Management API's identifier; expected your own API's`);
+    }
+}
+
+function readScopeList(label: string, value: unknown, opts: { allowEmpty: boolean }, problems: string[]): string[] {
+    if (!Array.isArray(value)) {
+        problems.push(`${label}: expected a JSON array of scopes such as ["read:users"]`);
+        return [];
+    }
+    if (!opts.allowEmpty && value.length === 0) {
+        problems.push(`${label}: empty; expected at least one scope such as "read:entitlements"`);
+    }
+    const seen = new Set<string>();
+    const scopes: string[] = [];
+    value.forEach((scope: unknown, i) => {
+        if (typeof scope !== "string" || scope.length === 0) {
+            problems.push(`${label}[${i}]: empty; expected a scope such as "read:users"`);
+        } else if (seen.has(scope)) {
+            problems.push(`${label}[${i}]: ${scope} is listed twice; expected each scope once`);
+        } else if (scope !== "*" && !SCOPE_PATTERN.test(scope)) {
+            problems.push(`${label}[${i}]: ${JSON.stringify(scope)} is malformed; expected <action>:<resource>, e.g. "read:users"`);
+        } else {
+            seen.add(scope);
+            scopes.push(scope);
+        }
+    });
+    return scopes;
+}
+
+/** API scopes are written `"<scope> <description>"`: a scope has no spaces, so the first one splits. */
+function readApiScopes(label: string, value: unknown, problems: string[]): ApiScope[] {
+    const example = '["read:entitlements Read a user\'s entitlements"]';
+    if (value === undefined) {
+        problems.push(`${label}: missing; expected a list of "<scope> <description>", e.g. ${example}`);
+        return [];
+    }
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+        problems.push(`${label}: expected a list of "<scope> <description>" strings, e.g. ${example}`);
+        return [];
+    }
+    const entries = (value as string[]).map((v) => {
+        const text = v.trim();
+        const space = text.search(/\s/);
+        return space < 0 ? { name: text, description: "" } : { name: text.slice(0, space), description: text.slice(space).trim() };
+    });
+    const names = readScopeList(label, entries.map((e) => e.name), { allowEmpty: false }, problems);
+    return names.map((name) => {
+        const entry = entries.find((e) => e.name === name)!;
+        return { name, description: entry.description || name };
+    });
+}

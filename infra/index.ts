@@ -1,0 +1,74 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Api } from "./api";
+import { authzExtensionApi } from "./authzExtension";
+import { loadConfig, pulumiConfigSource } from "./config";
+import { scopesNeeded } from "./loginContract";
+import { LoginFlow } from "./loginFlow";
+import { M2mApplication, M2mGrant } from "./m2mApplication";
+
+// The whole tenant on one screen: an API, the M2M application the login code authenticates
+// as with its grants, and the login code itself (Actions, or legacy Rules).
+const config = loadConfig(pulumiConfigSource(path.join(__dirname, "..")));
+const mode = config.extensibility;
+const opts: pulumi.ComponentResourceOptions = { protect: config.protect };
+
+const api = new Api(
+    "api",
+    { identifier: config.api.identifier, displayName: config.api.name, scopes: [...config.api.scopes], tokenLifetime: config.api.tokenLifetime },
+    opts,
+);
+
+const grants: Record<string, M2mGrant> = { api: { audience: api.identifier, scopes: scopesNeeded("api", mode) } };
+if (config.managementApiScopes.length) {
+    grants.managementApi = { audience: `https://${config.domain}/api/v2/`, scopes: config.managementApiScopes };
+}
+if (config.authzExtension.enabled) {
+    const scopes = scopesNeeded("authzExtension", mode);
+    grants.authzExtension = { audience: authzExtensionApi(scopes), scopes };
+}
+
+const loginClient = new M2mApplication(
+    "login-code",
+    {
+        displayName: `${config.namePrefix}-login-code`,
+        description: `Used by the ${mode} of stack ${config.stack} to call APIs at login (managed by Pulumi)`,
+        authenticationMethod: config.tokenEndpointAuthMethod,
+        secretGeneration: config.secretGeneration,
+        grants,
+    },
+    opts,
+);
+
+const loginFlow = new LoginFlow(
+    "login",
+    {
+        mode,
+        files: config.loginCode,
+        namePrefix: config.namePrefix,
+        ownsLoginFlow: config.loginFlowOwner,
+        settings: {
+            AUTH0_DOMAIN: config.domain,
+            M2M_CLIENT_ID: loginClient.clientId,
+            M2M_CLIENT_SECRET: loginClient.clientSecret,
+            API_AUDIENCE: api.identifier,
+            API_BASE_URL: config.api.baseUrl,
+            AUTHZ_EXTENSION_URL: config.authzExtension.url,
+            CLAIM_NAMESPACE: config.claimNamespace,
+            FAILURE_POLICY_GROUPS: config.failurePolicy.groups,
+            FAILURE_POLICY_API: config.failurePolicy.api,
+            FAILURE_POLICY_MANAGEMENT: config.failurePolicy.management,
+        },
+    },
+    opts,
+);
+
+// Identifiers only: never a secret.
+export const extensibility = mode;
+export const apiIdentifier = api.identifier;
+export const apiResourceServerId = api.resourceServerId;
+export const loginCodeClientId = loginClient.clientId;
+export const grantedScopes = pulumi.output(loginClient.grantedScopes);
+export const actionIds = loginFlow.actionIds;
+export const ruleIds = loginFlow.ruleIds;
+export const loginCodeSettings = loginFlow.settingNames;

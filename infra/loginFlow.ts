@@ -1,0 +1,124 @@
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as auth0 from "@pulumi/auth0";
+import { ExtensibilityMode, LOGIN_SETTINGS, LoginSettingName } from "./loginContract";
+import { LoginCodeFile } from "./loginCode";
+
+export interface LoginFlowArgs {
+    /** `actions` (post-login Actions) or `rules` (legacy Rules). No default. */
+    readonly mode: ExtensibilityMode;
+    /** The files of that mode, in execution order. No default. */
+    readonly files: readonly LoginCodeFile[];
+    /** Prefix of the Auth0 names of the rules/actions, e.g. `auth0-tenant-dev`. No default. */
+    readonly namePrefix: string;
+    /**
+     * The value of every setting the stack can provide; a setting left undefined is not provided
+     * (the code treats it as a disabled step). Values of secret settings must be Pulumi secrets.
+     */
+    readonly settings: Readonly<Partial<Record<LoginSettingName, pulumi.Input<string>>>>;
+    /**
+     * Whether this stack owns the tenant-wide parts: the post-login binding, or the rules and
+     * rule configs. Default: true.
+     */
+    readonly ownsLoginFlow?: boolean;
+}
+
+/**
+ * The login code, deployed in one of two modes.
+ *
+ * - `actions`: one post-login (v3) Action per file on node22, deployed, with the settings it reads
+ *   as write-only secrets, bound in order with one `auth0.TriggerActions`.
+ * - `rules`: one Rule per file (script = the file, byte for byte) in order, and one RuleConfig per
+ *   setting any rule reads.
+ *
+ * Switching modes is one update: the new mode's resources are created and bound during the
+ * update, and the old mode's are deleted only after (Pulumi deletes removed resources last).
+ */
+export class LoginFlow extends pulumi.ComponentResource {
+    /** Action ids (actions mode) by file name. */
+    readonly actionIds: pulumi.Output<Record<string, string>>;
+    /** Rule ids (rules mode) by file name. */
+    readonly ruleIds: pulumi.Output<Record<string, string>>;
+    /** The settings provided to the code, by name (names only: values may be secret). */
+    readonly settingNames: readonly LoginSettingName[];
+
+    constructor(name: string, args: LoginFlowArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("auth0-tenant:login:LoginFlow", name, {}, opts);
+        const owns = args.ownsLoginFlow ?? true;
+        const provided = (file: LoginCodeFile) => file.settings.filter((s) => args.settings[s] !== undefined);
+        this.settingNames = [...new Set(args.files.flatMap(provided))];
+        // Whatever the caller passed, a setting the contract calls secret is sent as a secret.
+        const value = (setting: LoginSettingName): pulumi.Input<string> => {
+            const v = args.settings[setting]!;
+            return LOGIN_SETTINGS[setting].secret ? pulumi.secret(v) : v;
+        };
+
+        if (args.mode === "actions") {
+            const actions = args.files.map((file) => {
+                const names = provided(file);
+                const secrets = names.map((s) => ({ name: s, value: value(s) }));
+                return new auth0.Action(
+                    `${name}-action-${file.name}`,
+                    {
+                        name: `${args.namePrefix}-${file.name}`,
+                        code: file.code,
+                        runtime: "node22",
+                        deploy: true,
+                        supportedTriggers: { id: "post-login", version: "v3" },
+                        ...(secrets.length
+                            ? { secretsWos: secrets, secretsWoVersion: secretsVersion(secrets) }
+                            : {}),
+                    },
+                    { parent: this },
+                );
+            });
+            if (owns) {
+                new auth0.TriggerActions(
+                    `${name}-post-login`,
+                    { trigger: "post-login", actions: actions.map((a) => ({ id: a.id, displayName: a.name })) },
+                    { parent: this },
+                );
+            }
+            this.actionIds = idsByFile(args.files, actions);
+            this.ruleIds = pulumi.output<Record<string, string>>({});
+        } else {
+            const configs = this.settingNames.map(
+                (setting) =>
+                    new auth0.RuleConfig(
+                        `${name}-config-${setting}`,
+                        { key: setting, value: value(setting) },
+                        { parent: this },
+                    ),
+            );
+            const rules = args.files.map(
+                (file, index) =>
+                    new auth0.Rule(
+                        `${name}-rule-${file.name}`,
+                        { name: `${args.namePrefix}-${file.name}`, script: file.code, order: index + 1, enabled: true },
+                        // A rule must not run before the configuration it reads exists.
+                        { parent: this, dependsOn: configs },
+                    ),
+            );
+            this.ruleIds = idsByFile(args.files, rules);
+            this.actionIds = pulumi.output<Record<string, string>>({});
+        }
+        this.registerOutputs({ actionIds: this.actionIds, ruleIds: this.ruleIds });
+    }
+}
+
+function idsByFile(files: readonly LoginCodeFile[], resources: readonly pulumi.CustomResource[]): pulumi.Output<Record<string, string>> {
+    return pulumi.all(resources.map((r) => r.id)).apply((ids) => Object.fromEntries(files.map((f, i) => [f.name, ids[i]])));
+}
+
+/**
+ * `secretsWoVersion` for a list of write-only secrets. The provider cannot see a write-only
+ * value change, so the version must change whenever any name or value does: it is derived from
+ * a SHA-256 digest of them. A digest of secret values is itself kept secret.
+ */
+function secretsVersion(secrets: readonly { name: string; value: pulumi.Input<string> }[]): pulumi.Output<number> {
+    return pulumi.all(secrets.map((s) => pulumi.all([s.name, s.value]))).apply((pairs) => {
+        const digest = crypto.createHash("sha256").update(JSON.stringify(pairs)).digest();
+        // 6 bytes: a positive integer that is exact in a JavaScript number.
+        return digest.readUIntBE(0, 6) + 1;
+    });
+}

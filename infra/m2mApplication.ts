@@ -1,0 +1,93 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as auth0 from "@pulumi/auth0";
+import * as random from "@pulumi/random";
+
+/** Length of generated client secrets; Auth0 accepts custom secrets of 48 characters or more. */
+const CLIENT_SECRET_LENGTH = 64;
+
+export interface M2mGrant {
+    /** The API identifier (audience) the client may request tokens for. */
+    readonly audience: pulumi.Input<string>;
+    /** Exactly the scopes granted; never empty (an empty grant is not declared). */
+    readonly scopes: readonly string[];
+}
+
+export interface M2mApplicationArgs {
+    /** Display name in the dashboard. No default. */
+    readonly displayName: pulumi.Input<string>;
+    /** Description in the dashboard. Default: none. */
+    readonly description?: pulumi.Input<string>;
+    /** Token endpoint authentication method. Default: `client_secret_post` (never `none`). */
+    readonly authenticationMethod?: pulumi.Input<"client_secret_post" | "client_secret_basic">;
+    /** The client's secret is regenerated whenever this number changes. Default: 1. */
+    readonly secretGeneration?: pulumi.Input<number>;
+    /** Client grants by role, e.g. `{ api: {...}, managementApi: {...} }`. Default: none. */
+    readonly grants?: Readonly<Record<string, M2mGrant>>;
+}
+
+/**
+ * A machine-to-machine application (seed 004: "Machine to Machine Applications", token endpoint
+ * authentication method not `none`, grant type Client Credentials), its secret and its client
+ * grants (seed 000 step 7: "toggle the API ... to Authorized").
+ *
+ * The secret is generated here rather than read back from Auth0, so it flows into the login
+ * code's settings as a Pulumi secret in the same update that sets it, and rotation is a
+ * config change (bump `secretGeneration`).
+ */
+export class M2mApplication extends pulumi.ComponentResource {
+    readonly clientId: pulumi.Output<string>;
+    /** A Pulumi secret; never export it. */
+    readonly clientSecret: pulumi.Output<string>;
+    /** Granted scopes by audience role, for outputs and verification. */
+    readonly grantedScopes: Readonly<Record<string, readonly string[]>>;
+
+    constructor(name: string, args: M2mApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("auth0-tenant:m2m:M2mApplication", name, {}, opts);
+        const generation = args.secretGeneration ?? 1;
+        const client = new auth0.Client(
+            `${name}-client`,
+            {
+                name: args.displayName,
+                description: args.description,
+                appType: "non_interactive",
+                grantTypes: ["client_credentials"],
+                isFirstParty: true,
+                oidcConformant: true,
+                jwtConfiguration: { alg: "RS256" },
+            },
+            { parent: this },
+        );
+        const secret = new random.RandomPassword(
+            `${name}-secret`,
+            { length: CLIENT_SECRET_LENGTH, special: false, keepers: { generation: pulumi.output(generation).apply(String) } },
+            { parent: this },
+        );
+        const credentials = new auth0.ClientCredentials(
+            `${name}-credentials`,
+            {
+                clientId: client.clientId,
+                authenticationMethod: args.authenticationMethod ?? "client_secret_post",
+                // Write-only: the provider sends it and keeps it out of its own state.
+                clientSecretWo: secret.result,
+                clientSecretWoVersion: generation,
+            },
+            { parent: this },
+        );
+        const grants = args.grants ?? {};
+        const grantResources = Object.entries(grants).map(
+            ([role, grant]) =>
+                new auth0.ClientGrant(
+                    `${name}-grant-${role}`,
+                    { clientId: client.clientId, audience: grant.audience, scopes: [...grant.scopes], subjectType: "client" },
+                    { parent: this },
+                ),
+        );
+        // Dependents (the login code's settings) wait until the tenant holds this secret and
+        // every grant exists, so code never points at a client that cannot get its tokens yet.
+        const ready = pulumi.all([credentials.id, ...grantResources.map((g) => g.id)]);
+        this.clientId = pulumi.all([client.clientId, ready]).apply(([id]) => id);
+        this.clientSecret = pulumi.secret(pulumi.all([secret.result, ready]).apply(([value]) => value));
+        this.grantedScopes = Object.fromEntries(Object.entries(grants).map(([role, g]) => [role, [...g.scopes]]));
+        this.registerOutputs({ clientId: this.clientId });
+    }
+}

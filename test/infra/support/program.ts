@@ -1,0 +1,121 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { CallHandler, DeclaredResource, TenantMocks, installedAuthzExtensionApi } from "./mocks";
+
+export const ROOT = path.resolve(__dirname, "../../..");
+export const PROJECT = "auth0-tenant";
+const INFRA = path.join(ROOT, "infra") + path.sep;
+
+/** Test-only provider credentials: the program refuses to run without some. */
+export const TEST_PROVIDER_CONFIG = { "auth0:clientId": "deployer-client-id", "auth0:clientSecret": "deployer-secret-not-real" };
+
+/** The config of `Pulumi.<stack>.yaml` as `pulumi config` would hand it to the program. */
+export function stackFileConfig(stack: string): Record<string, string> {
+    const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    return Object.fromEntries(
+        Object.entries(file.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
+}
+
+/** A resource as the program constructed it: its type, name, input Outputs and options. */
+export interface ConstructedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly props: Record<string, unknown>;
+    readonly resource: pulumi.Resource;
+}
+
+export interface ProgramRun {
+    readonly declared: DeclaredResource[];
+    readonly constructed: ConstructedResource[];
+    readonly outputs: Record<string, unknown>;
+    /** The raw exported values, to check secrecy. */
+    readonly exports: Record<string, unknown>;
+    ofType(type: string): DeclaredResource[];
+    one(type: string, name?: string): DeclaredResource;
+    constructedOf(type: string): ConstructedResource[];
+}
+
+export interface Scenario {
+    readonly stack?: string;
+    /** Config values, project keys written without the project prefix allowed. */
+    readonly config?: Record<string, string | undefined>;
+    /** Start from the stack file's config. Default: true. */
+    readonly fromStackFile?: boolean;
+    readonly calls?: Record<string, CallHandler>;
+    readonly preview?: boolean;
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+}
+
+/**
+ * Runs the real program (`infra/index.ts`) under Pulumi's mock runtime for one scenario and
+ * returns everything it declared. Each run loads the program afresh.
+ */
+export async function runProgram(scenario: Scenario = {}): Promise<ProgramRun> {
+    const stack = scenario.stack ?? "dev";
+    const config: Record<string, string> = { ...TEST_PROVIDER_CONFIG };
+    if (scenario.fromStackFile ?? true) Object.assign(config, stackFileConfig(stack === "dev" || stack === "prod" ? stack : "dev"));
+    for (const [k, v] of Object.entries(scenario.config ?? {})) {
+        const fullKey = k.includes(":") ? k : `${PROJECT}:${k}`;
+        if (v === undefined) delete config[fullKey];
+        else config[fullKey] = v;
+    }
+    const mocks = new TenantMocks(scenario.calls ?? { "auth0:index/getResourceServer:getResourceServer": installedAuthzExtensionApi() });
+    await pulumi.runtime.setMocks(mocks, PROJECT, stack, scenario.preview ?? false);
+    pulumi.runtime.setAllConfig(config);
+    const constructed: ConstructedResource[] = [];
+    for (const id of Object.keys(require.cache)) {
+        if (id.startsWith(INFRA)) delete require.cache[id];
+    }
+    let exports: Record<string, unknown> = {};
+    // Run inside a stack resource, as the CLI does, so a stack transformation can record what
+    // the program constructs (its inputs as Outputs, which keep their secrecy).
+    await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+            constructed.push({ type: args.type, name: args.name, props: args.props as Record<string, unknown>, resource: args.resource });
+            return undefined;
+        });
+        // require, not import(): the module cache is cleared above so each run loads afresh.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        exports = require(path.join(ROOT, "infra", "index.ts")) as Record<string, unknown>;
+        return Promise.resolve(exports);
+    });
+    const outputs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(exports)) {
+        outputs[k] = pulumi.Output.isInstance(v) ? await promiseOf(v) : v;
+    }
+    // Every resource registered: wait for each URN.
+    await Promise.all(constructed.map((c) => promiseOf(c.resource.urn)));
+    const declared = mocks.resources;
+    return {
+        declared,
+        constructed,
+        outputs,
+        exports,
+        ofType: (type) => declared.filter((r) => r.type === type),
+        one(type, name) {
+            const found = declared.filter((r) => r.type === type && (name === undefined || r.name === name));
+            if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+            return found[0];
+        },
+        constructedOf: (type) => constructed.filter((c) => c.type === type),
+    };
+}
+
+export const T = {
+    resourceServer: "auth0:index/resourceServer:ResourceServer",
+    resourceServerScopes: "auth0:index/resourceServerScopes:ResourceServerScopes",
+    client: "auth0:index/client:Client",
+    clientCredentials: "auth0:index/clientCredentials:ClientCredentials",
+    clientGrant: "auth0:index/clientGrant:ClientGrant",
+    action: "auth0:index/action:Action",
+    triggerActions: "auth0:index/triggerActions:TriggerActions",
+    rule: "auth0:index/rule:Rule",
+    ruleConfig: "auth0:index/ruleConfig:RuleConfig",
+    randomPassword: "random:index/randomPassword:RandomPassword",
+} as const;
