@@ -1,0 +1,27 @@
+import { Agent as HttpsAgent } from "node:https";
+import { Agent as UndiciAgent } from "undici";
+
+/**
+ * The runtimes' network configuration: the login code reaches the local servers over real TLS,
+ * trusting the test certificate the way a production runtime trusts the public CAs.
+ */
+export interface TrustedNetwork {
+    /** For axios in the Rules runtime. */
+    readonly httpsAgent: HttpsAgent;
+    /** For fetch in the Actions runtime. */
+    readonly dispatcher: UndiciAgent;
+    close(): Promise<void>;
+}
+
+export function trustedNetwork(ca: string): TrustedNetwork {
+    const httpsAgent = new HttpsAgent({ ca, keepAlive: true });
+    const dispatcher = new UndiciAgent({ connect: { ca } });
+    return {
+        httpsAgent,
+        dispatcher,
+        async close() {
+            httpsAgent.destroy();
+            await dispatcher.destroy();
+        },
+    };
+}

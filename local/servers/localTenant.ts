@@ -1,0 +1,358 @@
+import { randomUUID } from "node:crypto";
+import { IncomingMessage, ServerResponse } from "node:http";
+import { createLocalJWKSet, exportJWK, generateKeyPair, JSONWebKeySet, jwtVerify, SignJWT } from "jose";
+import { Audience, LOGIN_CALLS, LoginCall, LoginSettingName } from "../../infra/loginContract";
+import { Endpoint, Fault, FaultPlan } from "./faults";
+import { LocalHttpsServer, sendJson } from "./https";
+import {
+    ApiModel,
+    AUTHZ_EXTENSION_API,
+    MANAGEMENT_API,
+    MANAGEMENT_API_SCOPES,
+    STACK_DEFAULT_POLICIES,
+    TenantModel,
+    UserModel,
+} from "./model";
+
+/** Auth0's default access token lifetime for an API, seconds. */
+const DEFAULT_TOKEN_LIFETIME_S = 86400;
+/** Prefix of the Authorization Extension API's routes (its URL ends in /api). */
+const AUTHZ_EXTENSION_PREFIX = "/api";
+/** Claim namespace the local settings use. */
+export const LOCAL_CLAIM_NAMESPACE = "https://tenant.local/";
+
+/** Which local endpoint serves each contract call; a call without one fails the start. */
+const ENDPOINT_OF: Record<string, Endpoint> = {
+    "authzExtension GET": "groups",
+    "api GET": "entitlements",
+    "managementApi PATCH": "patchUser",
+};
+
+interface Route {
+    readonly call: LoginCall;
+    readonly endpoint: Endpoint;
+    readonly pattern: RegExp;
+}
+
+type Reply = { status: number; body: unknown };
+
+/**
+ * The tenant a model describes, served on 127.0.0.1 over HTTPS: the authorization server
+ * (token endpoint, JWKS, Management API), the custom API and, when the model declares it, the
+ * Authorization Extension API. Each resource endpoint requires exactly the scopes LOGIN_CALLS
+ * lists for it. Faults can be injected per endpoint; requests are counted per audience.
+ */
+export class LocalTenant {
+    readonly faults = new FaultPlan();
+    /** Every access token issued, so tests can look for them where they must not be. */
+    readonly issuedTokens: string[] = [];
+    private readonly tokenCounts = new Map<string, number>();
+    private readonly callCounts = new Map<string, number>();
+    private readonly revokedJtis = new Set<string>();
+    private readonly issuedJtis: string[] = [];
+    private readonly users = new Map<string, UserModel>();
+    private authorizationServer!: LocalHttpsServer;
+    private apiServer!: LocalHttpsServer;
+    private extensionServer: LocalHttpsServer | undefined;
+    private signingKey!: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+    private jwks!: JSONWebKeySet;
+    private readonly kid = randomUUID();
+
+    private constructor(readonly model: TenantModel) {
+        model.users.forEach((user) => this.users.set(user.user_id, structuredClone(user)));
+    }
+
+    static async start(model: TenantModel): Promise<LocalTenant> {
+        const tenant = new LocalTenant(model);
+        await tenant.listen();
+        return tenant;
+    }
+
+    private async listen(): Promise<void> {
+        const { privateKey, publicKey } = await generateKeyPair("RS256");
+        this.signingKey = privateKey;
+        this.jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: this.kid, alg: "RS256", use: "sig" }] };
+        const verifyKeys = createLocalJWKSet(this.jwks);
+
+        const routes = (audience: Audience, prefix: string): Route[] =>
+            LOGIN_CALLS.filter((call) => call.audience === audience).map((call) => {
+                const endpoint = ENDPOINT_OF[`${call.audience} ${call.method}`];
+                if (!endpoint) throw new Error(`local tenant: no endpoint serves ${call.method} ${call.audience} ${call.path}`);
+                const source = (prefix + call.path).split("{user_id}").map(escapeRegExp).join("([^/]+)");
+                return { call, endpoint, pattern: new RegExp(`^${source}$`) };
+            });
+
+        const managementRoutes = routes("managementApi", "");
+        this.authorizationServer = await LocalHttpsServer.start(async (req, body, res) => {
+            const path = pathOf(req);
+            if (req.method === "POST" && path === "/oauth/token") return this.token(body, req, res);
+            if (req.method === "GET" && path === "/.well-known/jwks.json") return sendJson(res, 200, this.jwks);
+            return this.resource(req, body, res, managementRoutes, this.audience("managementApi"), verifyKeys);
+        });
+        const apiRoutes = routes("api", "");
+        this.apiServer = await LocalHttpsServer.start((req, body, res) =>
+            this.resource(req, body, res, apiRoutes, this.model.customApi, verifyKeys),
+        );
+        if (this.model.apis.some((api) => api.identifier === AUTHZ_EXTENSION_API)) {
+            const extensionRoutes = routes("authzExtension", AUTHZ_EXTENSION_PREFIX);
+            this.extensionServer = await LocalHttpsServer.start((req, body, res) =>
+                this.resource(req, body, res, extensionRoutes, AUTHZ_EXTENSION_API, verifyKeys),
+            );
+        }
+        this.validateModel();
+    }
+
+    /** host:port of the authorization server: what AUTH0_DOMAIN holds. */
+    get domain(): string {
+        return `127.0.0.1:${this.authorizationServer.port}`;
+    }
+
+    get issuer(): string {
+        return `https://${this.domain}/`;
+    }
+
+    /** The identifier of a contract audience in this tenant. */
+    audience(audience: Audience): string {
+        if (audience === "managementApi") return MANAGEMENT_API.replace("{domain}", this.domain);
+        if (audience === "authzExtension") return AUTHZ_EXTENSION_API;
+        return this.model.customApi;
+    }
+
+    /** The settings the login code reads, as the stack would provide them for this tenant. */
+    loginSettings(): Record<LoginSettingName, string | undefined> {
+        const client = this.model.clients[0];
+        if (!client) throw new Error("local tenant: the model has no client");
+        return {
+            AUTH0_DOMAIN: this.domain,
+            M2M_CLIENT_ID: client.id,
+            M2M_CLIENT_SECRET: client.secret,
+            API_AUDIENCE: this.model.customApi,
+            API_BASE_URL: this.apiServer.origin,
+            AUTHZ_EXTENSION_URL: this.extensionServer ? this.extensionServer.origin + AUTHZ_EXTENSION_PREFIX : undefined,
+            CLAIM_NAMESPACE: LOCAL_CLAIM_NAMESPACE,
+            FAILURE_POLICY_GROUPS: STACK_DEFAULT_POLICIES.groups,
+            FAILURE_POLICY_API: STACK_DEFAULT_POLICIES.api,
+            FAILURE_POLICY_MANAGEMENT: STACK_DEFAULT_POLICIES.management,
+        };
+    }
+
+    /** Token requests received for `audience` (an identifier), whatever their outcome. */
+    tokenRequests(audience: string): number {
+        return this.tokenCounts.get(audience) ?? 0;
+    }
+
+    /** API requests received with `audience` (an identifier) as the endpoint's audience. */
+    calls(audience: string): number {
+        return this.callCounts.get(audience) ?? 0;
+    }
+
+    resetCounts(): void {
+        this.tokenCounts.clear();
+        this.callCounts.clear();
+    }
+
+    /** Every token issued so far is rejected from now on with 401 (a stale token). */
+    revokeIssuedTokens(): void {
+        this.issuedJtis.forEach((jti) => this.revokedJtis.add(jti));
+    }
+
+    /** The user as the Management API stores it now. */
+    user(userId: string): UserModel {
+        const user = this.users.get(userId);
+        if (!user) throw new Error(`local tenant: no user ${userId}`);
+        return structuredClone(user);
+    }
+
+    /** Merges app_metadata as the Management API does (top-level keys; null deletes). */
+    mergeAppMetadata(userId: string, patch: Record<string, unknown>): void {
+        const user = this.user(userId);
+        const appMetadata: Record<string, unknown> = { ...(user.app_metadata ?? {}) };
+        for (const [key, value] of Object.entries(patch)) {
+            if (value === null) delete appMetadata[key];
+            else appMetadata[key] = value;
+        }
+        this.users.set(userId, { ...user, app_metadata: appMetadata });
+    }
+
+    /** Stops one service, as when it is down; its URL stays in the settings. */
+    async stopService(audience: "api" | "authzExtension"): Promise<void> {
+        await (audience === "api" ? this.apiServer : this.extensionServer)?.stop();
+    }
+
+    async stop(): Promise<void> {
+        await Promise.all([this.authorizationServer.stop(), this.apiServer.stop(), this.extensionServer?.stop()]);
+    }
+
+    private validateModel(): void {
+        for (const grant of this.model.grants) {
+            const api = this.api(grant.audience);
+            if (!api) throw new Error(`local tenant: grant for unknown audience ${grant.audience}`);
+            const unknown = grant.scopes.filter((scope) => !api.scopes.includes(scope));
+            if (unknown.length > 0) throw new Error(`local tenant: ${grant.audience} has no scopes ${unknown.join(", ")}`);
+        }
+        for (const call of LOGIN_CALLS) {
+            const api = this.api(this.audience(call.audience));
+            if (!api && call.audience !== "authzExtension") throw new Error(`local tenant: no API for ${call.audience}`);
+        }
+    }
+
+    private api(identifier: string): ApiModel | undefined {
+        const management = this.audience("managementApi");
+        if (identifier === management || identifier === MANAGEMENT_API) {
+            return { identifier: management, scopes: MANAGEMENT_API_SCOPES };
+        }
+        return this.model.apis.find((api) => api.identifier === identifier);
+    }
+
+    private grantAudience(audience: string): string {
+        return audience === MANAGEMENT_API ? this.audience("managementApi") : audience;
+    }
+
+    /** POST /oauth/token, client credentials only, answering errors as Auth0 does. */
+    private async token(rawBody: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+        const params = parseBody(rawBody, req.headers["content-type"]);
+        const audience = typeof params.audience === "string" ? params.audience : "";
+        this.tokenCounts.set(audience, this.tokenRequests(audience) + 1);
+        const fault = this.faults.take("token");
+        if (fault && fault.kind !== "omit-expires-in") return replyFault(res, fault);
+
+        if (params.grant_type !== "client_credentials") {
+            return sendJson(res, 400, { error: "unsupported_grant_type", error_description: "Unsupported grant type" });
+        }
+        const client = this.model.clients.find((c) => c.id === params.client_id);
+        if (!client || client.secret !== params.client_secret) {
+            return sendJson(res, 401, { error: "access_denied", error_description: "Unauthorized" });
+        }
+        const api = this.api(audience);
+        if (!api) {
+            return sendJson(res, 403, { error: "access_denied", error_description: `Service not found: ${audience}` });
+        }
+        const grant = this.model.grants.find((g) => g.clientId === client.id && this.grantAudience(g.audience) === api.identifier);
+        if (!grant) {
+            return sendJson(res, 403, {
+                error: "access_denied",
+                error_description:
+                    `Client is not authorized to access "${api.identifier}". You need to create a "client-grant" ` +
+                    "associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants",
+            });
+        }
+        const lifetime = api.tokenLifetimeS ?? DEFAULT_TOKEN_LIFETIME_S;
+        const jti = randomUUID();
+        const scope = grant.scopes.join(" ");
+        const accessToken = await new SignJWT({ scope, gty: "client-credentials", azp: client.id })
+            .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: this.kid })
+            .setIssuer(this.issuer)
+            .setSubject(`${client.id}@clients`)
+            .setAudience(api.identifier)
+            .setIssuedAt()
+            .setExpirationTime(`${lifetime}s`)
+            .setJti(jti)
+            .sign(this.signingKey);
+        this.issuedJtis.push(jti);
+        this.issuedTokens.push(accessToken);
+        const response: Record<string, unknown> = { access_token: accessToken, scope, expires_in: lifetime, token_type: "Bearer" };
+        if (fault?.kind === "omit-expires-in") delete response.expires_in;
+        sendJson(res, 200, response);
+    }
+
+    /** An API endpoint from the contract: bearer JWT, signature, issuer, audience, scopes, then the handler. */
+    private async resource(
+        req: IncomingMessage,
+        rawBody: string,
+        res: ServerResponse,
+        routes: readonly Route[],
+        audience: string,
+        verifyKeys: ReturnType<typeof createLocalJWKSet>,
+    ): Promise<void> {
+        const path = pathOf(req);
+        const match = routes.map((route) => ({ route, found: route.pattern.exec(path) })).find((m) => m.found && m.route.call.method === req.method);
+        if (!match?.found) return sendJson(res, 404, { statusCode: 404, error: "Not Found", message: "Not Found" });
+        this.callCounts.set(audience, this.calls(audience) + 1);
+        const fault = this.faults.take(match.route.endpoint);
+        if (fault) return replyFault(res, fault);
+
+        const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+        const unauthorized = (message: string) =>
+            sendJson(res, 401, { statusCode: 401, error: "Unauthorized", message }, { "www-authenticate": 'Bearer error="invalid_token"' });
+        if (!bearer) return unauthorized("Missing authentication");
+        let claims;
+        try {
+            claims = (await jwtVerify(bearer, verifyKeys, { issuer: this.issuer, audience, algorithms: ["RS256"] })).payload;
+        } catch {
+            return unauthorized("Invalid token");
+        }
+        if (typeof claims.jti === "string" && this.revokedJtis.has(claims.jti)) return unauthorized("Token revoked");
+        const granted = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+        const missing = match.route.call.scopes.filter((scope) => !granted.includes(scope));
+        if (missing.length > 0) {
+            return sendJson(res, 403, { statusCode: 403, error: "Forbidden", message: `Insufficient scope, expected all of: ${match.route.call.scopes.join(" ")}` });
+        }
+        const userId = decodeURIComponent(match.found[1] ?? "");
+        const reply = this.handle(match.route.endpoint, userId, rawBody);
+        sendJson(res, reply.status, reply.body);
+    }
+
+    private handle(endpoint: Endpoint, userId: string, rawBody: string): Reply {
+        switch (endpoint) {
+            case "groups":
+                return {
+                    status: 200,
+                    body: this.model.groups
+                        .filter((group) => group.members.includes(userId))
+                        .map((group) => ({ _id: group._id, name: group.name, description: group.description })),
+                };
+            case "entitlements":
+                return { status: 200, body: { user_id: userId, entitlements: this.model.entitlements[userId] ?? [] } };
+            case "patchUser": {
+                if (!this.users.has(userId)) {
+                    return { status: 404, body: { statusCode: 404, error: "Not Found", message: "The user does not exist.", errorCode: "inexistent_user" } };
+                }
+                const patch = parseBody(rawBody, "application/json");
+                const fields = Object.keys(patch);
+                const appMetadata = patch.app_metadata;
+                if (fields.some((field) => field !== "app_metadata") || typeof appMetadata !== "object" || appMetadata === null) {
+                    return { status: 400, body: { statusCode: 400, error: "Bad Request", message: "Only app_metadata may be updated with this grant" } };
+                }
+                this.mergeAppMetadata(userId, appMetadata as Record<string, unknown>);
+                return { status: 200, body: this.user(userId) };
+            }
+            case "token":
+                return { status: 404, body: { statusCode: 404, error: "Not Found", message: "Not Found" } };
+        }
+    }
+}
+
+function replyFault(res: ServerResponse, fault: Fault): void {
+    switch (fault.kind) {
+        case "hang":
+            return;
+        case "invalid-json":
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end("<html><body>upstream proxy error</body></html>");
+            return;
+        case "status":
+            return sendJson(res, fault.status, fault.body ?? { statusCode: fault.status, error: "injected fault" });
+        case "omit-expires-in":
+            return sendJson(res, 500, { error: "server_error", error_description: "omit-expires-in applies to the token endpoint" });
+    }
+}
+
+function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+    if ((contentType ?? "").includes("application/x-www-form-urlencoded")) {
+        return Object.fromEntries(new URLSearchParams(raw));
+    }
+    try {
+        const parsed: unknown = JSON.parse(raw);
+        return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    } catch {
+        return {};
+    }
+}
+
+function pathOf(req: IncomingMessage): string {
+    return new URL(req.url ?? "/", "https://local").pathname;
+}
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

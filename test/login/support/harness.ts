@@ -1,0 +1,77 @@
+import { join } from "node:path";
+import { ExtensibilityMode, LoginSettingName } from "../../../infra/loginContract";
+import { ActionsRuntime } from "../../../local/runtime/actions";
+import { trustedNetwork, TrustedNetwork } from "../../../local/runtime/network";
+import { RulesRuntime } from "../../../local/runtime/rules";
+import { LoginContainer, LoginResult } from "../../../local/runtime/types";
+import { LocalTenant } from "../../../local/servers/localTenant";
+import { TenantModel } from "../../../local/servers/model";
+import { testTls } from "../../../local/servers/tls";
+
+const ROOT = join(__dirname, "..", "..", "..");
+
+/** The deployed files, in the stack's default order. */
+export const LOGIN_FILES: Record<ExtensibilityMode, string[]> = {
+    rules: [join(ROOT, "rules/require-verified-email.js"), join(ROOT, "rules/enrich-from-apis.js")],
+    actions: [join(ROOT, "actions/require-verified-email.js"), join(ROOT, "actions/enrich-from-apis.js")],
+};
+
+export type SettingsOverrides = Partial<Record<LoginSettingName, string | undefined>>;
+
+/**
+ * A local tenant and one runtime (Rules or Actions) pointed at it. `login` presents the user as
+ * the tenant stores it now and, for Actions, persists setAppMetadata as Auth0 does after the flow.
+ */
+export class Harness {
+    private readonly containers: LoginContainer[] = [];
+
+    private constructor(
+        readonly mode: ExtensibilityMode,
+        readonly tenant: LocalTenant,
+        private readonly network: TrustedNetwork,
+        readonly runtime: RulesRuntime | ActionsRuntime,
+    ) {}
+
+    static async start(mode: ExtensibilityMode, model: TenantModel): Promise<Harness> {
+        const tenant = await LocalTenant.start(model);
+        const network = trustedNetwork((await testTls()).cert);
+        const runtime =
+            mode === "rules"
+                ? new RulesRuntime({ files: LOGIN_FILES.rules, network, auth0Domain: tenant.domain })
+                : new ActionsRuntime({ files: LOGIN_FILES.actions, network });
+        return new Harness(mode, tenant, network, runtime);
+    }
+
+    /** The settings the stack would provide, with overrides (undefined = not provided). */
+    settings(overrides: SettingsOverrides = {}): Record<string, string | undefined> {
+        return { ...this.tenant.loginSettings(), ...overrides };
+    }
+
+    container(overrides: SettingsOverrides = {}): LoginContainer {
+        const container = this.runtime.newContainer(this.settings(overrides));
+        this.containers.push(container);
+        return container;
+    }
+
+    async login(container: LoginContainer, userId = "auth0|alice"): Promise<LoginResult> {
+        const result = await container.login(this.tenant.user(userId));
+        if (this.mode === "actions" && result.outcome === "allowed" && Object.keys(result.appMetadataUpdates).length > 0) {
+            this.tenant.mergeAppMetadata(userId, result.appMetadataUpdates);
+        }
+        return result;
+    }
+
+    /** Every log line and platform violation of every container this harness made. */
+    get logs(): string[] {
+        return this.containers.flatMap((container) => [...container.logs]);
+    }
+
+    get violations(): string[] {
+        return this.containers.flatMap((container) => [...container.violations]);
+    }
+
+    async stop(): Promise<void> {
+        await this.tenant.stop();
+        await this.network.close();
+    }
+}
