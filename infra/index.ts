@@ -32,7 +32,7 @@ const loginClient = new M2mApplication(
     "login-code",
     {
         displayName: `${config.namePrefix}-login-code`,
-        description: `Used by the ${mode} of stack ${config.stack} to call APIs at login (managed by Pulumi)`,
+        description: `Used by the login code of stack ${config.stack} to call APIs at login (managed by Pulumi)`,
         authenticationMethod: config.tokenEndpointAuthMethod,
         secretGeneration: config.secretGeneration,
         grants,

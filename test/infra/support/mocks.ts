@@ -48,7 +48,7 @@ export class TenantMocks implements pulumi.runtime.Mocks {
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
         const id = `${args.name}-id`;
-        const inputs = args.inputs as Record<string, unknown>;
+        const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
         this.resources.push({ type: args.type, name: args.name, inputs, id });
         const state: Record<string, unknown> = { ...inputs };
         switch (args.type) {
@@ -73,4 +73,16 @@ export class TenantMocks implements pulumi.runtime.Mocks {
         }
         return handler(args.inputs as Record<string, unknown>);
     }
+}
+
+/** The mock engine hands secret inputs over wrapped in Pulumi's secret envelope; unwrap them. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+function unwrapSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return unwrapSecrets(obj.value);
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
 }

@@ -75,22 +75,28 @@ export async function runProgram(scenario: Scenario = {}): Promise<ProgramRun> {
     let exports: Record<string, unknown> = {};
     // Run inside a stack resource, as the CLI does, so a stack transformation can record what
     // the program constructs (its inputs as Outputs, which keep their secrecy).
+    /** A failed run, with what the program had declared when it failed. */
+    const failed = (err: unknown) => Object.assign(err instanceof Error ? err : new Error(String(err)), { declared: mocks.resources });
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
-            constructed.push({ type: args.type, name: args.name, props: args.props as Record<string, unknown>, resource: args.resource });
+            constructed.push({ type: args.type, name: args.name, props: args.props, resource: args.resource });
             return undefined;
         });
         // require, not import(): the module cache is cleared above so each run loads afresh.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         exports = require(path.join(ROOT, "infra", "index.ts")) as Record<string, unknown>;
         return Promise.resolve(exports);
-    });
+    }).catch((err: unknown) => { throw failed(err); });
     const outputs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(exports)) {
-        outputs[k] = pulumi.Output.isInstance(v) ? await promiseOf(v) : v;
+    try {
+        for (const [k, v] of Object.entries(exports)) {
+            outputs[k] = pulumi.Output.isInstance(v) ? await promiseOf(v) : v;
+        }
+        // Every resource registered: wait for each URN.
+        await Promise.all(constructed.map((c) => promiseOf(c.resource.urn)));
+    } catch (err) {
+        throw failed(err);
     }
-    // Every resource registered: wait for each URN.
-    await Promise.all(constructed.map((c) => promiseOf(c.resource.urn)));
     const declared = mocks.resources;
     return {
         declared,

@@ -1,0 +1,129 @@
+import * as assert from "assert";
+import { ConfigError, ConfigSource, TenantConfig, loadConfig } from "../../infra/config";
+import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "./support/program";
+
+/** A config source over Pulumi.dev.yaml plus overrides (`undefined` removes a key). */
+function source(overrides: Record<string, string | undefined> = {}, env: Record<string, string> = {}, stack = "dev"): ConfigSource {
+    const values: Record<string, string> = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig("dev") };
+    for (const [k, v] of Object.entries(overrides)) {
+        const full = k.includes(":") ? k : `${PROJECT}:${k}`;
+        if (v === undefined) delete values[full];
+        else values[full] = v;
+    }
+    return { project: PROJECT, stack, get: (ns, key) => values[`${ns}:${key}`], env, rootDir: ROOT };
+}
+
+function refusal(overrides: Record<string, string | undefined>, env: Record<string, string> = {}): string[] {
+    try {
+        loadConfig(source(overrides, env));
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+        return [...err.problems];
+    }
+    assert.fail("expected the configuration to be refused");
+}
+
+/** Asserts exactly one problem, naming `key`, and matching `expected`. */
+function assertRefused(overrides: Record<string, string | undefined>, key: string, expected: RegExp, env: Record<string, string> = {}): void {
+    const problems = refusal(overrides, env);
+    assert.strictEqual(problems.length, 1, `expected one problem, got:\n${problems.join("\n")}`);
+    assert.ok(problems[0].startsWith(key), `problem must name ${key}: ${problems[0]}`);
+    assert.match(problems[0], expected);
+}
+
+describe("infra/config", () => {
+    it("must accept the dev stack file as it is", () => {
+        const config: TenantConfig = loadConfig(source());
+        assert.strictEqual(config.domain, "dev-tenant-as-code.us.auth0.com");
+        assert.strictEqual(config.extensibility, "actions");
+        assert.deepStrictEqual(config.loginCode.map((f) => f.name), ["require-verified-email", "enrich-from-apis"]);
+        assert.deepStrictEqual(config.api.scopes.map((s) => s.name), ["read:entitlements", "write:logins"]);
+        assert.strictEqual(config.api.scopes[0].description, "Read a user's entitlements");
+        assert.deepStrictEqual(config.managementApiScopes, []);
+        assert.deepStrictEqual(config.failurePolicy, { groups: "deny", api: "continue", management: "continue" });
+        assert.strictEqual(config.namePrefix, "auth0-tenant-dev");
+    });
+
+    it("must default to actions, the Management API scopes the mode's code needs, and a stack-derived API identifier", () => {
+        const config = loadConfig(source({ extensibility: undefined, managementApiScopes: undefined, apiIdentifier: undefined }));
+        assert.strictEqual(config.extensibility, "actions");
+        assert.deepStrictEqual(config.managementApiScopes, []);
+        assert.strictEqual(config.api.identifier, "urn:auth0-tenant:dev:api");
+        const rules = loadConfig(source({ extensibility: "rules", managementApiScopes: undefined }));
+        assert.deepStrictEqual(rules.managementApiScopes, ["update:users_app_metadata"]);
+    });
+
+    it("must read the tenant domain from AUTH0_DOMAIN when auth0:domain is not set", () => {
+        assert.strictEqual(loadConfig(source({ "auth0:domain": undefined }, { AUTH0_DOMAIN: "env-tenant.eu.auth0.com" })).domain, "env-tenant.eu.auth0.com");
+    });
+
+    describe("refuses, naming the key and the expected form", () => {
+        it("a domain with a scheme", () => assertRefused({ "auth0:domain": "https://dev.us.auth0.com" }, "auth0:domain", /has a scheme; expected a bare hostname/));
+        it("a domain that is not a hostname", () => assertRefused({ "auth0:domain": "dev tenant" }, "auth0:domain", /is not a hostname/));
+        it("a missing domain", () => assertRefused({ "auth0:domain": undefined }, "auth0:domain", /missing; expected the tenant's hostname/));
+        it("missing provider credentials (the deploying client's secret)", () =>
+            assertRefused({ "auth0:clientSecret": undefined }, "auth0:clientSecret", /pulumi config set --secret auth0:clientSecret/));
+        it("an empty API scope list", () => assertRefused({ apiScopes: "[]" }, `${PROJECT}:apiScopes`, /empty; expected at least one scope/));
+        it("a duplicate API scope", () =>
+            assertRefused({ apiScopes: JSON.stringify(["read:entitlements a", "write:logins b", "read:entitlements again"]) }, `${PROJECT}:apiScopes[2]`, /listed twice/));
+        it("a malformed API scope", () =>
+            assertRefused({ apiScopes: JSON.stringify(["read:entitlements a", "writelogins b"]) }, `${PROJECT}:apiScopes[1]`, /malformed; expected <action>:<resource>/));
+        it("an API that does not declare a scope the login code uses", () =>
+            assertRefused({ apiScopes: JSON.stringify(["write:logins b"]) }, `${PROJECT}:apiScopes`, /scope read:entitlements, which the API does not declare/));
+        it("API scopes that are not a list", () => assertRefused({ apiScopes: '"read:entitlements"' }, `${PROJECT}:apiScopes`, /expected a list/));
+        it("an empty Management API scope", () => assertRefused({ managementApiScopes: '["read:users", ""]' }, `${PROJECT}:managementApiScopes[1]`, /empty/));
+        it("a duplicate Management API scope", () =>
+            assertRefused({ managementApiScopes: '["read:users", "read:users"]' }, `${PROJECT}:managementApiScopes[1]`, /listed twice/));
+        it("a malformed Management API scope", () =>
+            assertRefused({ managementApiScopes: '["read users"]' }, `${PROJECT}:managementApiScopes[0]`, /malformed/));
+        it("a Management API scope outside the allowed set", () =>
+            assertRefused({ managementApiScopes: '["read:stats"]' }, `${PROJECT}:managementApiScopes`, /read:stats is outside the allowed set/));
+        for (const scope of ["create:client_grants", "update:client_grants", "update:client_keys", "create:clients", "*"]) {
+            it(`the privilege-raising Management API scope ${scope} without the override`, () =>
+                assertRefused({ managementApiScopes: JSON.stringify([scope]) }, `${PROJECT}:managementApiScopes`, /raise its own or others' privileges.*allowPrivilegedManagementScopes/));
+        }
+        it("Management API scopes that miss one the rules call", () =>
+            assertRefused({ extensibility: "rules", managementApiScopes: '["read:users"]' }, `${PROJECT}:managementApiScopes`, /rules login code calls the Management API with scope update:users_app_metadata/));
+        it("an unknown extensibility mode", () => assertRefused({ extensibility: "hooks" }, `${PROJECT}:extensibility`, /expected one of: actions, rules/));
+        it("the Authorization Extension enabled without a URL", () =>
+            assertRefused({ authzExtensionUrl: undefined }, `${PROJECT}:authzExtensionUrl`, /missing; expected an https URL/));
+        it("the Authorization Extension enabled with an http URL", () =>
+            assertRefused({ authzExtensionUrl: "http://ext.example.com/api" }, `${PROJECT}:authzExtensionUrl`, /must use https/));
+        it("an API identifier that is not a URI", () => assertRefused({ apiIdentifier: "test api" }, `${PROJECT}:apiIdentifier`, /expected an absolute URI/));
+        it("an API identifier with an unsupported scheme", () => assertRefused({ apiIdentifier: "ftp://test-api" }, `${PROJECT}:apiIdentifier`, /has scheme ftp:/));
+        it("the Management API's identifier as the custom API's", () =>
+            assertRefused({ apiIdentifier: "https://dev-tenant-as-code.us.auth0.com/api/v2/" }, `${PROJECT}:apiIdentifier`, /Management API's identifier/));
+        it("a login code order naming a file that does not exist", () =>
+            assertRefused({ loginCodeOrder: '["require-verified-email", "enrich-from-apis", "extra"]' }, `${PROJECT}:loginCodeOrder`, /no such file in actions\/: extra/));
+        it("a login code order missing a file", () =>
+            assertRefused({ loginCodeOrder: '["enrich-from-apis"]' }, `${PROJECT}:loginCodeOrder`, /missing: require-verified-email/));
+        it("a login code order listing a file twice", () =>
+            assertRefused({ loginCodeOrder: '["require-verified-email", "enrich-from-apis", "enrich-from-apis"]' }, `${PROJECT}:loginCodeOrder`, /duplicated: enrich-from-apis/));
+        it("a missing login code order", () => assertRefused({ loginCodeOrder: undefined }, `${PROJECT}:loginCodeOrder`, /missing; expected the actions\/ files in execution order/));
+        it("a token lifetime out of range", () => assertRefused({ apiTokenLifetime: "10" }, `${PROJECT}:apiTokenLifetime`, /whole seconds from 60 to 2592000/));
+        it("an API base URL that is not https", () => assertRefused({ apiBaseUrl: "http://api.example.com" }, `${PROJECT}:apiBaseUrl`, /must use https/));
+        it("the token endpoint auth method none", () => assertRefused({ tokenEndpointAuthMethod: "none" }, `${PROJECT}:tokenEndpointAuthMethod`, /never none/));
+        it("an unknown failure policy", () => assertRefused({ failurePolicyGroups: "ignore" }, `${PROJECT}:failurePolicyGroups`, /expected one of: deny, continue/));
+        it("a claim namespace without a trailing slash", () => assertRefused({ claimNamespace: "https://example.com/claims" }, `${PROJECT}:claimNamespace`, /must end with "\/"/));
+        it("a claim namespace on an Auth0 domain", () => assertRefused({ claimNamespace: "https://x.auth0.com/" }, `${PROJECT}:claimNamespace`, /reserved by Auth0/));
+        it("a secret generation that is not a positive whole number", () => assertRefused({ secretGeneration: "0" }, `${PROJECT}:secretGeneration`, /whole number from 1/));
+        it("a boolean that is not true or false", () => assertRefused({ protect: "yes" }, `${PROJECT}:protect`, /expected true or false/));
+        it("rules mode in a stack that does not own the login flow", () =>
+            assertRefused({ extensibility: "rules", loginFlowOwner: "false", managementApiScopes: undefined }, `${PROJECT}:extensibility`, /rules mode needs .*loginFlowOwner = true/));
+    });
+
+    it("must allow privileged Management API scopes only with the explicit override", () => {
+        const config = loadConfig(source({ managementApiScopes: '["create:client_grants"]', allowPrivilegedManagementScopes: "true" }));
+        assert.deepStrictEqual(config.managementApiScopes, ["create:client_grants"]);
+    });
+
+    it("must report every problem at once", () => {
+        const problems = refusal({ "auth0:domain": "https://x", extensibility: "hooks", apiScopes: "[]" });
+        assert.ok(problems.length >= 3, problems.join("\n"));
+    });
+
+    it("must never echo a secret value in a refusal", () => {
+        const problems = refusal({ "auth0:domain": "https://x", "auth0:clientSecret": "deployer-secret-not-real", apiIdentifier: "bad id" });
+        for (const p of problems) assert.ok(!p.includes("deployer-secret-not-real"), p);
+    });
+});

@@ -1,0 +1,289 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { settingsRead } from "../../infra/loginCode";
+import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
+import { missingAuthzExtensionApi, installedAuthzExtensionApi } from "./support/mocks";
+import { ProgramRun, ROOT, T, runProgram } from "./support/program";
+
+const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
+const RULES_MODE = { extensibility: "rules", managementApiScopes: '["update:users_app_metadata"]' };
+const file = (dir: string, name: string) => fs.readFileSync(path.join(ROOT, dir, `${name}.js`), "utf8");
+const secretOf = (run: ProgramRun) => {
+    const password = run.one(T.randomPassword);
+    return `mock-secret-${password.name}-${JSON.stringify(password.inputs.keepers)}`;
+};
+
+async function isSecretInput(run: ProgramRun, type: string, name: string, pick: (props: Record<string, unknown>) => unknown): Promise<boolean> {
+    const found = run.constructedOf(type).filter((c) => c.name === name);
+    assert.strictEqual(found.length, 1, `constructed ${type} ${name}`);
+    return pulumi.isSecret(pulumi.output(pick(found[0].props)));
+}
+
+describe("infra/index (the tenant program under mocks)", function () {
+    describe("dev stack, actions mode", () => {
+        let run: ProgramRun;
+        before(async () => {
+            run = await runProgram({ stack: "dev" });
+        });
+
+        it("must declare the custom API with RS256, the configured lifetime, and no inline scopes", () => {
+            const server = run.one(T.resourceServer);
+            assert.strictEqual(server.inputs.identifier, "https://test-api");
+            assert.strictEqual(server.inputs.signingAlg, "RS256");
+            assert.strictEqual(server.inputs.tokenLifetime, 3600);
+            assert.strictEqual(server.inputs.name, "auth0-tenant-dev API");
+            assert.ok(!("scopes" in server.inputs), "scopes are managed by ResourceServerScopes only");
+        });
+
+        it("must declare the API's permissions through ResourceServerScopes only", () => {
+            const scopes = run.one(T.resourceServerScopes);
+            assert.strictEqual(scopes.inputs.resourceServerIdentifier, "https://test-api");
+            assert.deepStrictEqual(scopes.inputs.scopes, [
+                { name: "read:entitlements", description: "Read a user's entitlements" },
+                { name: "write:logins", description: "Record a login" },
+            ]);
+        });
+
+        it("must declare the M2M application with the client_credentials grant and nothing else", () => {
+            const client = run.one(T.client);
+            assert.strictEqual(client.inputs.appType, "non_interactive");
+            assert.deepStrictEqual(client.inputs.grantTypes, ["client_credentials"]);
+            assert.strictEqual(client.inputs.name, "auth0-tenant-dev-login-code");
+        });
+
+        it("must authenticate the M2M application with client_secret_post and a generated write-only secret", async () => {
+            const credentials = run.one(T.clientCredentials);
+            assert.strictEqual(credentials.inputs.authenticationMethod, "client_secret_post");
+            assert.strictEqual(credentials.inputs.clientId, "login-code-client-client-id");
+            assert.strictEqual(credentials.inputs.clientSecretWo, secretOf(run));
+            assert.strictEqual(credentials.inputs.clientSecretWoVersion, 1);
+            assert.ok(!("clientSecret" in credentials.inputs), "the plain clientSecret input would sit in provider state");
+            assert.ok(await isSecretInput(run, T.clientCredentials, "login-code-credentials", (p) => p.clientSecretWo));
+            const password = run.one(T.randomPassword);
+            assert.ok((password.inputs.length as number) >= 48, "Auth0 needs custom secrets of 48+ characters");
+        });
+
+        it("must grant the API exactly the scopes the login code uses", () => {
+            const grant = run.one(T.clientGrant, "login-code-grant-api");
+            assert.strictEqual(grant.inputs.audience, "https://test-api");
+            assert.deepStrictEqual(grant.inputs.scopes, scopesNeeded("api", "actions"));
+            assert.strictEqual(grant.inputs.clientId, "login-code-client-client-id");
+        });
+
+        it("must grant the Authorization Extension API, looked up and not owned, only what the code uses", () => {
+            const grant = run.one(T.clientGrant, "login-code-grant-authzExtension");
+            assert.strictEqual(grant.inputs.audience, "urn:auth0-authz-api");
+            assert.deepStrictEqual(grant.inputs.scopes, ["read:groups"]);
+            const owned = run.declared.filter((r) => r.inputs.identifier === "urn:auth0-authz-api");
+            assert.deepStrictEqual(owned, [], "the extension's API belongs to the extension");
+        });
+
+        it("must declare no Management API grant when the actions need none", () => {
+            assert.deepStrictEqual(run.ofType(T.clientGrant).map((g) => g.name).sort(), ["login-code-grant-api", "login-code-grant-authzExtension"]);
+        });
+
+        it("must never send allow_all_scopes on a grant (pulumi-auth0 #1069)", () => {
+            for (const grant of run.ofType(T.clientGrant)) assert.ok(!("allowAllScopes" in grant.inputs), grant.name);
+        });
+
+        it("must deploy one post-login v3 Action per file on node22, its code byte for byte", () => {
+            const actions = run.ofType(T.action);
+            assert.deepStrictEqual(actions.map((a) => a.inputs.name).sort(), ["auth0-tenant-dev-enrich-from-apis", "auth0-tenant-dev-require-verified-email"]);
+            for (const action of actions) {
+                const name = action.name.replace("login-action-", "");
+                assert.strictEqual(action.inputs.code, file("actions", name));
+                assert.strictEqual(action.inputs.runtime, "node22");
+                assert.strictEqual(action.inputs.deploy, true);
+                assert.deepStrictEqual(action.inputs.supportedTriggers, { id: "post-login", version: "v3" });
+                assert.ok(!("secrets" in action.inputs), "plaintext secrets would sit in provider state");
+            }
+        });
+
+        it("must give each Action, as write-only secrets, exactly the settings its code reads", async () => {
+            const enrich = run.one(T.action, "login-action-enrich-from-apis");
+            const secrets = enrich.inputs.secretsWos as { name: string; value: string }[];
+            const read = settingsRead("enrich", file("actions", "enrich-from-apis"), "actions");
+            assert.deepStrictEqual(secrets.map((s) => s.name), read);
+            const byName = Object.fromEntries(secrets.map((s) => [s.name, s.value]));
+            assert.strictEqual(byName.M2M_CLIENT_SECRET, secretOf(run));
+            assert.strictEqual(byName.M2M_CLIENT_ID, "login-code-client-client-id");
+            assert.strictEqual(byName.AUTH0_DOMAIN, "dev-tenant-as-code.us.auth0.com");
+            assert.strictEqual(byName.API_AUDIENCE, "https://test-api");
+            assert.strictEqual(byName.AUTHZ_EXTENSION_URL, "https://dev-tenant-as-code.us12.webtask.run/adf6e2f2b84784b57522e3b19dfc9201/api");
+            assert.strictEqual(byName.FAILURE_POLICY_GROUPS, "deny");
+            assert.ok(Number.isSafeInteger(enrich.inputs.secretsWoVersion) && (enrich.inputs.secretsWoVersion as number) > 0);
+            assert.ok(await isSecretInput(run, T.action, "login-action-enrich-from-apis", (p) => p.secretsWos));
+            const check = run.one(T.action, "login-action-require-verified-email");
+            assert.ok(!("secretsWos" in check.inputs), "a file that reads no settings gets no secrets");
+        });
+
+        it("must bind the Actions to post-login in the configured order", () => {
+            const binding = run.one(T.triggerActions);
+            assert.strictEqual(binding.inputs.trigger, "post-login");
+            assert.deepStrictEqual(binding.inputs.actions, [
+                { id: "login-action-require-verified-email-id", displayName: "auth0-tenant-dev-require-verified-email" },
+                { id: "login-action-enrich-from-apis-id", displayName: "auth0-tenant-dev-enrich-from-apis" },
+            ]);
+        });
+
+        it("must declare no rules or rule configs", () => {
+            assert.deepStrictEqual([...run.ofType(T.rule), ...run.ofType(T.ruleConfig)], []);
+        });
+
+        it("must export identifiers only, none of them secret or holding a secret", async () => {
+            assert.deepStrictEqual(Object.keys(run.outputs).sort(), [
+                "actionIds", "apiIdentifier", "apiResourceServerId", "extensibility", "grantedScopes", "loginCodeClientId", "loginCodeSettings", "ruleIds",
+            ]);
+            assert.strictEqual(run.outputs.apiIdentifier, "https://test-api");
+            assert.strictEqual(run.outputs.loginCodeClientId, "login-code-client-client-id");
+            for (const [name, value] of Object.entries(run.exports)) {
+                if (pulumi.Output.isInstance(value)) assert.strictEqual(await pulumi.isSecret(value), false, `${name} is secret`);
+            }
+            assert.ok(!JSON.stringify(run.outputs).includes(secretOf(run)), "a secret value reached the outputs");
+        });
+    });
+
+    describe("dev stack, rules mode", () => {
+        let run: ProgramRun;
+        before(async () => {
+            run = await runProgram({ stack: "dev", config: RULES_MODE });
+        });
+
+        it("must deploy one Rule per file, its script byte for byte, in the configured order", () => {
+            const rules = run.ofType(T.rule).sort((a, b) => (a.inputs.order as number) - (b.inputs.order as number));
+            assert.deepStrictEqual(rules.map((r) => [r.inputs.name, r.inputs.order, r.inputs.enabled]), [
+                ["auth0-tenant-dev-require-verified-email", 1, true],
+                ["auth0-tenant-dev-enrich-from-apis", 2, true],
+            ]);
+            for (const rule of rules) {
+                assert.strictEqual(rule.inputs.script, file("rules", rule.name.replace("login-rule-", "")));
+            }
+        });
+
+        it("must follow the configured order, not the file names", async () => {
+            const reversed = await runProgram({ stack: "dev", config: { ...RULES_MODE, loginCodeOrder: '["enrich-from-apis", "require-verified-email"]' } });
+            const order = Object.fromEntries(reversed.ofType(T.rule).map((r) => [r.name, r.inputs.order]));
+            assert.deepStrictEqual(order, { "login-rule-enrich-from-apis": 1, "login-rule-require-verified-email": 2 });
+        });
+
+        it("must declare one RuleConfig per setting the rules read, every value a Pulumi secret", async () => {
+            const read = new Set(["require-verified-email", "enrich-from-apis"].flatMap((f) => settingsRead(f, file("rules", f), "rules")));
+            const configs = run.ofType(T.ruleConfig);
+            assert.deepStrictEqual(configs.map((c) => c.inputs.key).sort(), [...read].sort());
+            // The client secret is made secret by the program; the provider's SDK marks every
+            // rule-config value secret as well.
+            assert.ok(configs.some((c) => LOGIN_SETTINGS[c.inputs.key as keyof typeof LOGIN_SETTINGS].secret));
+            for (const config of configs) {
+                assert.ok(await isSecretInput(run, T.ruleConfig, config.name, (p) => p.value), `${config.inputs.key as string} is not secret`);
+            }
+            const clientSecret = configs.find((c) => c.inputs.key === "M2M_CLIENT_SECRET")!;
+            assert.strictEqual(clientSecret.inputs.value, secretOf(run));
+        });
+
+        it("must grant the Management API v2 exactly the configured least-privilege scopes", () => {
+            const grant = run.one(T.clientGrant, "login-code-grant-managementApi");
+            assert.strictEqual(grant.inputs.audience, "https://dev-tenant-as-code.us.auth0.com/api/v2/");
+            assert.deepStrictEqual(grant.inputs.scopes, ["update:users_app_metadata"]);
+            assert.ok(!("allowAllScopes" in grant.inputs));
+        });
+
+        it("must declare no actions or post-login binding", () => {
+            assert.deepStrictEqual([...run.ofType(T.action), ...run.ofType(T.triggerActions)], []);
+        });
+    });
+
+    describe("switching a stack from rules to actions", () => {
+        it("must create and bind the actions in the same update that drops the rules, replacing nothing shared", async () => {
+            const before = await runProgram({ stack: "dev", config: RULES_MODE });
+            const after = await runProgram({ stack: "dev" });
+            const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+            const beforeKeys = new Set(before.declared.map(key));
+            const afterKeys = new Set(after.declared.map(key));
+            const created = after.declared.filter((r) => !beforeKeys.has(key(r)));
+            const deleted = before.declared.filter((r) => !afterKeys.has(key(r)));
+            assert.deepStrictEqual(created.map((r) => r.type).sort(), [T.action, T.action, T.triggerActions].sort());
+            assert.deepStrictEqual([...new Set(deleted.map((r) => r.type))].sort(), [T.clientGrant, T.rule, T.ruleConfig].sort());
+            // Pulumi runs every create and update of an update before deleting what the program no
+            // longer declares, so the rules keep running until the binding exists. The binding
+            // itself depends on the new actions (it references their ids).
+            const binding = after.one(T.triggerActions);
+            const actionIds = after.ofType(T.action).map((a) => a.id).sort();
+            assert.deepStrictEqual((binding.inputs.actions as { id: string }[]).map((a) => a.id).sort(), actionIds);
+            // What both modes share keeps its identity, so the M2M client and API are not replaced.
+            for (const shared of [T.client, T.clientCredentials, T.resourceServer, T.resourceServerScopes]) {
+                assert.deepStrictEqual(after.one(shared).inputs, before.one(shared).inputs, shared);
+            }
+        });
+    });
+
+    describe("the Authorization Extension", () => {
+        it("must not look it up, grant it, or hand its URL to the code when disabled", async () => {
+            // No handler for getResourceServer: any lookup would throw.
+            const run = await runProgram({ config: { authzExtensionEnabled: "false" }, calls: {} });
+            assert.ok(!run.ofType(T.clientGrant).some((g) => g.inputs.audience === "urn:auth0-authz-api"));
+            const secrets = run.one(T.action, "login-action-enrich-from-apis").inputs.secretsWos as { name: string }[];
+            assert.ok(!secrets.some((s) => s.name === "AUTHZ_EXTENSION_URL"));
+        });
+
+        it("must fail with install instructions when enabled but its API is missing", async () => {
+            await assert.rejects(
+                runProgram({ calls: { [GET_RESOURCE_SERVER]: missingAuthzExtensionApi() } }),
+                /install the Authorization Extension.*enable API access/,
+            );
+        });
+
+        it("must fail naming the scope when the extension's API lacks one the code needs", async () => {
+            await assert.rejects(
+                runProgram({ calls: { [GET_RESOURCE_SERVER]: installedAuthzExtensionApi(["read:users"]) } }),
+                /does not define read:groups/,
+            );
+        });
+    });
+
+    describe("several stacks in one tenant", () => {
+        it("must give a review stack names and identifiers that collide with nothing of dev's", async () => {
+            const dev = await runProgram({ stack: "dev" });
+            const review = await runProgram({ stack: "pr-7", config: { apiIdentifier: undefined, loginFlowOwner: "false" } });
+            const tenantNames = (run: ProgramRun) => [
+                ...run.ofType(T.client).map((r) => `client:${r.inputs.name as string}`),
+                ...run.ofType(T.resourceServer).map((r) => `api:${r.inputs.identifier as string}`),
+                ...run.ofType(T.resourceServer).map((r) => `api-name:${r.inputs.name as string}`),
+                ...run.ofType(T.action).map((r) => `action:${r.inputs.name as string}`),
+            ];
+            const devNames = tenantNames(dev);
+            const reviewNames = tenantNames(review);
+            assert.strictEqual(reviewNames.length, devNames.length);
+            assert.deepStrictEqual(reviewNames.filter((n) => devNames.includes(n)), []);
+            assert.ok(reviewNames.includes("api:urn:auth0-tenant:pr-7:api"));
+            // The post-login binding is tenant-wide: only the owning stack declares it.
+            assert.strictEqual(dev.ofType(T.triggerActions).length, 1);
+            assert.strictEqual(review.ofType(T.triggerActions).length, 0);
+        });
+    });
+
+    describe("protection", () => {
+        it("must protect every resource of prod and none of dev", async () => {
+            const prod = await runProgram({ stack: "prod" });
+            const dev = await runProgram({ stack: "dev" });
+            const protectedOf = (run: ProgramRun) =>
+                run.constructed.filter((c) => c.type !== "pulumi:pulumi:Stack").map((c) => [c.name, (c.resource as unknown as { __protect?: boolean }).__protect === true]);
+            const prodFlags = protectedOf(prod);
+            assert.ok(prodFlags.length > 10);
+            assert.deepStrictEqual(prodFlags.filter(([, p]) => !p), []);
+            assert.deepStrictEqual(protectedOf(dev).filter(([, p]) => p), []);
+        });
+    });
+
+    describe("refusals", () => {
+        it("must declare nothing when the configuration is invalid", async () => {
+            const err = await runProgram({ config: { extensibility: "hooks" } }).then(
+                () => assert.fail("expected the program to fail"),
+                (e: Error & { declared: { type: string }[] }) => e,
+            );
+            assert.match(err.message, /auth0-tenant:extensibility: "hooks" is not a mode/);
+            assert.deepStrictEqual(err.declared.map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack"), []);
+        });
+    });
+});
