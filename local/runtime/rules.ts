@@ -124,9 +124,10 @@ export class RulesContainer implements LoginContainer {
         const finish = (outcome: LoginResult["outcome"], reason?: string): LoginResult => ({
             outcome,
             reason,
-            idTokenClaims: { ...context.idToken },
-            accessTokenClaims: { ...context.accessToken },
-            appMetadataUpdates: { ...(current.app_metadata ?? {}) },
+            // Claims end up in JWTs and app_metadata in the user store: both as JSON.
+            idTokenClaims: asJson(context.idToken),
+            accessTokenClaims: asJson(context.accessToken),
+            appMetadataUpdates: asJson(current.app_metadata ?? {}),
             durationMs: performance.now() - started,
         });
         for (const rule of this.rules) {
@@ -169,4 +170,8 @@ export class RulesContainer implements LoginContainer {
             }
         });
     }
+}
+
+function asJson(value: Record<string, unknown>): Record<string, unknown> {
+    return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 }
