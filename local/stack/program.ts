@@ -1,10 +1,14 @@
+/**
+ * The real program (`infra/index.ts`) run under Pulumi's mock runtime, so tests, the offline demo
+ * and the local tenant can see exactly what a stack declares without the Pulumi CLI or Auth0.
+ */
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { CallHandler, DeclaredResource, TenantMocks, installedAuthzExtensionApi } from "./mocks";
 
-export const ROOT = path.resolve(__dirname, "../../..");
+export const ROOT = path.resolve(__dirname, "../..");
 export const PROJECT = "auth0-tenant";
 const INFRA = path.join(ROOT, "infra") + path.sep;
 
@@ -44,6 +48,8 @@ export interface Scenario {
     readonly config?: Record<string, string | undefined>;
     /** Start from the stack file's config. Default: true. */
     readonly fromStackFile?: boolean;
+    /** Which `Pulumi.<name>.yaml` to start from. Default: the stack's own, else dev's. */
+    readonly stackFile?: string;
     readonly calls?: Record<string, CallHandler>;
     readonly preview?: boolean;
 }
@@ -59,7 +65,11 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 export async function runProgram(scenario: Scenario = {}): Promise<ProgramRun> {
     const stack = scenario.stack ?? "dev";
     const config: Record<string, string> = { ...TEST_PROVIDER_CONFIG };
-    if (scenario.fromStackFile ?? true) Object.assign(config, stackFileConfig(stack === "dev" || stack === "prod" ? stack : "dev"));
+    if (scenario.fromStackFile ?? true) {
+        // A stack without a file of its own (a review stack) starts from dev's, as its workflow does.
+        const fileStack = scenario.stackFile ?? (fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)) ? stack : "dev");
+        Object.assign(config, stackFileConfig(fileStack));
+    }
     for (const [k, v] of Object.entries(scenario.config ?? {})) {
         const fullKey = k.includes(":") ? k : `${PROJECT}:${k}`;
         if (v === undefined) delete config[fullKey];

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ConfigError, ConfigSource, TenantConfig, loadConfig } from "../../infra/config";
-import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "./support/program";
+import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
 
 /** A config source over Pulumi.dev.yaml plus overrides (`undefined` removes a key). */
 function source(overrides: Record<string, string | undefined> = {}, env: Record<string, string> = {}, stack = "dev"): ConfigSource {

@@ -4,8 +4,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { settingsRead } from "../../infra/loginCode";
 import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
-import { missingAuthzExtensionApi, installedAuthzExtensionApi } from "./support/mocks";
-import { ProgramRun, ROOT, T, runProgram } from "./support/program";
+import { missingAuthzExtensionApi, installedAuthzExtensionApi } from "../../local/stack/mocks";
+import { ProgramRun, ROOT, T, runProgram } from "../../local/stack/program";
 
 const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
 const RULES_MODE = { extensibility: "rules", managementApiScopes: '["update:users_app_metadata"]' };
