@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     // Both runtimes: Node's module scope and the globals every Node script sees.
-    files: ["rules/**/*.js", "actions/**/*.js"],
+    files: ["rules/**/*.js", "actions/**/*.js", "bench/variants/**/*.js"],
     languageOptions: {
       globals: {
         require: "readonly", exports: "writable", module: "readonly", console: "readonly",
@@ -38,7 +38,7 @@ export default tseslint.config(
     // A rule file is one function Auth0 calls with (user, context, callback); the Rules
     // runtime provides these globals. Linted as a script, so the named top-level function (named
     // for readability, never referenced) is a global, which "local" leaves alone.
-    files: ["rules/**/*.js"],
+    files: ["rules/**/*.js", "bench/variants/rules/**/*.js"],
     languageOptions: {
       sourceType: "script",
       globals: { configuration: "readonly", auth0: "readonly", UnauthorizedError: "readonly", global: "writable" },

@@ -1,14 +1,14 @@
 import { join } from "node:path";
-import { ExtensibilityMode, LoginSettingName } from "../../../infra/loginContract";
-import { ActionsRuntime } from "../../../local/runtime/actions";
-import { trustedNetwork, TrustedNetwork } from "../../../local/runtime/network";
-import { RulesRuntime } from "../../../local/runtime/rules";
-import { LoginContainer, LoginResult } from "../../../local/runtime/types";
-import { LocalTenant } from "../../../local/servers/localTenant";
-import { TenantModel } from "../../../local/servers/model";
-import { testTls } from "../../../local/servers/tls";
+import { ExtensibilityMode, LoginSettingName } from "../infra/loginContract";
+import { ActionsRuntime } from "./runtime/actions";
+import { trustedNetwork, TrustedNetwork } from "./runtime/network";
+import { RulesRuntime } from "./runtime/rules";
+import { LoginContainer, LoginResult } from "./runtime/types";
+import { LocalTenant } from "./servers/localTenant";
+import { TenantModel } from "./servers/model";
+import { testTls } from "./servers/tls";
 
-const ROOT = join(__dirname, "..", "..", "..");
+const ROOT = join(__dirname, "..");
 
 /** The deployed files, in the stack's default order. */
 export const LOGIN_FILES: Record<ExtensibilityMode, string[]> = {
@@ -32,13 +32,19 @@ export class Harness {
         readonly runtime: RulesRuntime | ActionsRuntime,
     ) {}
 
-    static async start(mode: ExtensibilityMode, model: TenantModel): Promise<Harness> {
+    /** `files` default to the deployed files; `observe` sees the duration of every request the code makes. */
+    static async start(
+        mode: ExtensibilityMode,
+        model: TenantModel,
+        options: { files?: readonly string[]; observe?: (elapsedMs: number) => void } = {},
+    ): Promise<Harness> {
         const tenant = await LocalTenant.start(model);
-        const network = trustedNetwork((await testTls()).cert);
+        const network = trustedNetwork((await testTls()).cert, options.observe);
+        const files = options.files ?? LOGIN_FILES[mode];
         const runtime =
             mode === "rules"
-                ? new RulesRuntime({ files: LOGIN_FILES.rules, network, auth0Domain: tenant.domain })
-                : new ActionsRuntime({ files: LOGIN_FILES.actions, network });
+                ? new RulesRuntime({ files, network, auth0Domain: tenant.domain })
+                : new ActionsRuntime({ files, network });
         return new Harness(mode, tenant, network, runtime);
     }
 

@@ -73,7 +73,15 @@ export class ActionsRuntime {
         const defined: Record<string, string> = {};
         for (const [key, value] of Object.entries(secrets)) if (value !== undefined) defined[key] = value;
         const dispatcher = this.options.network.dispatcher;
-        const trustedFetch: typeof fetch = (input, init) => fetch(input, { ...init, dispatcher });
+        const observe = this.options.network.observe;
+        const trustedFetch: typeof fetch = async (input, init) => {
+            const started = performance.now();
+            try {
+                return await fetch(input, { ...init, dispatcher });
+            } finally {
+                observe?.(performance.now() - started);
+            }
+        };
         return new ActionsContainer(this.sources, defined, trustedFetch, (name) => this.cacheOf(name));
     }
 }

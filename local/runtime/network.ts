@@ -10,15 +10,18 @@ export interface TrustedNetwork {
     readonly httpsAgent: HttpsAgent;
     /** For fetch in the Actions runtime. */
     readonly dispatcher: UndiciAgent;
+    /** Called with the duration of each request the login code makes (for the benchmark). */
+    readonly observe?: (elapsedMs: number) => void;
     close(): Promise<void>;
 }
 
-export function trustedNetwork(ca: string): TrustedNetwork {
+export function trustedNetwork(ca: string, observe?: (elapsedMs: number) => void): TrustedNetwork {
     const httpsAgent = new HttpsAgent({ ca, keepAlive: true });
     const dispatcher = new UndiciAgent({ connect: { ca } });
     return {
         httpsAgent,
         dispatcher,
+        observe,
         async close() {
             httpsAgent.destroy();
             await dispatcher.destroy();

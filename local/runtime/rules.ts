@@ -55,7 +55,21 @@ export class RulesRuntime {
         this.sources = options.files.map((file) => ({ name: basename(file), source: readFileSync(file, "utf8") }));
         const axios = hostRequire("axios-0.19.2") as AxiosStatic;
         // The runtime's axios trusts the runtime's CAs; otherwise it is the library as installed.
-        this.axios = Object.assign(axios.create({ httpsAgent: options.network.httpsAgent }), {
+        const instance = axios.create({ httpsAgent: options.network.httpsAgent });
+        const observe = options.network.observe;
+        if (observe) {
+            const started = new WeakMap<object, number>();
+            instance.interceptors.request.use((config) => (started.set(config, performance.now()), config));
+            const record = (config: object | undefined) => {
+                const at = config && started.get(config);
+                if (at !== undefined) observe(performance.now() - at);
+            };
+            instance.interceptors.response.use(
+                (response) => (record(response.config), response),
+                (error: Error & { config?: object }) => (record(error.config), Promise.reject(error)),
+            );
+        }
+        this.axios = Object.assign(instance, {
             Cancel: axios.Cancel,
             CancelToken: axios.CancelToken,
             isCancel: (value: unknown) => axios.isCancel(value),

@@ -5,7 +5,7 @@ import { ActionsRuntime } from "../../local/runtime/actions";
 import { LoginResult } from "../../local/runtime/types";
 import { LOCAL_CLAIM_NAMESPACE } from "../../local/servers/localTenant";
 import { aTenant, aUser, ENTITLEMENTS_OF_MEMBERS, GROUPS_OF_MEMBERS, M2M_CLIENT, TenantBuilder } from "./support/builders";
-import { Harness } from "./support/harness";
+import { Harness } from "../../local/loginHarness";
 
 const GROUPS_CLAIM = `${LOCAL_CLAIM_NAMESPACE}groups`;
 const ENTITLEMENTS_CLAIM = `${LOCAL_CLAIM_NAMESPACE}entitlements`;
