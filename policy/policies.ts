@@ -1,0 +1,244 @@
+import * as auth0 from "@pulumi/auth0";
+import {
+    ReportViolation,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+    validateResourceOfType,
+} from "@pulumi/policy";
+import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "../infra/config";
+import { LOGIN_SETTINGS } from "../infra/loginContract";
+
+/**
+ * The tenant's policies, importable without starting the analyzer server (`policy/index.ts`
+ * serves them to the Pulumi CLI; `test/policy/` feeds them resources directly).
+ *
+ * What a policy sees: `validateResource` gets a resource's inputs with every secret already
+ * decrypted to plain values (`@pulumi/policy` unwraps them before calling the policy), and during
+ * a preview an input computed from another resource's output is unknown (reading it makes the
+ * pack report "can't run during preview" as advisory; the check runs again, with values, during
+ * the update). So a policy cannot tell whether a value was marked secret in the program; it checks
+ * what it can observe: the resource options and which input carries the value.
+ */
+
+const MANAGEMENT_API_AUDIENCE_SUFFIX = "/api/v2/";
+const REQUIRED_ACTION_RUNTIME = "node22";
+const M2M_GRANT_TYPE = "client_credentials";
+
+/** Names of the login settings that are credentials (infra/loginContract.ts). */
+export const SECRET_SETTING_NAMES: readonly string[] = Object.entries(LOGIN_SETTINGS)
+    .filter(([, setting]) => setting.secret)
+    .map(([name]) => name);
+
+/** The stack a resource belongs to, from its URN (`urn:pulumi:<stack>::<project>::<type>::<name>`). */
+export function stackOfUrn(urn: string): string {
+    const match = /^urn:pulumi:([^:]+)::/.exec(urn);
+    if (!match) throw new Error(`not a Pulumi URN: ${urn}`);
+    return match[1];
+}
+
+/** Whether a rule's script calls out over the network: a token request or an HTTP client. */
+export function callsApis(script: string): boolean {
+    // Comments may mention the token endpoint ("runs before the /oauth/token call"); only code counts.
+    const code = script.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+    return /\/oauth\/token|\baxios\b|require\(\s*['"](request|https?|node-fetch)(@[^'"]*)?['"]\s*\)|\bfetch\s*\(/.test(code);
+}
+
+export const m2mClientCredentialsOnly: ResourceValidationPolicy = {
+    name: "m2m-client-credentials-only",
+    description:
+        "Machine-to-machine clients (appType non_interactive) use only the client_credentials grant, and client " +
+        "credentials never use token endpoint authentication method none.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: [
+        validateResourceOfType(auth0.Client, (client, _args, reportViolation) => {
+            if (client.appType !== "non_interactive") return;
+            const grantTypes = client.grantTypes ?? [];
+            if (grantTypes.length === 0) {
+                reportViolation(
+                    `M2M client ${JSON.stringify(client.name)} declares no grantTypes, so Auth0 picks its defaults; ` +
+                        `set grantTypes: ["${M2M_GRANT_TYPE}"]`,
+                );
+            }
+            const others = grantTypes.filter((g) => g !== M2M_GRANT_TYPE);
+            if (others.length) {
+                reportViolation(
+                    `M2M client ${JSON.stringify(client.name)} allows ${others.join(", ")}; a machine-to-machine ` +
+                        `client uses only ${M2M_GRANT_TYPE}`,
+                );
+            }
+        }),
+        validateResourceOfType(auth0.ClientCredentials, (credentials, _args, reportViolation) => {
+            if (credentials.authenticationMethod === "none") {
+                reportViolation(
+                    "client credentials use token endpoint authentication method none: anyone who knows the client id " +
+                        "could get tokens; use client_secret_post or client_secret_basic",
+                );
+            }
+        }),
+    ],
+};
+
+interface ManagementScopesConfig {
+    /** Privileged scopes a reviewer has approved for this stack (mirrors allowPrivilegedManagementScopes). */
+    allowPrivilegedScopes: string[];
+}
+
+export const managementApiLeastPrivilege: ResourceValidationPolicy = {
+    name: "management-api-least-privilege",
+    description:
+        "Client grants to the Management API v2 (audience ending in /api/v2/) stay within the allowed scope set " +
+        "(infra/config.ts MANAGEMENT_SCOPES_ALLOWED): no scope that lets a client raise privileges.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    configSchema: {
+        properties: {
+            allowPrivilegedScopes: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: "Privileged scopes approved after review; each must be in MANAGEMENT_SCOPES_PRIVILEGED.",
+            },
+        },
+    },
+    validateResource: validateResourceOfType(auth0.ClientGrant, (grant, args, reportViolation) => {
+        if (!grant.audience.endsWith(MANAGEMENT_API_AUDIENCE_SUFFIX)) return;
+        const approved = args.getConfig<ManagementScopesConfig>().allowPrivilegedScopes ?? [];
+        for (const scope of grant.scopes ?? []) {
+            if (MANAGEMENT_SCOPES_PRIVILEGED.includes(scope)) {
+                if (!approved.includes(scope)) {
+                    reportViolation(
+                        `grant to ${grant.audience} includes ${scope}, which lets a client raise its own or others' ` +
+                            "privileges; remove it, or approve it in the pack config (allowPrivilegedScopes) after review",
+                    );
+                }
+            } else if (!MANAGEMENT_SCOPES_ALLOWED.includes(scope)) {
+                reportViolation(
+                    `grant to ${grant.audience} includes ${scope}, outside the allowed set: ${MANAGEMENT_SCOPES_ALLOWED.join(", ")}`,
+                );
+            }
+        }
+    }),
+};
+
+export const loginSecretsStaySecret: ResourceValidationPolicy = {
+    name: "login-secrets-stay-secret",
+    description:
+        "Login settings that are credentials (secret in infra/loginContract.ts LOGIN_SETTINGS) never travel as plaintext: " +
+        "Actions get them through write-only secretsWos, never secrets (stored in state as plain text); " +
+        "RuleConfigs holding them keep their value a secret output.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    validateResource: [
+        validateResourceOfType(auth0.Action, (action, _args, reportViolation) => {
+            for (const secret of action.secrets ?? []) {
+                if (SECRET_SETTING_NAMES.includes(secret.name)) {
+                    reportViolation(
+                        `action ${JSON.stringify(action.name)} passes ${secret.name} in secrets, which the provider keeps in ` +
+                            "state as plain text; pass it in secretsWos (write-only) with a secretsWoVersion",
+                    );
+                }
+            }
+        }),
+        validateResourceOfType(auth0.RuleConfig, (ruleConfig, args, reportViolation) => {
+            if (!SECRET_SETTING_NAMES.includes(ruleConfig.key)) return;
+            if (!args.opts.additionalSecretOutputs.includes("value")) {
+                reportViolation(
+                    `rule config ${ruleConfig.key} holds a credential but its value is not a secret output; ` +
+                        "declare it with auth0.RuleConfig (which marks value secret) or additionalSecretOutputs: [\"value\"]",
+                );
+            }
+        }),
+    ],
+};
+
+export const actionsRunOnNode22: ResourceValidationPolicy = {
+    name: "actions-run-on-node22",
+    description: `Actions run on the ${REQUIRED_ACTION_RUNTIME} runtime, the one the login code is written and tested for.`,
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: validateResourceOfType(auth0.Action, (action, _args, reportViolation) => {
+        if (action.runtime !== REQUIRED_ACTION_RUNTIME) {
+            const found = action.runtime === undefined ? "no runtime (the provider's default)" : `runtime ${action.runtime}`;
+            reportViolation(`action ${JSON.stringify(action.name)} declares ${found}; set runtime: "${REQUIRED_ACTION_RUNTIME}"`);
+        }
+    }),
+};
+
+export const apiCallingRulesRunLast: StackValidationPolicy = {
+    name: "api-calling-rules-run-last",
+    description:
+        "Enabled rules whose script calls APIs (mentions /oauth/token, axios, request or fetch) run after every enabled " +
+        "rule that does not, so cheap checks refuse a login before it costs a token request (seed 000).",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateStack: (args, reportViolation) => {
+        const rules = args.resources
+            .filter((r) => r.isType(auth0.Rule) && r.props.enabled !== false)
+            .map((r) => ({ resource: r, order: r.props.order as number | undefined, name: r.props.name as string, calls: callsApis(String(r.props.script ?? "")) }));
+        const cheap = rules.filter((r) => !r.calls);
+        for (const rule of rules.filter((r) => r.calls)) {
+            if (rule.order === undefined) {
+                reportViolation(`rule ${JSON.stringify(rule.name)} calls APIs but declares no order; give it an order after every cheap check`, rule.resource.urn);
+                continue;
+            }
+            const later = cheap.filter((c) => c.order === undefined || c.order >= rule.order!);
+            if (later.length) {
+                reportViolation(
+                    `rule ${JSON.stringify(rule.name)} (order ${rule.order}) calls APIs but runs before or with ` +
+                        `${later.map(describeRule).join(", ")}; give it a higher order than every rule that does not call APIs`,
+                    rule.resource.urn,
+                );
+            }
+        }
+    },
+};
+
+function describeRule(rule: { name: string; order: number | undefined }): string {
+    return `${JSON.stringify(rule.name)} (order ${rule.order ?? "unset"})`;
+}
+
+interface ProtectionConfig {
+    /** Stacks whose resources must be protected from deletion. */
+    protectedStacks: string[];
+}
+
+export const protectedStacksProtectResources: ResourceValidationPolicy = {
+    name: "protected-stacks-protect-resources",
+    description:
+        "In protected stacks (prod by default), every resource has protect set, so a destroy or a resource dropped " +
+        "from the program cannot delete it (set auth0-tenant:protect true in the stack file).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: {
+        properties: {
+            protectedStacks: {
+                type: "array",
+                items: { type: "string" },
+                default: ["prod"],
+                description: "Names of the stacks whose resources must be protected.",
+            },
+        },
+    },
+    validateResource: (args, reportViolation: ReportViolation) => {
+        // Providers are not tenant objects: deleting one deletes nothing in Auth0.
+        if (args.type.startsWith("pulumi:providers:")) return;
+        const stack = stackOfUrn(args.urn);
+        const { protectedStacks } = args.getConfig<ProtectionConfig>();
+        if ((protectedStacks ?? ["prod"]).includes(stack) && !args.opts.protect) {
+            reportViolation(`${args.type} ${args.name} in stack ${stack} is not protected; set auth0-tenant:protect to true for this stack`);
+        }
+    },
+};
+
+/** Every policy of the pack, in the order the CLI reports them. */
+export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+    m2mClientCredentialsOnly,
+    managementApiLeastPrivilege,
+    loginSecretsStaySecret,
+    actionsRunOnNode22,
+    apiCallingRulesRunLast,
+    protectedStacksProtectResources,
+];
+
+export const POLICY_PACK_NAME = "auth0-tenant-policies";

@@ -1,0 +1,222 @@
+import * as assert from "assert";
+import {
+    POLICIES,
+    actionsRunOnNode22,
+    apiCallingRulesRunLast,
+    callsApis,
+    loginSecretsStaySecret,
+    m2mClientCredentialsOnly,
+    managementApiLeastPrivilege,
+    protectedStacksProtectResources,
+    stackOfUrn,
+} from "../../policy/policies";
+import { T } from "../../local/stack/program";
+import { AnalyzedProgram, AnalyzedResource, aResource, analyzeProgram, evaluate } from "./support/analyzer";
+
+/** Rules mode calls the Management API, so its stacks grant the one scope the rules use. */
+const RULES = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
+
+function withProps(resource: AnalyzedResource, props: Record<string, unknown>): AnalyzedResource {
+    return { ...resource, props: { ...resource.props, ...props } };
+}
+
+describe("policy pack", () => {
+    const programs: Record<string, AnalyzedProgram> = {};
+    before(async () => {
+        programs.devActions = await analyzeProgram({ stack: "dev" });
+        programs.devRules = await analyzeProgram({ stack: "dev", config: RULES });
+        programs.prodActions = await analyzeProgram({ stack: "prod" });
+        programs.prodRules = await analyzeProgram({ stack: "prod", config: RULES });
+        programs.review = await analyzeProgram({ stack: "pr-42", config: { apiIdentifier: undefined, loginFlowOwner: "false" } });
+    });
+
+    describe("the resources the program declares", () => {
+        for (const name of ["devActions", "devRules", "prodActions", "prodRules", "review"]) {
+            it(`must pass every policy (${name})`, async () => {
+                const findings = await evaluate(POLICIES, programs[name].resources);
+                assert.deepStrictEqual(findings, []);
+            });
+        }
+
+        it("must give every policy something to check", () => {
+            const types = (p: AnalyzedProgram) => new Set(p.resources.map((r) => r.type));
+            for (const type of [T.client, T.clientCredentials, T.clientGrant, T.action]) {
+                assert.ok(types(programs.devActions).has(type), `actions mode declares ${type}`);
+            }
+            for (const type of [T.rule, T.ruleConfig]) assert.ok(types(programs.devRules).has(type), `rules mode declares ${type}`);
+            const managementGrants = programs.devRules.ofType(T.clientGrant).filter((g) => String(g.props.audience).endsWith("/api/v2/"));
+            assert.ok(managementGrants.length > 0, "rules mode grants the Management API");
+            assert.ok(programs.prodActions.resources.every((r) => r.opts.protect), "prod resources arrive protected");
+        });
+    });
+
+    describe("m2m-client-credentials-only", () => {
+        const check = (resource: AnalyzedResource) => evaluate([m2mClientCredentialsOnly], [resource]);
+        const programClient = () => programs.devActions.ofType(T.client)[0];
+
+        it("must refuse an M2M client that also allows another grant", async () => {
+            const findings = await check(withProps(programClient(), { grantTypes: ["client_credentials", "password"] }));
+            assert.strictEqual(findings.length, 1);
+            assert.match(findings[0].message, /allows password/);
+        });
+
+        it("must refuse an M2M client that leaves its grant types to Auth0's defaults", async () => {
+            const findings = await check(withProps(programClient(), { grantTypes: [] }));
+            assert.match(findings[0].message, /declares no grantTypes/);
+        });
+
+        it("must leave interactive clients to their own grant types", async () => {
+            const spa = aResource(T.client, "spa", { name: "spa", appType: "spa", grantTypes: ["authorization_code", "refresh_token"] });
+            assert.deepStrictEqual(await check(spa), []);
+        });
+
+        it("must refuse client credentials with authentication method none", async () => {
+            const credentials = withProps(programs.devActions.ofType(T.clientCredentials)[0], { authenticationMethod: "none" });
+            const findings = await check(credentials);
+            assert.strictEqual(findings.length, 1);
+            assert.match(findings[0].message, /authentication method none/);
+        });
+    });
+
+    describe("management-api-least-privilege", () => {
+        const managementGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => String(g.props.audience).endsWith("/api/v2/"))!;
+        const apiGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => g.props.audience === "https://test-api")!;
+
+        it("must refuse a privileged Management API scope", async () => {
+            const grant = withProps(managementGrant(), { scopes: ["update:users_app_metadata", "update:client_grants"] });
+            const findings = await evaluate([managementApiLeastPrivilege], [grant]);
+            assert.strictEqual(findings.length, 1);
+            assert.match(findings[0].message, /update:client_grants, which lets a client raise/);
+        });
+
+        it("must accept a privileged scope the pack config approves", async () => {
+            const grant = withProps(managementGrant(), { scopes: ["update:users_app_metadata", "update:client_grants"] });
+            const config = { [managementApiLeastPrivilege.name]: { allowPrivilegedScopes: ["update:client_grants"] } };
+            assert.deepStrictEqual(await evaluate([managementApiLeastPrivilege], [grant], config), []);
+        });
+
+        it("must refuse a Management API scope outside the allowed set", async () => {
+            const grant = withProps(managementGrant(), { scopes: ["read:stats"] });
+            const findings = await evaluate([managementApiLeastPrivilege], [grant]);
+            assert.match(findings[0].message, /read:stats, outside the allowed set/);
+        });
+
+        it("must not apply the Management API's scope set to other audiences", async () => {
+            const grant = withProps(apiGrant(), { scopes: ["read:entitlements", "create:clients"] });
+            assert.deepStrictEqual(await evaluate([managementApiLeastPrivilege], [grant]), []);
+        });
+    });
+
+    describe("login-secrets-stay-secret", () => {
+        const enrichAction = () => programs.devActions.ofType(T.action).find((a) => String(a.props.name).endsWith("enrich-from-apis"))!;
+        const secretConfig = () => programs.devRules.ofType(T.ruleConfig).find((c) => c.props.key === "M2M_CLIENT_SECRET")!;
+
+        it("sees secret values decrypted, so it checks how they travel rather than their secrecy", () => {
+            // The limitation the policy works around: the program passes a Pulumi secret, the
+            // analyzer hands the policy its plain value.
+            const value = enrichAction().props.secretsWos as { name: string; value: unknown }[];
+            const secret = value.find((s) => s.name === "M2M_CLIENT_SECRET")!;
+            assert.strictEqual(typeof secret.value, "string");
+            assert.match(secret.value as string, /^mock-secret-/);
+        });
+
+        it("must refuse an action that passes the client secret in plaintext secrets", async () => {
+            const action = withProps(enrichAction(), { secrets: [{ name: "M2M_CLIENT_SECRET", value: "s3cr3t" }] });
+            const findings = await evaluate([loginSecretsStaySecret], [action]);
+            assert.strictEqual(findings.length, 1);
+            assert.match(findings[0].message, /passes M2M_CLIENT_SECRET in secrets/);
+            assert.ok(!findings[0].message.includes("s3cr3t"), "a finding never repeats the value");
+        });
+
+        it("must accept settings that are not credentials in plaintext secrets", async () => {
+            const action = withProps(enrichAction(), { secrets: [{ name: "API_BASE_URL", value: "https://api.example.com" }] });
+            assert.deepStrictEqual(await evaluate([loginSecretsStaySecret], [action]), []);
+        });
+
+        it("must refuse a rule config holding a credential whose value is not a secret output", async () => {
+            const config = { ...secretConfig(), opts: { ...secretConfig().opts, additionalSecretOutputs: [] } };
+            const findings = await evaluate([loginSecretsStaySecret], [config]);
+            assert.strictEqual(findings.length, 1);
+            assert.match(findings[0].message, /rule config M2M_CLIENT_SECRET holds a credential/);
+        });
+
+        it("must see the program's credential rule config marked secret by the provider SDK", () => {
+            assert.ok(secretConfig().opts.additionalSecretOutputs.includes("value"));
+        });
+    });
+
+    describe("actions-run-on-node22", () => {
+        it("must refuse an action on another runtime", async () => {
+            const action = withProps(programs.prodActions.ofType(T.action)[0], { runtime: "node18" });
+            const findings = await evaluate([actionsRunOnNode22], [action]);
+            assert.strictEqual(findings.length, 1);
+            assert.match(findings[0].message, /runtime node18; set runtime: "node22"/);
+        });
+
+        it("must refuse an action that leaves the runtime to the provider's default", async () => {
+            const { runtime: _runtime, ...props } = programs.prodActions.ofType(T.action)[0].props;
+            void _runtime;
+            const findings = await evaluate([actionsRunOnNode22], [{ ...programs.prodActions.ofType(T.action)[0], props }]);
+            assert.match(findings[0].message, /no runtime/);
+        });
+    });
+
+    describe("api-calling-rules-run-last", () => {
+        const rules = () => programs.devRules.ofType(T.rule);
+        const byFile = (file: string) => rules().find((r) => String(r.props.name).endsWith(file))!;
+
+        it("must recognise which of the program's rules call APIs", () => {
+            assert.strictEqual(callsApis(String(byFile("enrich-from-apis").props.script)), true);
+            assert.strictEqual(callsApis(String(byFile("require-verified-email").props.script)), false);
+        });
+
+        it("must refuse an API-calling rule ordered before a cheap check", async () => {
+            const swapped = [withProps(byFile("enrich-from-apis"), { order: 1 }), withProps(byFile("require-verified-email"), { order: 2 })];
+            const findings = await evaluate([apiCallingRulesRunLast], swapped);
+            assert.strictEqual(findings.length, 1);
+            assert.strictEqual(findings[0].urn, swapped[0].urn);
+            assert.match(findings[0].message, /runs before or with "auth0-tenant-dev-require-verified-email" \(order 2\)/);
+        });
+
+        it("must refuse an API-calling rule sharing its order with a cheap check", async () => {
+            const tied = [withProps(byFile("enrich-from-apis"), { order: 1 }), withProps(byFile("require-verified-email"), { order: 1 })];
+            assert.strictEqual((await evaluate([apiCallingRulesRunLast], tied)).length, 1);
+        });
+
+        it("must ignore disabled rules and mentions of the token endpoint in comments", async () => {
+            const commentOnly = aResource(T.rule, "comment-only", {
+                name: "comment-only",
+                order: 3,
+                enabled: true,
+                script: "/** Runs before anything calls /oauth/token. */\nfunction (user, context, callback) { return callback(null, user, context); }",
+            });
+            const disabledCheap = aResource(T.rule, "disabled", { name: "disabled", order: 9, enabled: false, script: "function (u, c, cb) { return cb(null, u, c); }" });
+            assert.deepStrictEqual(await evaluate([apiCallingRulesRunLast], [...rules(), disabledCheap]), []);
+            const findings = await evaluate([apiCallingRulesRunLast], [...rules(), commentOnly]);
+            assert.strictEqual(findings.length, 1, "a cheap rule ordered last makes the API-calling rule run too early");
+            assert.match(findings[0].message, /"comment-only" \(order 3\)/);
+        });
+    });
+
+    describe("protected-stacks-protect-resources", () => {
+        it("must refuse every unprotected resource of a prod stack", async () => {
+            const unprotected = await analyzeProgram({ stack: "prod", config: { protect: "false" } });
+            const findings = await evaluate([protectedStacksProtectResources], unprotected.resources);
+            assert.strictEqual(findings.length, unprotected.resources.length);
+            assert.ok(findings.length >= 8, `found ${findings.length}`);
+            assert.match(findings[0].message, /in stack prod is not protected/);
+        });
+
+        it("must leave other stacks unprotected unless the pack config names them", async () => {
+            assert.deepStrictEqual(await evaluate([protectedStacksProtectResources], programs.devActions.resources), []);
+            const config = { [protectedStacksProtectResources.name]: { protectedStacks: ["dev", "prod"] } };
+            const findings = await evaluate([protectedStacksProtectResources], programs.devActions.resources, config);
+            assert.strictEqual(findings.length, programs.devActions.resources.length);
+        });
+
+        it("must read the stack from a URN", () => {
+            assert.strictEqual(stackOfUrn("urn:pulumi:pr-12::auth0-tenant::auth0:index/client:Client::c"), "pr-12");
+            assert.throws(() => stackOfUrn("prod"), /not a Pulumi URN/);
+        });
+    });
+});
