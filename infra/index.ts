@@ -5,7 +5,8 @@ import { authzExtensionApi } from "./authzExtension";
 import { loadConfig, pulumiConfigSource } from "./config";
 import { scopesNeeded } from "./loginContract";
 import { LoginFlow } from "./loginFlow";
-import { M2mApplication, M2mGrant } from "./m2mApplication";
+import { M2mGrant } from "./m2mApplication";
+import { RotatingM2mApplication } from "./rotation";
 
 // The whole tenant on one screen: an API, the M2M application the login code authenticates
 // as with its grants, and the login code itself (Actions, or legacy Rules).
@@ -28,13 +29,15 @@ if (config.authzExtension.enabled) {
     grants.authzExtension = { audience: authzExtensionApi(scopes), scopes };
 }
 
-const loginClient = new M2mApplication(
+// Two applications with the same grants; the login code uses the one serving the current
+// secret generation, so a rotation never changes the credential in use (see infra/rotation.ts).
+const loginClient = new RotatingM2mApplication(
     "login-code",
     {
         displayName: `${config.namePrefix}-login-code`,
         description: `Used by the login code of stack ${config.stack} to call APIs at login (managed by Pulumi)`,
         authenticationMethod: config.tokenEndpointAuthMethod,
-        secretGeneration: config.secretGeneration,
+        generation: config.secretGeneration,
         grants,
     },
     opts,
@@ -68,6 +71,8 @@ export const extensibility = mode;
 export const apiIdentifier = api.identifier;
 export const apiResourceServerId = api.resourceServerId;
 export const loginCodeClientId = loginClient.clientId;
+export const activeCredential = loginClient.activeSlot;
+export const credentialClientIds = { blue: loginClient.slots.blue.clientId, green: loginClient.slots.green.clientId };
 export const grantedScopes = pulumi.output(loginClient.grantedScopes);
 export const actionIds = loginFlow.actionIds;
 export const ruleIds = loginFlow.ruleIds;

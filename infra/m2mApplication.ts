@@ -19,7 +19,7 @@ export interface M2mApplicationArgs {
     readonly description?: pulumi.Input<string>;
     /** Token endpoint authentication method. Default: `client_secret_post` (never `none`). */
     readonly authenticationMethod?: pulumi.Input<"client_secret_post" | "client_secret_basic">;
-    /** The client's secret is regenerated whenever this number changes. Default: 1. */
+    /** The client's secret is regenerated whenever this number changes; at least 1. Default: 1. */
     readonly secretGeneration?: pulumi.Input<number>;
     /** Client grants by role, e.g. `{ api: {...}, managementApi: {...} }`. Default: none. */
     readonly grants?: Readonly<Record<string, M2mGrant>>;

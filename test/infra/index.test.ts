@@ -10,10 +10,12 @@ import { ProgramRun, ROOT, T, runProgram } from "../../local/stack/program";
 const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
 const RULES_MODE = { extensibility: "rules", managementApiScopes: '["update:users_app_metadata"]' };
 const file = (dir: string, name: string) => fs.readFileSync(path.join(ROOT, dir, `${name}.js`), "utf8");
-const secretOf = (run: ProgramRun) => {
-    const password = run.one(T.randomPassword);
+/** The mock secret of a credential slot (generation 1 is served by blue). */
+const secretOf = (run: ProgramRun, slot = "blue") => {
+    const password = run.one(T.randomPassword, `login-code-${slot}-secret`);
     return `mock-secret-${password.name}-${JSON.stringify(password.inputs.keepers)}`;
 };
+const ACTIVE_CLIENT_ID = "login-code-blue-client-client-id";
 
 async function isSecretInput(run: ProgramRun, type: string, name: string, pick: (props: Record<string, unknown>) => unknown): Promise<boolean> {
     const found = run.constructedOf(type).filter((c) => c.name === name);
@@ -46,42 +48,51 @@ describe("infra/index (the tenant program under mocks)", function () {
             ]);
         });
 
-        it("must declare the M2M application with the client_credentials grant and nothing else", () => {
-            const client = run.one(T.client);
-            assert.strictEqual(client.inputs.appType, "non_interactive");
-            assert.deepStrictEqual(client.inputs.grantTypes, ["client_credentials"]);
-            assert.strictEqual(client.inputs.name, "auth0-tenant-dev-login-code");
+        it("must declare the M2M applications (a blue/green pair) with the client_credentials grant and nothing else", () => {
+            const clients = run.ofType(T.client);
+            assert.deepStrictEqual(clients.map((c) => c.inputs.name).sort(), ["auth0-tenant-dev-login-code-blue", "auth0-tenant-dev-login-code-green"]);
+            for (const client of clients) {
+                assert.strictEqual(client.inputs.appType, "non_interactive");
+                assert.deepStrictEqual(client.inputs.grantTypes, ["client_credentials"]);
+            }
         });
 
-        it("must authenticate the M2M application with client_secret_post and a generated write-only secret", async () => {
-            const credentials = run.one(T.clientCredentials);
-            assert.strictEqual(credentials.inputs.authenticationMethod, "client_secret_post");
-            assert.strictEqual(credentials.inputs.clientId, "login-code-client-client-id");
-            assert.strictEqual(credentials.inputs.clientSecretWo, secretOf(run));
-            assert.strictEqual(credentials.inputs.clientSecretWoVersion, 1);
-            assert.ok(!("clientSecret" in credentials.inputs), "the plain clientSecret input would sit in provider state");
-            assert.ok(await isSecretInput(run, T.clientCredentials, "login-code-credentials", (p) => p.clientSecretWo));
-            const password = run.one(T.randomPassword);
-            assert.ok((password.inputs.length as number) >= 48, "Auth0 needs custom secrets of 48+ characters");
+        it("must authenticate each M2M application with client_secret_post and a generated write-only secret", async () => {
+            for (const slot of ["blue", "green"]) {
+                const credentials = run.one(T.clientCredentials, `login-code-${slot}-credentials`);
+                assert.strictEqual(credentials.inputs.authenticationMethod, "client_secret_post");
+                assert.strictEqual(credentials.inputs.clientId, `login-code-${slot}-client-client-id`);
+                assert.strictEqual(credentials.inputs.clientSecretWo, secretOf(run, slot));
+                assert.ok(!("clientSecret" in credentials.inputs), "the plain clientSecret input would sit in provider state");
+                assert.ok(await isSecretInput(run, T.clientCredentials, `login-code-${slot}-credentials`, (p) => p.clientSecretWo));
+                const password = run.one(T.randomPassword, `login-code-${slot}-secret`);
+                assert.ok((password.inputs.length as number) >= 48, "Auth0 needs custom secrets of 48+ characters");
+            }
+            assert.notStrictEqual(secretOf(run, "blue"), secretOf(run, "green"));
         });
 
         it("must grant the API exactly the scopes the login code uses", () => {
-            const grant = run.one(T.clientGrant, "login-code-grant-api");
-            assert.strictEqual(grant.inputs.audience, "https://test-api");
-            assert.deepStrictEqual(grant.inputs.scopes, scopesNeeded("api", "actions"));
-            assert.strictEqual(grant.inputs.clientId, "login-code-client-client-id");
+            for (const slot of ["blue", "green"]) {
+                const grant = run.one(T.clientGrant, `login-code-${slot}-grant-api`);
+                assert.strictEqual(grant.inputs.audience, "https://test-api");
+                assert.deepStrictEqual(grant.inputs.scopes, scopesNeeded("api", "actions"));
+                assert.strictEqual(grant.inputs.clientId, `login-code-${slot}-client-client-id`);
+            }
         });
 
         it("must grant the Authorization Extension API, looked up and not owned, only what the code uses", () => {
-            const grant = run.one(T.clientGrant, "login-code-grant-authzExtension");
+            const grant = run.one(T.clientGrant, "login-code-blue-grant-authzExtension");
             assert.strictEqual(grant.inputs.audience, "urn:auth0-authz-api");
             assert.deepStrictEqual(grant.inputs.scopes, ["read:groups"]);
+            assert.deepStrictEqual(run.one(T.clientGrant, "login-code-green-grant-authzExtension").inputs.scopes, ["read:groups"]);
             const owned = run.declared.filter((r) => r.inputs.identifier === "urn:auth0-authz-api");
             assert.deepStrictEqual(owned, [], "the extension's API belongs to the extension");
         });
 
         it("must declare no Management API grant when the actions need none", () => {
-            assert.deepStrictEqual(run.ofType(T.clientGrant).map((g) => g.name).sort(), ["login-code-grant-api", "login-code-grant-authzExtension"]);
+            assert.deepStrictEqual(run.ofType(T.clientGrant).map((g) => g.name).sort(), [
+                "login-code-blue-grant-api", "login-code-blue-grant-authzExtension", "login-code-green-grant-api", "login-code-green-grant-authzExtension",
+            ]);
         });
 
         it("must never send allow_all_scopes on a grant (pulumi-auth0 #1069)", () => {
@@ -108,7 +119,7 @@ describe("infra/index (the tenant program under mocks)", function () {
             assert.deepStrictEqual(secrets.map((s) => s.name), read);
             const byName = Object.fromEntries(secrets.map((s) => [s.name, s.value]));
             assert.strictEqual(byName.M2M_CLIENT_SECRET, secretOf(run));
-            assert.strictEqual(byName.M2M_CLIENT_ID, "login-code-client-client-id");
+            assert.strictEqual(byName.M2M_CLIENT_ID, ACTIVE_CLIENT_ID);
             assert.strictEqual(byName.AUTH0_DOMAIN, "dev-tenant-as-code.us.auth0.com");
             assert.strictEqual(byName.API_AUDIENCE, "https://test-api");
             assert.strictEqual(byName.AUTHZ_EXTENSION_URL, "https://dev-tenant-as-code.us12.webtask.run/adf6e2f2b84784b57522e3b19dfc9201/api");
@@ -134,14 +145,17 @@ describe("infra/index (the tenant program under mocks)", function () {
 
         it("must export identifiers only, none of them secret or holding a secret", async () => {
             assert.deepStrictEqual(Object.keys(run.outputs).sort(), [
-                "actionIds", "apiIdentifier", "apiResourceServerId", "extensibility", "grantedScopes", "loginCodeClientId", "loginCodeSettings", "ruleIds",
+                "actionIds", "activeCredential", "apiIdentifier", "apiResourceServerId", "credentialClientIds", "extensibility", "grantedScopes",
+                "loginCodeClientId", "loginCodeSettings", "ruleIds",
             ]);
             assert.strictEqual(run.outputs.apiIdentifier, "https://test-api");
-            assert.strictEqual(run.outputs.loginCodeClientId, "login-code-client-client-id");
+            assert.strictEqual(run.outputs.loginCodeClientId, ACTIVE_CLIENT_ID);
+            assert.strictEqual(run.outputs.activeCredential, "blue");
             for (const [name, value] of Object.entries(run.exports)) {
                 if (pulumi.Output.isInstance(value)) assert.strictEqual(await pulumi.isSecret(value), false, `${name} is secret`);
             }
-            assert.ok(!JSON.stringify(run.outputs).includes(secretOf(run)), "a secret value reached the outputs");
+            const outputs = JSON.stringify(run.outputs);
+            assert.ok(!outputs.includes(secretOf(run, "blue")) && !outputs.includes(secretOf(run, "green")), "a secret value reached the outputs");
         });
     });
 
@@ -183,7 +197,7 @@ describe("infra/index (the tenant program under mocks)", function () {
         });
 
         it("must grant the Management API v2 exactly the configured least-privilege scopes", () => {
-            const grant = run.one(T.clientGrant, "login-code-grant-managementApi");
+            const grant = run.one(T.clientGrant, "login-code-blue-grant-managementApi");
             assert.strictEqual(grant.inputs.audience, "https://dev-tenant-as-code.us.auth0.com/api/v2/");
             assert.deepStrictEqual(grant.inputs.scopes, ["update:users_app_metadata"]);
             assert.ok(!("allowAllScopes" in grant.inputs));
@@ -212,8 +226,8 @@ describe("infra/index (the tenant program under mocks)", function () {
             const actionIds = after.ofType(T.action).map((a) => a.id).sort();
             assert.deepStrictEqual((binding.inputs.actions as { id: string }[]).map((a) => a.id).sort(), actionIds);
             // What both modes share keeps its identity, so the M2M client and API are not replaced.
-            for (const shared of [T.client, T.clientCredentials, T.resourceServer, T.resourceServerScopes]) {
-                assert.deepStrictEqual(after.one(shared).inputs, before.one(shared).inputs, shared);
+            for (const shared of [...before.ofType(T.client), ...before.ofType(T.clientCredentials), before.one(T.resourceServer), before.one(T.resourceServerScopes)]) {
+                assert.deepStrictEqual(after.one(shared.type, shared.name).inputs, shared.inputs, shared.name);
             }
         });
     });

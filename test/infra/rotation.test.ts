@@ -1,0 +1,110 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { SLOTS, Slot, lastGenerationOf, slotFor } from "../../infra/rotation";
+import { ProgramRun, T, runProgram } from "../../local/stack/program";
+
+const other = (slot: Slot): Slot => (slot === "blue" ? "green" : "blue");
+const named = (run: ProgramRun, type: string, name: string) => run.one(type, name);
+const secretInputs = (run: ProgramRun, slot: Slot) => ({
+    password: named(run, T.randomPassword, `login-code-${slot}-secret`).inputs,
+    credentials: named(run, T.clientCredentials, `login-code-${slot}-credentials`).inputs,
+});
+
+/** The resources an input of a constructed resource depends on: what Pulumi orders it after. */
+async function dependenciesOf(run: ProgramRun, type: string, name: string, pick: (p: Record<string, unknown>) => unknown): Promise<string[]> {
+    const found = run.constructedOf(type).find((c) => c.name === name);
+    assert.ok(found, `${type} ${name}`);
+    const output = pulumi.output(pick(found.props)) as unknown as { allResources(): Promise<Set<pulumi.Resource>> };
+    const resources = [...(await output.allResources())];
+    return Promise.all(resources.map((r) => promiseOfUrn(r))).then((urns) => urns.map((u) => u.split("::").pop()!).sort());
+}
+function promiseOfUrn(resource: pulumi.Resource): Promise<string> {
+    return new Promise((resolve) => resource.urn.apply((u) => { resolve(u); return u; }));
+}
+
+describe("infra/rotation", () => {
+    describe("slots", () => {
+        it("must alternate the serving slot with every generation", () => {
+            for (let n = 1; n <= 20; n++) assert.notStrictEqual(slotFor(n + 1), slotFor(n), `generation ${n}`);
+        });
+
+        it("must never regenerate, at N+1, the secret of the slot that served N", () => {
+            for (let n = 1; n <= 20; n++) {
+                const serving = slotFor(n);
+                assert.strictEqual(lastGenerationOf(serving, n + 1), lastGenerationOf(serving, n), `generation ${n}`);
+                assert.notStrictEqual(lastGenerationOf(other(serving), n + 1), lastGenerationOf(other(serving), n), `generation ${n}`);
+            }
+        });
+
+        it("must regenerate both slots when a generation is skipped (emergency rotation)", () => {
+            for (let n = 1; n <= 20; n++) {
+                for (const slot of SLOTS) assert.notStrictEqual(lastGenerationOf(slot, n + 2), lastGenerationOf(slot, n), `generation ${n}, ${slot}`);
+            }
+        });
+    });
+
+    for (const mode of ["actions", "rules"] as const) {
+        describe(`rotating from generation N to N+1 (${mode})`, () => {
+            const config = (n: number) => ({
+                secretGeneration: String(n),
+                ...(mode === "rules" ? { extensibility: "rules", managementApiScopes: '["update:users_app_metadata"]' } : {}),
+            });
+            for (const n of [1, 2, 3]) {
+                it(`must leave the credential in use at ${n} untouched and point the code at the fresh one only after it exists`, async () => {
+                    const before = await runProgram({ config: config(n) });
+                    const after = await runProgram({ config: config(n + 1) });
+                    const inUse = slotFor(n);
+                    const fresh = slotFor(n + 1);
+                    assert.notStrictEqual(inUse, fresh);
+                    // The credential the deployed code holds during the update does not change.
+                    assert.deepStrictEqual(secretInputs(after, inUse), secretInputs(before, inUse));
+                    // The idle one gets a new secret and a new write-only version.
+                    const was = secretInputs(before, fresh);
+                    const now = secretInputs(after, fresh);
+                    assert.notDeepStrictEqual(now.password.keepers, was.password.keepers);
+                    assert.notStrictEqual(now.credentials.clientSecretWo, was.credentials.clientSecretWo);
+                    assert.notStrictEqual(now.credentials.clientSecretWoVersion, was.credentials.clientSecretWoVersion);
+
+                    const freshClientId = `login-code-${fresh}-client-client-id`;
+                    const freshSecret = now.credentials.clientSecretWo;
+                    let settings: Record<string, unknown>;
+                    let dependencies: string[];
+                    if (mode === "actions") {
+                        const enrich = after.one(T.action, "login-action-enrich-from-apis");
+                        settings = Object.fromEntries((enrich.inputs.secretsWos as { name: string; value: string }[]).map((s) => [s.name, s.value]));
+                        dependencies = await dependenciesOf(after, T.action, "login-action-enrich-from-apis", (p) => p.secretsWos);
+                        assert.ok(await pulumi.isSecret(pulumi.output(after.constructedOf(T.action).find((c) => c.name === "login-action-enrich-from-apis")!.props.secretsWos)));
+                    } else {
+                        settings = Object.fromEntries(after.ofType(T.ruleConfig).map((c) => [c.inputs.key as string, c.inputs.value]));
+                        dependencies = await dependenciesOf(after, T.ruleConfig, "login-config-M2M_CLIENT_SECRET", (p) => p.value);
+                    }
+                    assert.strictEqual(settings.M2M_CLIENT_ID, freshClientId);
+                    assert.strictEqual(settings.M2M_CLIENT_SECRET, freshSecret);
+                    // Ordered after the fresh credential and every grant of its slot exist.
+                    for (const needed of [`login-code-${fresh}-credentials`, `login-code-${fresh}-grant-api`, `login-code-${fresh}-grant-authzExtension`]) {
+                        assert.ok(dependencies.includes(needed), `${needed} not among ${dependencies.join(", ")}`);
+                    }
+                    assert.ok(!dependencies.some((d) => d.startsWith(`login-code-${inUse}-`)), `depends on the slot in use: ${dependencies.join(", ")}`);
+                    // Secrets stay secret on both sides of the rotation.
+                    for (const run of [before, after]) {
+                        for (const slot of SLOTS) {
+                            const c = run.constructedOf(T.clientCredentials).find((r) => r.name === `login-code-${slot}-credentials`)!;
+                            assert.ok(await pulumi.isSecret(pulumi.output(c.props.clientSecretWo)), `${slot} clientSecretWo`);
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    it("must change the action's write-only secrets version whenever a value changes, so the provider pushes it", async () => {
+        const version = (run: ProgramRun) => run.one(T.action, "login-action-enrich-from-apis").inputs.secretsWoVersion;
+        const one = await runProgram({ config: { secretGeneration: "1" } });
+        const two = await runProgram({ config: { secretGeneration: "2" } });
+        const otherPolicy = await runProgram({ config: { secretGeneration: "1", failurePolicyApi: "deny" } });
+        const same = await runProgram({ config: { secretGeneration: "1" } });
+        assert.notStrictEqual(version(two), version(one));
+        assert.notStrictEqual(version(otherPolicy), version(one));
+        assert.strictEqual(version(same), version(one));
+    });
+});
