@@ -1,0 +1,85 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ROOT, T, runProgram } from "../../local/stack/program";
+import { reviewStackConfig, reviewStackName } from "../../scripts/review-stack-config";
+
+const DEV_STACK_FILE = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+
+/** The generated file's config as `pulumi config` hands it to the program. */
+function configOf(text: string): Record<string, string> {
+    const { config } = yaml.load(text) as { config: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+describe("scripts/review-stack-config (review stacks in the dev tenant)", () => {
+    it("must name the stack pr-<number> and refuse anything but a pull request number", () => {
+        assert.strictEqual(reviewStackName("42"), "pr-42");
+        for (const bad of ["0", "-1", "abc", "7; rm -rf /", "", "01"]) {
+            assert.throws(() => reviewStackName(bad), /not valid; expected a positive integer/, bad);
+        }
+    });
+
+    it("must take dev's values, drop the API identifier, and give up the tenant-wide login flow", () => {
+        const { stack, text } = reviewStackConfig(DEV_STACK_FILE, "7");
+        const config = configOf(text);
+        const dev = configOf(DEV_STACK_FILE);
+        assert.strictEqual(stack, "pr-7");
+        assert.strictEqual(config["auth0-tenant:apiIdentifier"], undefined);
+        assert.strictEqual(config["auth0-tenant:loginFlowOwner"], "false");
+        assert.strictEqual(config["auth0-tenant:extensibility"], "actions");
+        assert.strictEqual(config["auth0-tenant:protect"], "false");
+        assert.strictEqual(config["auth0:domain"], dev["auth0:domain"], "same tenant as dev");
+        assert.strictEqual(config["auth0-tenant:apiScopes"], dev["auth0-tenant:apiScopes"]);
+    });
+
+    it("must not copy values encrypted for the dev stack", () => {
+        const withSecret = DEV_STACK_FILE.replace("config:\n", "config:\n  auth0:clientSecret:\n    secure: v1:abc:def\n");
+        const { text, droppedSecrets } = reviewStackConfig(withSecret, "7");
+        assert.deepStrictEqual(droppedSecrets, ["auth0:clientSecret"]);
+        assert.ok(!text.includes("secure"), "no ciphertext in the review stack's file");
+    });
+
+    it("must override a dev stack in rules mode: rules are tenant-wide", () => {
+        const rulesDev = DEV_STACK_FILE.replace("auth0-tenant:extensibility: actions", "auth0-tenant:extensibility: rules");
+        assert.strictEqual(configOf(reviewStackConfig(rulesDev, "9").text)["auth0-tenant:extensibility"], "actions");
+    });
+
+    describe("the program under the generated configs", () => {
+        const runs: Record<string, Awaited<ReturnType<typeof runProgram>>> = {};
+        before(async () => {
+            runs.dev = await runProgram({ stack: "dev" });
+            for (const pr of ["7", "8"]) {
+                runs[`pr-${pr}`] = await runProgram({ stack: `pr-${pr}`, fromStackFile: false, config: configOf(reviewStackConfig(DEV_STACK_FILE, pr).text) });
+            }
+        });
+
+        it("must give each review stack an API identifier of its own", () => {
+            const identifiers = Object.values(runs).map((r) => r.ofType(T.resourceServer)[0].inputs.identifier);
+            assert.deepStrictEqual(identifiers, ["https://test-api", "urn:auth0-tenant:pr-7:api", "urn:auth0-tenant:pr-8:api"]);
+        });
+
+        it("must give every Auth0 object a name no other stack in the tenant uses", () => {
+            const named = [T.resourceServer, T.client, T.action];
+            const names = Object.entries(runs).flatMap(([stack, run]) =>
+                named.flatMap((type) => run.ofType(type).map((r) => ({ stack, name: String(r.inputs.name) }))),
+            );
+            assert.ok(names.length >= 9, `found ${names.length} named objects`);
+            const seen = new Map<string, string>();
+            for (const { stack, name } of names) {
+                assert.ok(!seen.has(name) || seen.get(name) === stack, `${name} is used by ${seen.get(name)} and ${stack}`);
+                seen.set(name, stack);
+            }
+        });
+
+        it("must leave the tenant-wide login flow to dev", () => {
+            assert.strictEqual(runs.dev.ofType(T.triggerActions).length, 1);
+            for (const stack of ["pr-7", "pr-8"]) {
+                assert.strictEqual(runs[stack].ofType(T.triggerActions).length, 0, `${stack} binds no post-login actions`);
+                assert.strictEqual(runs[stack].ofType(T.rule).length + runs[stack].ofType(T.ruleConfig).length, 0, `${stack} deploys no rules`);
+                assert.ok(runs[stack].ofType(T.action).length > 0, `${stack} still deploys its actions for review`);
+            }
+        });
+    });
+});
