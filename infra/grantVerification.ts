@@ -1,0 +1,110 @@
+import * as crypto from "crypto";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+
+/** How the verification script is started: Node with the project's tsx, from the repository root. */
+export const VERIFY_GRANTS_COMMAND = "node --import tsx scripts/verify-grants.ts";
+/** Directory holding package.json, node_modules/ and scripts/. */
+const REPOSITORY_ROOT = path.join(__dirname, "..");
+
+export interface VerifiedGrant {
+    /** The audience (API identifier) the client is granted. No default. */
+    readonly audience: pulumi.Input<string>;
+    /** Exactly the scopes declared for it. No default. */
+    readonly scopes: pulumi.Input<readonly string[]>;
+}
+
+export interface VerifiedClient {
+    /** How messages name the client, e.g. `login-code-blue`. No default. */
+    readonly name: string;
+    /** The client's id; pass the Output that resolves once its credentials and grants exist. No default. */
+    readonly clientId: pulumi.Input<string>;
+    /** The client's secret; always treated as a Pulumi secret. No default. */
+    readonly clientSecret: pulumi.Input<string>;
+    /** Token endpoint authentication method. Default: `client_secret_post`. */
+    readonly authenticationMethod?: pulumi.Input<"client_secret_post" | "client_secret_basic">;
+    /** Every grant of the client, as declared. No default. */
+    readonly grants: readonly VerifiedGrant[];
+}
+
+export interface GrantVerificationArgs {
+    /** The tenant's domain; tokens are requested at `https://<domain>/oauth/token`. No default. */
+    readonly domain: pulumi.Input<string>;
+    /** The clients whose grants are verified. No default. */
+    readonly clients: readonly VerifiedClient[];
+    /** Seconds a failing check is retried while Auth0 applies the update's changes. Default: 30. */
+    readonly settleSeconds?: number;
+    /** Directory the script runs in (needs `npm ci` done there). Default: the repository root. */
+    readonly dir?: pulumi.Input<string>;
+}
+
+/**
+ * Proves after every deploy that each M2M credential really gets the tokens the stack declares:
+ * a `command.local.Command` runs `scripts/verify-grants.ts` on the deploying machine, which
+ * performs a client-credentials exchange per (client, audience) and compares the token's scopes
+ * with the declared ones. A mismatch fails `pulumi up` with a message naming the client, the
+ * audience and the missing or extra scopes.
+ *
+ * Secrets reach the script only through its environment, as a Pulumi secret; the command line
+ * is a constant. It re-runs when a client, grant, scope or secret changes (`triggers`), and
+ * after the credentials and grants exist, since it consumes the Outputs that resolve then.
+ */
+export class GrantVerification extends pulumi.ComponentResource {
+    /** The checks performed, as `<client> -> <audience>` (no secrets). */
+    readonly checks: pulumi.Output<string[]>;
+
+    constructor(name: string, args: GrantVerificationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("auth0-tenant:verify:GrantVerification", name, {}, opts);
+        const settleSeconds = args.settleSeconds ?? 30;
+
+        // What is verified, without secrets: plain in state, and what a reviewer sees change.
+        const plan = pulumi
+            .all(
+                args.clients.map((client) =>
+                    pulumi.all([
+                        client.name,
+                        client.clientId,
+                        client.authenticationMethod ?? "client_secret_post",
+                        pulumi.all(client.grants.map((g) => pulumi.all([g.audience, g.scopes]))),
+                    ]),
+                ),
+            )
+            .apply((clients) =>
+                clients.map(([clientName, clientId, authenticationMethod, grants]) => ({
+                    name: clientName,
+                    clientId,
+                    authenticationMethod,
+                    grants: grants.map(([audience, scopes]) => ({ audience, scopes: [...scopes].sort() })),
+                })),
+            );
+        const secrets = pulumi.secret(pulumi.all(args.clients.map((client) => client.clientSecret)));
+        const clientsWithSecrets = pulumi.secret(
+            pulumi.all([plan, secrets]).apply(([clients, values]) =>
+                JSON.stringify(clients.map((client, i) => ({ ...client, clientSecret: values[i] }))),
+            ),
+        );
+        // A new secret must re-run the check; the digest of secrets is itself kept secret.
+        const secretsDigest = pulumi.secret(secrets.apply((values) => crypto.createHash("sha256").update(JSON.stringify(values)).digest("hex")));
+
+        const check = new command.local.Command(
+            `${name}-check`,
+            {
+                create: VERIFY_GRANTS_COMMAND,
+                dir: args.dir ?? REPOSITORY_ROOT,
+                environment: {
+                    VERIFY_GRANTS_DOMAIN: args.domain,
+                    VERIFY_GRANTS_CLIENTS: clientsWithSecrets,
+                    VERIFY_GRANTS_SETTLE_S: String(settleSeconds),
+                },
+                triggers: [args.domain, plan.apply((clients) => JSON.stringify(clients)), secretsDigest],
+            },
+            // The script prints no secret, but its output is kept out of plain state regardless.
+            { parent: this, additionalSecretOutputs: ["stdout", "stderr"] },
+        );
+        this.checks = pulumi
+            .all([plan, check.id])
+            .apply(([clients]) => clients.flatMap((client) => client.grants.map((g) => `${client.name} -> ${g.audience}`)));
+        this.registerOutputs({ checks: this.checks });
+    }
+}

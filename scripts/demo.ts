@@ -1,0 +1,189 @@
+/**
+ * `npm run demo`: the tenant the dev stack declares, served on 127.0.0.1, with the login code
+ * run through it, and the post-deploy grant verification run against it. No Auth0 account, no
+ * network, no real secrets (the stack's generated secrets are mock values here, and are never
+ * printed anyway).
+ *
+ * 1. Runs the real program (infra/) under Pulumi's mock runtime for Pulumi.dev.yaml, in actions
+ *    mode and in rules mode, and reads what it declares (local/declaredTenant.ts).
+ * 2. Serves that tenant locally over HTTPS (token endpoint, JWKS, Management API, the custom API,
+ *    the Authorization Extension API) with a throwaway CA.
+ * 3. Runs a few logins through the declared login code in the Actions or Rules runtime, printing
+ *    each step: tokens requested or served from cache, APIs called, claims added, denials.
+ * 4. Runs scripts/verify-grants.ts, exactly as `pulumi up` does, against the local tenant; then
+ *    once more against a copy that drifted from the declaration, to show what a failure reads like.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { LOGIN_CALLS } from "../infra/loginContract";
+import { declareTenant, DeclaredCredential, DeclaredTenant } from "../local/declaredTenant";
+import { Harness } from "../local/loginHarness";
+import { LocalTenant } from "../local/servers/localTenant";
+import { testTls } from "../local/servers/tls";
+import { ROOT } from "../local/stack/program";
+
+const STACK = "dev";
+const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
+
+/** The logins the demo runs, in order: the second alice shows the token cache at work. */
+const LOGINS: readonly { userId: string; why: string }[] = [
+    { userId: "auth0|alice", why: "verified email, member of admins and readers" },
+    { userId: "auth0|bob", why: "verified email, no groups" },
+    { userId: "auth0|carol", why: "email not verified" },
+    { userId: "auth0|alice", why: "again: tokens come from the cache" },
+];
+
+const ENDPOINT_NAMES: Record<string, string> = {
+    authzExtension: "Authorization Extension API",
+    api: "custom API",
+    managementApi: "Management API",
+};
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+    out("Demo: the tenant Pulumi.dev.yaml declares, served on 127.0.0.1. No Auth0 account, no network.");
+    const ca = await testTls();
+    const caDir = mkdtempSync(join(tmpdir(), "tenant-demo-"));
+    const caFile = join(caDir, "local-ca.pem");
+    writeFileSync(caFile, ca.cert);
+    try {
+        await runMode("actions mode (Pulumi.dev.yaml as is)", await declareTenant({ stack: STACK }), caFile, true);
+        await runMode(
+            'rules mode (Pulumi.dev.yaml with extensibility: rules, managementApiScopes: ["update:users_app_metadata"])',
+            await declareTenant({ stack: STACK, config: RULES_MODE }),
+            caFile,
+            false,
+        );
+    } finally {
+        rmSync(caDir, { recursive: true, force: true });
+    }
+    out("");
+    out("Done: every server stopped. Deploy for real with `pulumi up` (docs/demo-and-verification.md).");
+}
+
+async function runMode(title: string, declared: DeclaredTenant, caFile: string, showDrift: boolean): Promise<void> {
+    out("");
+    out(`=== ${title} ===`);
+    describeDeclaration(declared);
+    const harness = await Harness.start(declared.mode, declared.model, { files: declared.loginFiles });
+    try {
+        const tenant = harness.tenant;
+        out(`local tenant: https://${tenant.domain} (token endpoint, JWKS, Management API ${tenant.audience("managementApi")})`);
+        const settings = declared.localSettings(tenant);
+        out(`  custom API at ${settings.API_BASE_URL}${settings.AUTHZ_EXTENSION_URL ? `, Authorization Extension API at ${settings.AUTHZ_EXTENSION_URL}` : ""}`);
+        const container = harness.container(settings);
+        for (const login of LOGINS) {
+            out("");
+            out(`login ${login.userId} (${login.why})`);
+            const tokensBefore = snapshot(tenant, (aud) => tenant.tokenRequests(aud));
+            const callsBefore = snapshot(tenant, (aud) => tenant.calls(aud));
+            const logsBefore = container.logs.length;
+            const result = await harness.login(container, login.userId);
+            for (const call of LOGIN_CALLS.filter((c) => c.modes.includes(declared.mode))) {
+                const audience = tenant.audience(call.audience);
+                const tokens = tenant.tokenRequests(audience) - tokensBefore[call.audience];
+                const calls = tenant.calls(audience) - callsBefore[call.audience];
+                if (tokens === 0 && calls === 0) continue;
+                out(`  token  ${audience}: ${tokens > 0 ? "requested at /oauth/token (client credentials)" : "served from cache"}`);
+                if (calls > 0) out(`  call   ${call.method} ${call.path} on the ${ENDPOINT_NAMES[call.audience]}`);
+            }
+            for (const [claim, value] of Object.entries(result.idTokenClaims)) out(`  claim  ${claim} = ${JSON.stringify(value)}`);
+            const stored = tenant.user(login.userId).app_metadata;
+            if (result.outcome === "allowed" && stored && Object.keys(stored).length > 0) out(`  app_metadata now ${JSON.stringify(stored)}`);
+            for (const line of container.logs.slice(logsBefore)) out(`  log    ${line}`);
+            out(result.outcome === "allowed" ? `  => allowed (${Math.round(result.durationMs)} ms)` : `  => ${result.outcome}: ${result.reason}`);
+        }
+
+        out("");
+        out("grant verification (scripts/verify-grants.ts, as pulumi up runs it after the grants exist):");
+        const code = await verify(tenant, declared.localCredentials(tenant), caFile);
+        if (code !== 0) throw new Error(`grant verification failed against the declared tenant (exit ${code})`);
+
+        if (showDrift) await showDriftedTenant(declared, caFile);
+    } finally {
+        await harness.stop();
+    }
+}
+
+/** The same declaration served with one scope added by hand: verification must name it. */
+async function showDriftedTenant(declared: DeclaredTenant, caFile: string): Promise<void> {
+    const [client] = declared.credentials;
+    const grant = client.grants.find((g) => g.audience === declared.model.customApi);
+    const api = declared.model.apis.find((a) => a.identifier === declared.model.customApi);
+    const added = api?.scopes.find((s) => !grant?.scopes.includes(s));
+    if (!grant || !added) return;
+    out("");
+    out(`drift: the same tenant after someone adds ${added} to ${client.name}'s grant on ${grant.audience} in the dashboard:`);
+    const drifted = await LocalTenant.start({
+        ...declared.model,
+        grants: declared.model.grants.map((g) =>
+            g.clientId === client.clientId && g.audience === grant.audience ? { ...g, scopes: [...g.scopes, added] } : g,
+        ),
+    });
+    try {
+        const code = await verify(drifted, declared.localCredentials(drifted), caFile);
+        out(`  => verify-grants exited ${code}: pulumi up would fail here${code === 0 ? " (it did not: unexpected)" : ""}`);
+        if (code !== 1) throw new Error(`grant verification did not catch the drift (exit ${code})`);
+    } finally {
+        await drifted.stop();
+    }
+}
+
+function describeDeclaration(declared: DeclaredTenant): void {
+    out(`declared (infra/ under the mock runtime, mode ${declared.mode}):`);
+    for (const api of declared.model.apis) out(`  API    ${api.identifier}: scopes ${api.scopes.join(", ")}`);
+    for (const client of declared.credentials) {
+        out(`  client ${client.name} (${client.clientId}, ${client.authenticationMethod}, secret generated by the stack)`);
+        for (const grant of client.grants) out(`    grant ${grant.audience}: ${grant.scopes.join(", ")}`);
+    }
+    out(`  login code, in order: ${declared.loginFiles.map((f) => relative(ROOT, f)).join(" -> ")}`);
+    const provided = Object.entries(declared.settings).filter(([, v]) => v !== undefined).map(([k]) => k);
+    out(`  settings (${declared.mode === "actions" ? "action secrets" : "rule configs"}, values not shown): ${provided.join(", ")}`);
+    out(`  served locally with AUTH0_DOMAIN, API_BASE_URL, AUTHZ_EXTENSION_URL pointing at 127.0.0.1`);
+}
+
+function snapshot(tenant: LocalTenant, count: (audience: string) => number): Record<string, number> {
+    return Object.fromEntries(
+        (["authzExtension", "api", "managementApi"] as const).map((audience) => [audience, count(tenant.audience(audience))]),
+    );
+}
+
+/** Runs the verification script in a child process, as the Command does; relays its lines. */
+function verify(tenant: LocalTenant, credentials: readonly DeclaredCredential[], caFile: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", join("scripts", "verify-grants.ts")], {
+            cwd: ROOT,
+            env: {
+                ...process.env,
+                NODE_EXTRA_CA_CERTS: caFile,
+                VERIFY_GRANTS_DOMAIN: tenant.domain,
+                VERIFY_GRANTS_CLIENTS: JSON.stringify(credentials),
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        // Per-check lines go to stdout, the failure summary to stderr: relayed in that order.
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+        child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+        child.on("error", reject);
+        child.on("close", (code) => {
+            const text = Buffer.concat(stdout).toString("utf8") + Buffer.concat(stderr).toString("utf8");
+            text.split("\n").filter(Boolean).forEach((line) => out(`  ${line}`));
+            resolve(code ?? 1);
+        });
+    });
+}
+
+main().then(
+    () => {
+        process.exitCode = 0;
+    },
+    (err: unknown) => {
+        process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+    },
+);
