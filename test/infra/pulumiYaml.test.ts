@@ -1,0 +1,73 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ConfigSource, loadConfig } from "../../infra/config";
+import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
+
+interface Declared { type?: string; description?: string; secret?: boolean; items?: { type?: string } }
+const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string; main: string; runtime: unknown; config: Record<string, Declared> };
+
+/** Every `<namespace>:<key>` that loadConfig asks for, recorded while it reads a stack. */
+function keysRead(stack: string): Set<string> {
+    const read = new Set<string>();
+    const values: Record<string, string> = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig(stack) };
+    const source: ConfigSource = {
+        project: PROJECT,
+        stack,
+        get: (ns, key) => { read.add(`${ns}:${key}`); return values[`${ns}:${key}`]; },
+        env: {},
+        rootDir: ROOT,
+    };
+    loadConfig(source);
+    return read;
+}
+
+describe("Pulumi.yaml and the stack files", () => {
+    it("must name the project the program reads and run infra/ with TypeScript", () => {
+        assert.strictEqual(project.name, PROJECT);
+        assert.strictEqual(project.main, "infra/");
+        assert.deepStrictEqual(project.runtime, { name: "nodejs", options: { typescript: true, packagemanager: "npm" } });
+    });
+
+    it("must declare every project key the program reads, with a description and a type", () => {
+        const read = [...keysRead("dev")].filter((k) => k.startsWith(`${PROJECT}:`)).map((k) => k.slice(PROJECT.length + 1));
+        assert.ok(read.length >= 15, `only ${read.length} keys read`);
+        assert.deepStrictEqual(read.filter((k) => !(k in project.config)), [], "read but not declared");
+        assert.deepStrictEqual(Object.keys(project.config).filter((k) => !read.includes(k)), [], "declared but never read");
+        for (const [key, decl] of Object.entries(project.config)) {
+            assert.ok(decl.description && decl.description.length > 20, `${key} has no description`);
+            assert.ok(["string", "integer", "boolean", "array"].includes(decl.type ?? ""), `${key} has no valid type`);
+            if (decl.type === "array") assert.ok(decl.items?.type, `${key} declares no item type`);
+        }
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        it(`must keep Pulumi.${stack}.yaml to declared keys, typed as declared, with no plaintext secret`, () => {
+            const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+            for (const [fullKey, value] of Object.entries(file.config)) {
+                const [ns, key] = fullKey.split(":");
+                if (ns === "auth0") {
+                    assert.ok(["domain", "clientId", "clientSecret"].includes(key), `unexpected provider key ${fullKey}`);
+                    if (key === "clientSecret") assert.ok(typeof value === "object" && value !== null && "secure" in value, `${fullKey} must be a secure: value`);
+                    continue;
+                }
+                assert.strictEqual(ns, PROJECT, fullKey);
+                const decl = project.config[key];
+                assert.ok(decl, `${fullKey} is not declared in Pulumi.yaml`);
+                const actual = Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : typeof value;
+                assert.strictEqual(actual, decl.type, `${fullKey} is ${actual}, declared ${decl.type}`);
+                if (decl.secret) assert.ok(typeof value === "object" && value !== null && "secure" in value, `${fullKey} must be a secure: value`);
+            }
+        });
+    }
+
+    it("must make prod differ from dev where environments must differ", () => {
+        const dev = stackFileConfig("dev");
+        const prod = stackFileConfig("prod");
+        assert.notStrictEqual(prod["auth0:domain"], dev["auth0:domain"]);
+        assert.notStrictEqual(prod[`${PROJECT}:apiIdentifier`], dev[`${PROJECT}:apiIdentifier`]);
+        assert.strictEqual(prod[`${PROJECT}:protect`], "true");
+        assert.strictEqual(dev[`${PROJECT}:protect`], "false");
+    });
+});
