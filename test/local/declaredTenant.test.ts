@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import { createLocalJWKSet, decodeJwt, JSONWebKeySet, jwtVerify } from "jose";
+import { ConfigError } from "../../infra/config";
+import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
+import { declaredTenant, declareTenant, DeclaredTenant, SAMPLE_DIRECTORY } from "../../local/declaredTenant";
+import { Harness } from "../../local/loginHarness";
+import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
+import { LocalTenant } from "../../local/servers/localTenant";
+import { MANAGEMENT_API } from "../../local/servers/model";
+import { testTls } from "../../local/servers/tls";
+import { installedAuthzExtensionApi } from "../../local/stack/mocks";
+import { ROOT, runProgram, T } from "../../local/stack/program";
+
+const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
+const DECLARED_MANAGEMENT_API = "https://dev-tenant-as-code.us.auth0.com/api/v2/";
+
+describe("local/declaredTenant (the tenant the stack declares, served locally)", function () {
+    let network: TrustedNetwork;
+    before(async function () {
+        network = trustedNetwork((await testTls()).cert);
+    });
+    after(async function () {
+        await network.close();
+    });
+
+    async function post(tenant: LocalTenant, body: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+        const response = await fetch(`https://${tenant.domain}/oauth/token`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ grant_type: "client_credentials", ...body }),
+            dispatcher: network.dispatcher,
+        } as RequestInit);
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    }
+
+    async function get(url: string, token: string): Promise<number> {
+        const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, dispatcher: network.dispatcher } as RequestInit);
+        await response.arrayBuffer();
+        return response.status;
+    }
+
+    for (const [mode, config] of [["actions", {}], ["rules", RULES_MODE]] as const) {
+        describe(`dev stack, ${mode} mode`, function () {
+            let declared: DeclaredTenant;
+            let tenant: LocalTenant;
+            before(async function () {
+                declared = await declareTenant({ stack: "dev", config });
+                tenant = await LocalTenant.start(declared.model);
+            });
+            after(async function () {
+                await tenant?.stop();
+            });
+
+            it("must serve exactly the client grants the program declares, each with the contract's scopes", async function () {
+                const run = await runProgram({ stack: "dev", config });
+                const declaredGrants = run
+                    .ofType(T.clientGrant)
+                    .map((g) => ({
+                        clientId: g.inputs.clientId,
+                        audience: g.inputs.audience === DECLARED_MANAGEMENT_API ? MANAGEMENT_API : g.inputs.audience,
+                        scopes: g.inputs.scopes,
+                    }));
+                assert.ok(declaredGrants.length > 0);
+                const key = (g: { clientId: unknown; audience: unknown }) => `${String(g.clientId)} ${String(g.audience)}`;
+                const sort = <G extends { clientId: unknown; audience: unknown }>(gs: G[]) => [...gs].sort((a, b) => key(a).localeCompare(key(b)));
+                assert.deepEqual(sort([...declared.model.grants]), sort(declaredGrants));
+                const byAudience = (audience: string) => declared.model.grants.filter((g) => g.audience === audience);
+                for (const grant of byAudience("https://test-api")) assert.deepEqual(grant.scopes, scopesNeeded("api", mode));
+                for (const grant of byAudience("urn:auth0-authz-api")) assert.deepEqual(grant.scopes, scopesNeeded("authzExtension", mode));
+                assert.equal(byAudience(MANAGEMENT_API).length > 0, mode === "rules");
+            });
+
+            it("must accept every declared credential for every granted audience and issue exactly the grant's scopes, signed as the JWKS says", async function () {
+                const jwks = (await (await fetch(`https://${tenant.domain}/.well-known/jwks.json`, { dispatcher: network.dispatcher } as RequestInit)).json()) as JSONWebKeySet;
+                const keys = createLocalJWKSet(jwks);
+                assert.ok(declared.credentials.length >= 1);
+                for (const credential of declared.localCredentials(tenant)) {
+                    assert.ok(credential.grants.length >= 2, `${credential.name} has grants`);
+                    for (const grant of credential.grants) {
+                        const answer = await post(tenant, { client_id: credential.clientId, client_secret: credential.clientSecret, audience: grant.audience });
+                        assert.equal(answer.status, 200, `${credential.name} ${grant.audience}`);
+                        assert.equal(answer.body.scope, grant.scopes.join(" "));
+                        const { payload } = await jwtVerify(String(answer.body.access_token), keys, { issuer: tenant.issuer, audience: grant.audience });
+                        assert.deepEqual(String(payload.scope).split(" "), [...grant.scopes]);
+                        assert.equal(payload.sub, `${credential.clientId}@clients`);
+                    }
+                }
+            });
+
+            it("must refuse a wrong secret with 401 access_denied, as Auth0 does", async function () {
+                const [credential] = declared.credentials;
+                const answer = await post(tenant, { client_id: credential.clientId, client_secret: `${credential.clientSecret}x`, audience: "https://test-api" });
+                assert.equal(answer.status, 401);
+                assert.equal(answer.body.error, "access_denied");
+                assert.equal(answer.body.access_token, undefined);
+            });
+
+            it("must refuse, with 403 access_denied, an audience the client has no grant for", async function () {
+                const [credential] = declared.credentials;
+                // The Management API exists in every tenant but only rules mode grants it; rules
+                // mode grants every API the tenant has, so it is asked for one that does not exist.
+                const audience = mode === "actions" ? tenant.audience("managementApi") : "https://not-declared.example";
+                const answer = await post(tenant, { client_id: credential.clientId, client_secret: credential.clientSecret, audience });
+                assert.equal(answer.status, 403);
+                assert.equal(answer.body.error, "access_denied");
+                assert.equal(answer.body.access_token, undefined);
+            });
+
+            it("must enforce the declared API's audience: a token for another API is refused", async function () {
+                const [credential] = declared.credentials;
+                const forExtension = await post(tenant, { client_id: credential.clientId, client_secret: credential.clientSecret, audience: "urn:auth0-authz-api" });
+                const forApi = await post(tenant, { client_id: credential.clientId, client_secret: credential.clientSecret, audience: "https://test-api" });
+                const url = `${declared.localSettings(tenant).API_BASE_URL}/users/${encodeURIComponent("auth0|alice")}/entitlements`;
+                assert.equal(await get(url, String(forApi.body.access_token)), 200);
+                assert.equal(await get(url, String(forExtension.body.access_token)), 401);
+            });
+
+            it("must hand the login code the declared settings, with only the domain and the URLs pointed at the local servers", function () {
+                const local = declared.localSettings(tenant);
+                assert.deepEqual(Object.keys(local).sort(), Object.keys(LOGIN_SETTINGS).sort());
+                assert.equal(declared.settings.AUTH0_DOMAIN, "dev-tenant-as-code.us.auth0.com");
+                assert.equal(local.AUTH0_DOMAIN, tenant.domain);
+                assert.match(local.API_BASE_URL ?? "", /^https:\/\/127\.0\.0\.1:\d+$/);
+                assert.match(local.AUTHZ_EXTENSION_URL ?? "", /^https:\/\/127\.0\.0\.1:\d+\/api$/);
+                for (const name of ["M2M_CLIENT_ID", "M2M_CLIENT_SECRET", "API_AUDIENCE", "CLAIM_NAMESPACE", "FAILURE_POLICY_GROUPS", "FAILURE_POLICY_API"] as const) {
+                    assert.equal(local[name], declared.settings[name], name);
+                    assert.ok(local[name], `${name} is provided`);
+                }
+                assert.equal(local.FAILURE_POLICY_MANAGEMENT, mode === "rules" ? "continue" : undefined);
+                // The code authenticates as the active client, whose secret is the one declared for it.
+                const active = declared.credentials.find((c) => c.clientId === local.M2M_CLIENT_ID);
+                assert.equal(active?.clientSecret, local.M2M_CLIENT_SECRET);
+            });
+
+            it("must map the declared Management API audience to the local one", function () {
+                const audiences = declared.localCredentials(tenant).flatMap((c) => c.grants.map((g) => g.audience));
+                assert.ok(!audiences.includes(DECLARED_MANAGEMENT_API));
+                assert.equal(audiences.includes(tenant.audience("managementApi")), mode === "rules");
+            });
+
+            it("must run the declared files, byte for byte, in the declared order", function () {
+                assert.deepEqual(declared.loginFiles, [`${ROOT}/${mode}/require-verified-email.js`, `${ROOT}/${mode}/enrich-from-apis.js`]);
+            });
+        });
+    }
+
+    it("must follow loginCodeOrder when the stack reorders the login code", async function () {
+        const declared = await declareTenant({ config: { loginCodeOrder: JSON.stringify(["enrich-from-apis", "require-verified-email"]) } });
+        assert.deepEqual(declared.loginFiles, [`${ROOT}/actions/enrich-from-apis.js`, `${ROOT}/actions/require-verified-email.js`]);
+    });
+
+    it("must serve no extension and provide no AUTHZ_EXTENSION_URL when the stack disables the extension", async function () {
+        const declared = await declareTenant({ config: { authzExtensionEnabled: "false" } });
+        const tenant = await LocalTenant.start(declared.model);
+        try {
+            assert.ok(!declared.model.apis.some((a) => a.identifier === "urn:auth0-authz-api"));
+            assert.ok(!declared.model.grants.some((g) => g.audience === "urn:auth0-authz-api"));
+            assert.equal(declared.localSettings(tenant).AUTHZ_EXTENSION_URL, undefined);
+        } finally {
+            await tenant.stop();
+        }
+    });
+
+    it("must serve the Authorization Extension API with the scopes its lookup answered", async function () {
+        const run = await runProgram({ calls: { "auth0:index/getResourceServer:getResourceServer": installedAuthzExtensionApi(["read:groups", "read:users"]) } });
+        const declared = declaredTenant(run, { authzExtensionScopes: ["read:groups", "read:users"] });
+        assert.deepEqual(declared.model.apis.find((a) => a.identifier === "urn:auth0-authz-api")?.scopes, ["read:groups", "read:users"]);
+        assert.deepEqual(declared.model.users, SAMPLE_DIRECTORY.users);
+    });
+
+    describe("under-granting", function () {
+        it("must be refused by the stack's config validation: rules mode without update:users_app_metadata", async function () {
+            await assert.rejects(
+                declareTenant({ config: { ...RULES_MODE, managementApiScopes: "[]" } }),
+                (err: unknown) => {
+                    const problems = (err as ConfigError).problems ?? [];
+                    return problems.some((p) => /auth0-tenant:managementApiScopes: .*update:users_app_metadata; add it/.test(p));
+                },
+            );
+        });
+
+        it("must make the rule's Management API call fail with 403, as on Auth0, when the declared grant lacks the scope", async function () {
+            const declared = await declareTenant({ config: RULES_MODE });
+            const underGranted = {
+                ...declared.model,
+                grants: declared.model.grants.map((g) =>
+                    g.audience === MANAGEMENT_API ? { ...g, scopes: g.scopes.filter((s) => s !== "update:users_app_metadata") } : g,
+                ),
+            };
+            // The grant still exists (so a token is issued), only the scope is gone.
+            assert.ok(underGranted.grants.some((g) => g.audience === MANAGEMENT_API && g.scopes.length === 0));
+            const harness = await Harness.start("rules", underGranted, { files: declared.loginFiles });
+            try {
+                const container = harness.container(declared.localSettings(harness.tenant));
+                const result = await harness.login(container, "auth0|alice");
+                // The failure policy for the Management API defaults to continue: claims, no app_metadata.
+                assert.equal(result.outcome, "allowed", result.reason);
+                assert.equal(harness.tenant.calls(harness.tenant.audience("managementApi")), 1);
+                assert.equal(harness.tenant.user("auth0|alice").app_metadata, undefined);
+                assert.ok(
+                    harness.logs.some((line) => /step=management: app_metadata update failed \(API answered 403\)/.test(line)),
+                    harness.logs.join("\n"),
+                );
+            } finally {
+                await harness.stop();
+            }
+        });
+
+        it("must let the same login record app_metadata with the grant as declared", async function () {
+            const declared = await declareTenant({ config: RULES_MODE });
+            const harness = await Harness.start("rules", declared.model, { files: declared.loginFiles });
+            try {
+                const result = await harness.login(harness.container(declared.localSettings(harness.tenant)), "auth0|alice");
+                assert.equal(result.outcome, "allowed", result.reason);
+                assert.deepEqual(harness.tenant.user("auth0|alice").app_metadata, { groups: ["admins", "readers"] });
+                for (const token of harness.tenant.issuedTokens) assert.ok(!String(decodeJwt(token).scope).includes("write:logins"));
+            } finally {
+                await harness.stop();
+            }
+        });
+    });
+});

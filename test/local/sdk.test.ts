@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { declareTenant, DeclaredTenant } from "../../local/declaredTenant";
+import { LocalTenant } from "../../local/servers/localTenant";
+import { runTsFile } from "./support/child";
+
+const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
+
+interface Outcome {
+    readonly ok: boolean;
+    readonly status?: number;
+    readonly error?: string;
+    readonly value?: Record<string, unknown>;
+}
+
+describe("local tenant: wire fidelity with the official auth0 SDK (v7, unchanged)", function () {
+    let declared: DeclaredTenant;
+    let tenant: LocalTenant;
+    let result: Record<"customApi" | "wrongSecret" | "unknownAudience" | "updateAppMetadata", Outcome>;
+    let output: string;
+
+    before(async function () {
+        // Rules mode: the stack grants the Management API scope the rule's call needs.
+        declared = await declareTenant({ config: RULES_MODE });
+        tenant = await LocalTenant.start(declared.model);
+        const local = declared.localSettings(tenant);
+        const child = await runTsFile("test/local/support/sdkClient.ts", {
+            SDK_DOMAIN: tenant.domain,
+            SDK_CLIENT_ID: local.M2M_CLIENT_ID!,
+            SDK_CLIENT_SECRET: local.M2M_CLIENT_SECRET!,
+            SDK_AUDIENCE: local.API_AUDIENCE!,
+            SDK_USER_ID: "auth0|bob",
+        });
+        output = child.stdout + child.stderr;
+        assert.equal(child.code, 0, child.stderr);
+        result = JSON.parse(child.stdout) as typeof result;
+    });
+    after(async function () {
+        await tenant?.stop();
+    });
+
+    it("must issue the custom API's declared scopes to AuthenticationClient.oauth.clientCredentialsGrant", function () {
+        assert.ok(result.customApi.ok, JSON.stringify(result.customApi));
+        assert.deepEqual(result.customApi.value, { scope: "read:entitlements", token_type: "Bearer", expires_in: 3600, hasToken: true });
+    });
+
+    it("must refuse a wrong secret with 401 access_denied through the SDK", function () {
+        assert.deepEqual({ ok: result.wrongSecret.ok, status: result.wrongSecret.status, error: result.wrongSecret.error }, { ok: false, status: 401, error: "access_denied" });
+    });
+
+    it("must refuse an audience without a grant with 403 access_denied through the SDK", function () {
+        assert.deepEqual({ ok: result.unknownAudience.ok, status: result.unknownAudience.status, error: result.unknownAudience.error }, { ok: false, status: 403, error: "access_denied" });
+    });
+
+    it("must let ManagementClient (own client-credentials token, https://<domain>/api/v2/) update app_metadata as the rule does", function () {
+        assert.ok(result.updateAppMetadata.ok, JSON.stringify(result.updateAppMetadata));
+        assert.deepEqual(result.updateAppMetadata.value, { user_id: "auth0|bob", app_metadata: { plan: "gold" } });
+        assert.deepEqual(tenant.user("auth0|bob").app_metadata, { plan: "gold" });
+        assert.ok(tenant.tokenRequests(tenant.audience("managementApi")) >= 1);
+    });
+
+    it("must not print a secret or a token", function () {
+        assert.ok(!output.includes(declared.localSettings(tenant).M2M_CLIENT_SECRET!));
+        for (const token of tenant.issuedTokens) assert.ok(!output.includes(token));
+    });
+});
