@@ -29,12 +29,12 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
             headers: { "content-type": "application/json" },
             body: JSON.stringify({ grant_type: "client_credentials", ...body }),
             dispatcher: network.dispatcher,
-        } as RequestInit);
+        });
         return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     }
 
     async function get(url: string, token: string): Promise<number> {
-        const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, dispatcher: network.dispatcher } as RequestInit);
+        const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, dispatcher: network.dispatcher });
         await response.arrayBuffer();
         return response.status;
     }
@@ -71,7 +71,7 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
             });
 
             it("must accept every declared credential for every granted audience and issue exactly the grant's scopes, signed as the JWKS says", async function () {
-                const jwks = (await (await fetch(`https://${tenant.domain}/.well-known/jwks.json`, { dispatcher: network.dispatcher } as RequestInit)).json()) as JSONWebKeySet;
+                const jwks = (await (await fetch(`https://${tenant.domain}/.well-known/jwks.json`, { dispatcher: network.dispatcher })).json()) as JSONWebKeySet;
                 const keys = createLocalJWKSet(jwks);
                 assert.ok(declared.credentials.length >= 1);
                 for (const credential of declared.localCredentials(tenant)) {

@@ -7,7 +7,12 @@
  *   SDK_DOMAIN, SDK_CLIENT_ID, SDK_CLIENT_SECRET, SDK_AUDIENCE, SDK_USER_ID
  */
 import { ManagementClient } from "auth0";
-import { AuthenticationClient } from "auth0/legacy";
+
+// v7 ships the Authentication API client at its documented `auth0/legacy` entry, which re-exports
+// the package auth0-legacy; tsconfig's "node" resolution cannot see package exports, so the
+// types are taken from that package directly.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { AuthenticationClient } = require("auth0/legacy") as typeof import("auth0-legacy");
 
 interface Outcome {
     readonly ok: boolean;
@@ -41,7 +46,9 @@ async function main(): Promise<void> {
     const result = {
         customApi: await attempt(async () => {
             const { data } = await auth.oauth.clientCredentialsGrant({ audience: env("SDK_AUDIENCE") });
-            return { scope: data.scope, token_type: data.token_type, expires_in: data.expires_in, hasToken: data.access_token.length > 0 };
+            // The SDK's TokenSet type omits `scope`; the response body carries it.
+            const scope = (data as typeof data & { scope?: string }).scope;
+            return { scope, token_type: data.token_type, expires_in: data.expires_in, hasToken: data.access_token.length > 0 };
         }),
         wrongSecret: await attempt(() => wrongSecret.oauth.clientCredentialsGrant({ audience: env("SDK_AUDIENCE") })),
         unknownAudience: await attempt(() => auth.oauth.clientCredentialsGrant({ audience: "https://not-declared.example" })),
