@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { dirname } from "node:path";
+import { declareTenant } from "../../local/declaredTenant";
+import { ROOT } from "../../local/stack/program";
+
+const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
+
+/** `npm run demo` as a user runs it, with this Node first on PATH (the project needs Node 22). */
+function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("npm", ["run", "--silent", "demo"], {
+            cwd: ROOT,
+            env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+        child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }));
+    });
+}
+
+/** The lines of one mode's section of the demo's output. */
+function section(stdout: string, mode: "actions" | "rules"): string {
+    const start = stdout.indexOf(`=== ${mode} mode`);
+    assert.ok(start >= 0, `no ${mode} section`);
+    const next = stdout.indexOf("=== ", start + 4);
+    return stdout.slice(start, next < 0 ? undefined : next);
+}
+
+/** One login's lines within a section (the n-th login of that user). */
+function login(text: string, userId: string, nth = 0): string {
+    const parts = text.split(`\nlogin ${userId} (`);
+    assert.ok(parts.length > nth + 1, `no login ${nth + 1} of ${userId}`);
+    return parts[nth + 1].split("\n\n")[0];
+}
+
+describe("npm run demo", function () {
+    this.timeout(60_000);
+    let result: Awaited<ReturnType<typeof runDemo>>;
+
+    before(async function () {
+        result = await runDemo();
+    });
+
+    it("must exit 0 by itself, everything stopped", function () {
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /Done: every server stopped\./);
+    });
+
+    for (const mode of ["actions", "rules"] as const) {
+        it(`must show each step of the logins in ${mode} mode: tokens requested then cached, APIs called, claims, denial`, function () {
+            const text = section(result.stdout, mode);
+            const firstAlice = login(text, "auth0|alice");
+            assert.match(firstAlice, /token {2}urn:auth0-authz-api: requested at \/oauth\/token/);
+            assert.match(firstAlice, /call {3}GET \/users\/\{user_id\}\/groups on the Authorization Extension API/);
+            assert.match(firstAlice, /token {2}https:\/\/test-api: requested at \/oauth\/token/);
+            assert.match(firstAlice, /call {3}GET \/users\/\{user_id\}\/entitlements on the custom API/);
+            assert.match(firstAlice, /claim {2}https:\/\/tenant-as-code\.example\.com\/claims\/groups = \[\{"name":"admins"/);
+            assert.match(firstAlice, /claim {2}https:\/\/tenant-as-code\.example\.com\/claims\/entitlements = \["reports:read","billing:view"\]/);
+            assert.match(firstAlice, /=> allowed/);
+            if (mode === "rules") assert.match(firstAlice, /call {3}PATCH \/api\/v2\/users\/\{user_id\} on the Management API/);
+            else assert.doesNotMatch(firstAlice, /Management API/);
+
+            const bob = login(text, "auth0|bob");
+            assert.match(bob, /token {2}https:\/\/test-api: served from cache/);
+            assert.match(bob, /groups = \[\]/);
+
+            const carol = login(text, "auth0|carol");
+            assert.match(carol, /=> denied: Please verify your email address before logging in\./);
+            assert.doesNotMatch(carol, /token|call/);
+
+            assert.doesNotMatch(login(text, "auth0|alice", 1), /requested at/);
+        });
+    }
+
+    it("must verify every declared grant against the local tenant in both modes, and show a drift failing", function () {
+        assert.match(section(result.stdout, "actions"), /verify-grants: all 4 grants of 2 clients work as declared/);
+        assert.match(section(result.stdout, "rules"), /verify-grants: all 6 grants of 2 clients work as declared/);
+        assert.match(result.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience https:\/\/test-api: extra scopes write:logins/);
+        assert.match(result.stdout, /=> verify-grants exited 1: pulumi up would fail here\n/);
+    });
+
+    it("must not print a secret or a token", async function () {
+        const secrets = [...(await declareTenant()).credentials, ...(await declareTenant({ config: RULES_MODE })).credentials].map((c) => c.clientSecret);
+        const output = result.stdout + result.stderr;
+        for (const secret of secrets) assert.ok(!output.includes(secret), "a client secret was printed");
+        assert.ok(!output.includes("mock-secret-"), "a generated secret was printed");
+        assert.ok(!output.includes("eyJ"), "something shaped like a JWT was printed");
+    });
+});

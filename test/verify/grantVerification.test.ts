@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { GrantVerification, GrantVerificationArgs, VERIFY_GRANTS_COMMAND } from "../../infra/grantVerification";
+import { declareTenant } from "../../local/declaredTenant";
+import { LocalTenant } from "../../local/servers/localTenant";
+import { TenantMocks } from "../../local/stack/mocks";
+import { promiseOf, ROOT } from "../../local/stack/program";
+import { runTsFile } from "../local/support/child";
+
+const COMMAND_TYPE = "command:local:Command";
+const SECRET = "blue-secret-0123456789abcdef0123456789abcdef0123456789abcdef";
+
+interface Built {
+    readonly component: GrantVerification;
+    readonly command: pulumi.ResourceTransformationArgs;
+}
+
+/** The component under mocks, with what it handed its Command (inputs as Outputs, secrecy intact). */
+function build(name: string, args: GrantVerificationArgs): Built {
+    const seen: pulumi.ResourceTransformationArgs[] = [];
+    const component = new GrantVerification(name, args, { transformations: [(a) => (seen.push(a), undefined)] });
+    const commands = seen.filter((a) => a.type === COMMAND_TYPE);
+    assert.equal(commands.length, 1, "exactly one Command");
+    return { component, command: commands[0] };
+}
+
+function baseArgs(overrides: { secret?: string; scopes?: string[]; audience?: string } = {}): GrantVerificationArgs {
+    return {
+        domain: "dev-tenant-as-code.us.auth0.com",
+        clients: [
+            {
+                name: "login-code-blue",
+                clientId: pulumi.output("blue-client-id"),
+                clientSecret: pulumi.secret(overrides.secret ?? SECRET),
+                grants: [
+                    { audience: pulumi.output(overrides.audience ?? "https://test-api"), scopes: overrides.scopes ?? ["read:entitlements"] },
+                    { audience: "urn:auth0-authz-api", scopes: ["read:groups"] },
+                ],
+            },
+        ],
+    };
+}
+
+const props = (built: Built) => built.command.props as Record<string, unknown>;
+const environmentOf = (built: Built) => props(built).environment as Record<string, pulumi.Input<string>>;
+const triggersOf = (built: Built) => promiseOf(pulumi.output(props(built).triggers as pulumi.Input<unknown[]>));
+
+describe("infra/grantVerification (GrantVerification under mocks)", function () {
+    before(async function () {
+        await pulumi.runtime.setMocks(new TenantMocks(), "auth0-tenant", "verify-test", false);
+    });
+
+    it("must be a component with one child Command named <name>-check, parented to it", async function () {
+        const built = build("grants", baseArgs());
+        assert.equal(await promiseOf(built.component.urn), "urn:pulumi:verify-test::auth0-tenant::auth0-tenant:verify:GrantVerification::grants");
+        assert.equal(built.command.name, "grants-check");
+        assert.equal(built.command.opts.parent, built.component);
+        assert.deepEqual((built.command.opts as pulumi.CustomResourceOptions).additionalSecretOutputs, ["stdout", "stderr"]);
+        assert.deepEqual(await promiseOf(built.component.checks), ["login-code-blue -> https://test-api", "login-code-blue -> urn:auth0-authz-api"]);
+    });
+
+    it("must run the script from the repository root with a constant command line that holds no secret", async function () {
+        const built = build("cmdline", baseArgs());
+        assert.equal(props(built).create, VERIFY_GRANTS_COMMAND);
+        assert.equal(props(built).create, "node --import tsx scripts/verify-grants.ts");
+        assert.equal(props(built).dir, path.join(ROOT));
+        for (const key of ["create", "update", "delete", "interpreter", "dir", "stdin"]) {
+            const value = JSON.stringify((await promiseOf(pulumi.output(props(built)[key]))) ?? null);
+            assert.ok(!value.includes(SECRET), `${key} holds the secret`);
+        }
+    });
+
+    it("must pass the secrets only through the environment, as a Pulumi secret", async function () {
+        const env = environmentOf(build("env", baseArgs()));
+        const clients = pulumi.output(env.VERIFY_GRANTS_CLIENTS);
+        assert.equal(await pulumi.isSecret(clients), true);
+        assert.equal(await pulumi.isSecret(pulumi.output(env)), true);
+        const parsed = JSON.parse(await promiseOf(clients)) as { clientSecret: string; grants: unknown[] }[];
+        assert.equal(parsed[0].clientSecret, SECRET);
+        assert.deepEqual(parsed[0].grants, [
+            { audience: "https://test-api", scopes: ["read:entitlements"] },
+            { audience: "urn:auth0-authz-api", scopes: ["read:groups"] },
+        ]);
+        assert.equal(await promiseOf(pulumi.output(env.VERIFY_GRANTS_DOMAIN)), "dev-tenant-as-code.us.auth0.com");
+        assert.equal(await promiseOf(pulumi.output(env.VERIFY_GRANTS_SETTLE_S)), "30");
+    });
+
+    it("must re-run when a scope, a grant's audience or a secret changes, and only then", async function () {
+        const base = await triggersOf(build("t-base", baseArgs()));
+        const same = await triggersOf(build("t-same", baseArgs()));
+        const scope = await triggersOf(build("t-scope", baseArgs({ scopes: ["read:entitlements", "write:logins"] })));
+        const audience = await triggersOf(build("t-audience", baseArgs({ audience: "https://other-api" })));
+        const secret = await triggersOf(build("t-secret", baseArgs({ secret: `${SECRET}-rotated` })));
+        assert.deepEqual(same, base);
+        assert.notDeepEqual(scope, base);
+        assert.notDeepEqual(audience, base);
+        assert.notDeepEqual(secret, base);
+        // A secret change moves only the (secret) digest; the plain part stays reviewable.
+        assert.deepEqual(secret.slice(0, 2), base.slice(0, 2));
+        assert.notEqual(secret[2], base[2]);
+        assert.ok(!JSON.stringify(base).includes(SECRET), "triggers hold the secret itself");
+    });
+
+    it("must keep the secret part of the triggers secret", async function () {
+        const triggers = props(build("t-secrecy", baseArgs())).triggers as pulumi.Input<unknown>[];
+        assert.equal(await pulumi.isSecret(pulumi.output(triggers[2])), true);
+        assert.equal(await pulumi.isSecret(pulumi.output(triggers[1])), false);
+    });
+
+    it("must hand the script an environment it accepts: the declared tenant passes, as after pulumi up", async function () {
+        const declared = await declareTenant();
+        const tenant = await LocalTenant.start(declared.model);
+        try {
+            const local = declared.localCredentials(tenant);
+            const built = build("e2e", {
+                domain: tenant.domain,
+                clients: local.map((c) => ({ name: c.name, clientId: c.clientId, clientSecret: pulumi.secret(c.clientSecret), grants: c.grants })),
+                settleSeconds: 0,
+            });
+            const env = environmentOf(built);
+            const resolved: Record<string, string> = {};
+            for (const [key, value] of Object.entries(env)) resolved[key] = await promiseOf(pulumi.output(value));
+            const r = await runTsFile(String(props(built).create).replace(/^node --import tsx /, ""), resolved);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.match(r.stdout, /all 4 grants of 2 clients work as declared/);
+        } finally {
+            await tenant.stop();
+        }
+    });
+});

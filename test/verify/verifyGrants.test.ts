@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { declareTenant, DeclaredTenant } from "../../local/declaredTenant";
+import { LocalTenant } from "../../local/servers/localTenant";
+import { TenantModel } from "../../local/servers/model";
+import { ChildResult, runTsFile } from "../local/support/child";
+
+const SCRIPT = "scripts/verify-grants.ts";
+const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
+
+/** A tenant that differs from the declaration in one way, and what verify-grants must say about it. */
+interface Case {
+    readonly mode: "actions" | "rules";
+    readonly tenant: (model: TenantModel, blue: string, green: string) => TenantModel;
+}
+
+const CASES = {
+    declared: { mode: "actions", tenant: (model) => model },
+    declaredRules: { mode: "rules", tenant: (model) => model },
+    extraScope: {
+        mode: "actions",
+        tenant: (model, blue) => ({
+            ...model,
+            grants: model.grants.map((g) => (g.clientId === blue && g.audience === "https://test-api" ? { ...g, scopes: [...g.scopes, "write:logins"] } : g)),
+        }),
+    },
+    missingScope: {
+        mode: "rules",
+        tenant: (model, blue) => ({
+            ...model,
+            grants: model.grants.map((g) => (g.clientId === blue && g.audience === "urn:auth0-authz-api" ? { ...g, scopes: [] } : g)),
+        }),
+    },
+    wrongSecret: {
+        mode: "actions",
+        tenant: (model, _blue, green) => ({
+            ...model,
+            clients: model.clients.map((c) => (c.id === green ? { ...c, secret: `${c.secret}-rotated-by-hand` } : c)),
+        }),
+    },
+    noGrant: {
+        mode: "actions",
+        tenant: (model, blue) => ({ ...model, grants: model.grants.filter((g) => !(g.clientId === blue && g.audience === "https://test-api")) }),
+    },
+} satisfies Record<string, Case>;
+
+describe("scripts/verify-grants.ts against the local tenant", function () {
+    const results = {} as Record<keyof typeof CASES, ChildResult>;
+    const declared = {} as Record<"actions" | "rules", DeclaredTenant>;
+    let secrets: string[] = [];
+
+    before(async function () {
+        declared.actions = await declareTenant();
+        declared.rules = await declareTenant({ config: RULES_MODE });
+        secrets = [...declared.actions.credentials, ...declared.rules.credentials].map((c) => c.clientSecret);
+        await Promise.all(
+            (Object.entries(CASES) as [keyof typeof CASES, Case][]).map(async ([name, c]) => {
+                const d = declared[c.mode];
+                const [blue, green] = ["login-code-blue", "login-code-green"].map((n) => d.credentials.find((cred) => cred.name === n)!.clientId);
+                const tenant = await LocalTenant.start(c.tenant(d.model, blue, green));
+                try {
+                    results[name] = await runTsFile(SCRIPT, {
+                        VERIFY_GRANTS_DOMAIN: tenant.domain,
+                        VERIFY_GRANTS_CLIENTS: JSON.stringify(d.localCredentials(tenant)),
+                    });
+                } finally {
+                    await tenant.stop();
+                }
+            }),
+        );
+    });
+
+    const output = (r: ChildResult) => r.stdout + r.stderr;
+
+    it("must pass on the tenant the stack declares, checking every client and every granted audience", function () {
+        for (const [name, mode, checks] of [["declared", "actions", 4], ["declaredRules", "rules", 6]] as const) {
+            const r = results[name];
+            assert.equal(r.code, 0, output(r));
+            assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("ok ")).length, checks, r.stdout);
+            for (const credential of declared[mode].credentials) {
+                for (const grant of credential.grants) {
+                    const audience = grant.audience.endsWith("/api/v2/") ? "/api/v2/" : grant.audience;
+                    assert.ok(
+                        r.stdout.split("\n").some((l) => l.startsWith(`ok    client ${credential.name} (`) && l.includes(audience) && l.endsWith(`scopes ${grant.scopes.join(", ")}`)),
+                        `${credential.name} ${grant.audience} in:\n${r.stdout}`,
+                    );
+                }
+            }
+        }
+    });
+
+    it("must fail naming the client, the audience and the extra scope when the tenant grants more than declared", function () {
+        const r = results.extraScope;
+        assert.equal(r.code, 1, output(r));
+        assert.match(r.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience https:\/\/test-api: extra scopes write:logins \(in the token, not declared\)/);
+        assert.match(r.stderr, /1 of 4 grants do not work as declared/);
+    });
+
+    it("must fail naming the client, the audience and the missing scope when the tenant grants less than declared", function () {
+        const r = results.missingScope;
+        assert.equal(r.code, 1, output(r));
+        assert.match(r.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience urn:auth0-authz-api: missing scopes read:groups \(declared, not in the token\)/);
+        assert.match(r.stderr, /1 of 6 grants/);
+    });
+
+    it("must fail every check of a client whose secret the tenant does not hold", function () {
+        const r = results.wrongSecret;
+        assert.equal(r.code, 1, output(r));
+        const failures = r.stdout.split("\n").filter((l) => l.startsWith("FAIL"));
+        assert.equal(failures.length, 2, r.stdout);
+        for (const line of failures) assert.match(line, /client login-code-green \(.+: the tenant refused the client's credentials \(401 access_denied\)/);
+    });
+
+    it("must fail naming the audience when the client has no grant for it", function () {
+        const r = results.noGrant;
+        assert.equal(r.code, 1, output(r));
+        assert.match(r.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience https:\/\/test-api: no grant: the token endpoint answered 403 access_denied; declared scopes read:entitlements are all missing/);
+    });
+
+    it("must never print a secret or a token", function () {
+        for (const r of Object.values(results)) {
+            for (const secret of secrets) assert.ok(!output(r).includes(secret), "a secret was printed");
+            assert.ok(!output(r).includes("eyJ"), "something shaped like a JWT was printed");
+        }
+    });
+
+    it("must refuse unusable input with exit 2, without echoing it", async function () {
+        const secret = secrets[0];
+        const r = await runTsFile(SCRIPT, { VERIFY_GRANTS_DOMAIN: "127.0.0.1:1", VERIFY_GRANTS_CLIENTS: `[{"clientSecret": "${secret}"` });
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /VERIFY_GRANTS_CLIENTS: missing or not JSON/);
+        assert.ok(!output(r).includes(secret));
+    });
+});
