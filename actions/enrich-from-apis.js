@@ -19,8 +19,8 @@
  *   FAILURE_POLICY_GROUPS     deny | continue (stack default: deny)
  *   FAILURE_POLICY_API        deny | continue (stack default: continue)
  * Failure behaviour:
- *   - A missing or malformed secret denies the login before any request; the log and the reason
- *     name the setting, never a value.
+ *   - A missing or malformed secret denies the login before any request; the log names the
+ *     setting (never a value); the user sees a generic reason.
  *   - Groups (token or call fails): deny, or continue without the groups claim and without the
  *     app_metadata update. Entitlements: deny, or continue without the entitlements claim.
  *   - Each request times out after CALL_TIMEOUT_MS; the whole Action stays within LOGIN_BUDGET_MS
@@ -64,7 +64,8 @@ exports.onExecutePostLogin = async (event, api) => {
   const problems = settingsProblems(settings);
   if (problems.length > 0) {
     log(userId, 'settings', 'login refused, configuration incomplete: ' + problems.join(', '));
-    return api.access.deny('Login is misconfigured: ' + problems.join(', ') + '.');
+    // The user sees a generic reason; which setting is wrong is for the log, not the login page.
+    return api.access.deny('Login is not available right now: the login service is misconfigured.');
   }
 
   const login = {

@@ -23,7 +23,7 @@
  *   FAILURE_POLICY_MANAGEMENT deny | continue (stack default: continue)
  * Failure behaviour:
  *   - A missing or malformed setting ends the login with UnauthorizedError before any request;
- *     the log and the message name the setting, never a value.
+ *     the log names the setting (never a value); the user sees a generic message.
  *   - Groups (token or call fails): deny, or continue without the groups claim and without the
  *     app_metadata update. Entitlements: deny, or continue without the claim. Management API:
  *     deny, or continue with the claims but app_metadata not updated.
@@ -60,7 +60,8 @@ function enrichFromApis(user, context, callback) {
   const problems = settingsProblems();
   if (problems.length > 0) {
     log('settings', 'login refused, configuration incomplete: ' + problems.join(', '));
-    return callback(new UnauthorizedError('Login is misconfigured: ' + problems.join(', ') + '.'));
+    // The user sees a generic reason; which setting is wrong is for the log, not the login page.
+    return callback(new UnauthorizedError('Login is not available right now: the login service is misconfigured.'));
   }
 
   const deadline = Date.now() + LOGIN_BUDGET_MS;
