@@ -7,6 +7,7 @@ import { LocalHttpsServer, sendJson } from "./https";
 import {
     ApiModel,
     AUTHZ_EXTENSION_API,
+    ClientModel,
     MANAGEMENT_API,
     MANAGEMENT_API_SCOPES,
     STACK_DEFAULT_POLICIES,
@@ -51,6 +52,8 @@ export class LocalTenant {
     private readonly revokedJtis = new Set<string>();
     private readonly issuedJtis: string[] = [];
     private readonly users = new Map<string, UserModel>();
+    /** Client secrets by client id: the model's, then whatever setClientSecret/addClient changed. */
+    private readonly clientSecrets = new Map<string, string>();
     private authorizationServer!: LocalHttpsServer;
     private apiServer!: LocalHttpsServer;
     private extensionServer: LocalHttpsServer | undefined;
@@ -60,6 +63,7 @@ export class LocalTenant {
 
     private constructor(readonly model: TenantModel) {
         model.users.forEach((user) => this.users.set(user.user_id, structuredClone(user)));
+        model.clients.forEach((client) => this.clientSecrets.set(client.id, client.secret));
     }
 
     static async start(model: TenantModel): Promise<LocalTenant> {
@@ -125,7 +129,7 @@ export class LocalTenant {
         return {
             AUTH0_DOMAIN: this.domain,
             M2M_CLIENT_ID: client.id,
-            M2M_CLIENT_SECRET: client.secret,
+            M2M_CLIENT_SECRET: this.clientSecrets.get(client.id),
             API_AUDIENCE: this.model.customApi,
             API_BASE_URL: this.apiServer.origin,
             AUTHZ_EXTENSION_URL: this.extensionServer ? this.extensionServer.origin + AUTHZ_EXTENSION_PREFIX : undefined,
@@ -149,6 +153,21 @@ export class LocalTenant {
     resetCounts(): void {
         this.tokenCounts.clear();
         this.callCounts.clear();
+    }
+
+    /**
+     * Sets the secret of an existing client, as a ClientCredentials update does: token requests
+     * with the old secret fail from now on; tokens already issued stay valid until they expire.
+     */
+    setClientSecret(clientId: string, secret: string): void {
+        if (!this.clientSecrets.has(clientId)) throw new Error(`local tenant: no client ${clientId}`);
+        this.clientSecrets.set(clientId, secret);
+    }
+
+    /** Adds a client at runtime (its grants must already be in the model). */
+    addClient(client: ClientModel): void {
+        if (this.clientSecrets.has(client.id)) throw new Error(`local tenant: client ${client.id} exists`);
+        this.clientSecrets.set(client.id, client.secret);
     }
 
     /** Every token issued so far is rejected from now on with 401 (a stale token). */
@@ -219,7 +238,9 @@ export class LocalTenant {
         if (params.grant_type !== "client_credentials") {
             return sendJson(res, 400, { error: "unsupported_grant_type", error_description: "Unsupported grant type" });
         }
-        const client = this.model.clients.find((c) => c.id === params.client_id);
+        const clientId = typeof params.client_id === "string" ? params.client_id : "";
+        const secret = this.clientSecrets.get(clientId);
+        const client = secret === undefined ? undefined : { id: clientId, secret };
         if (!client || client.secret !== params.client_secret) {
             return sendJson(res, 401, { error: "access_denied", error_description: "Unauthorized" });
         }

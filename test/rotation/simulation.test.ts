@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { slotFor } from "../../infra/rotation";
+import { planRotations, RotationPlan, simulateRotations, SimulationOptions } from "../../local/rotationSimulation";
+import { trustedNetwork } from "../../local/runtime/network";
+import { LocalTenant } from "../../local/servers/localTenant";
+import { testTls } from "../../local/servers/tls";
+import { T } from "../../local/stack/program";
+
+const ROTATIONS = 10;
+/** Small and quick: correctness only, no timing assertion. Token lifetime 5 s: every login fetches. */
+const QUICK: Omit<SimulationOptions, "strategy"> = { concurrency: 20, containers: 3, stepDelayMs: 10, rotationIntervalMs: 20, loginsPerStep: 10 };
+
+describe("local/rotationSimulation", () => {
+    describe("actions (the default mode)", () => {
+        let plan: RotationPlan;
+        before(async function () {
+            this.timeout(60_000);
+            plan = await planRotations(1, ROTATIONS, "actions");
+        });
+
+        it("must derive each rotation from the program: the fresh slot's secret, then its credentials in the tenant, then the code", () => {
+            assert.equal(plan.rotations.length, ROTATIONS);
+            for (const rotation of plan.rotations) {
+                const fresh = slotFor(rotation.to);
+                assert.deepEqual(
+                    rotation.steps.map((s) => `${s.type} ${s.name}`),
+                    [
+                        `${T.randomPassword} login-code-${fresh}-secret`,
+                        `${T.clientCredentials} login-code-${fresh}-credentials`,
+                        `${T.action} login-action-enrich-from-apis`,
+                    ],
+                    `rotation ${rotation.from} -> ${rotation.to}`,
+                );
+                const [password, credentials, action] = rotation.steps;
+                assert.deepEqual(password.after, []);
+                assert.deepEqual(credentials.after, [password.name]);
+                assert.ok(action.after.includes(credentials.name), `the deploy waits for ${credentials.name}`);
+                assert.equal(credentials.effect.kind, "client-secret");
+                assert.equal(action.effect.kind, "deploy");
+                if (credentials.effect.kind !== "client-secret" || action.effect.kind !== "deploy") return;
+                assert.equal(credentials.effect.clientId, `login-code-${fresh}-client-client-id`);
+                // The deploy hands the code exactly the credential the tenant has just accepted.
+                assert.deepEqual(Object.keys(action.effect.settings).sort(), ["M2M_CLIENT_ID", "M2M_CLIENT_SECRET"]);
+                assert.equal(action.effect.settings.M2M_CLIENT_ID, credentials.effect.clientId);
+                assert.equal(action.effect.settings.M2M_CLIENT_SECRET, credentials.effect.secret);
+            }
+        });
+
+        it(`must not fail a single login across ${ROTATIONS} blue/green rotations, with every login fetching its tokens`, async function () {
+            this.timeout(30_000);
+            const report = await simulateRotations(plan, { strategy: "blue-green", ...QUICK });
+            assert.equal(report.rotations, ROTATIONS);
+            assert.equal(report.steps, ROTATIONS * 3);
+            assert.equal(report.deploys, ROTATIONS);
+            // Every state the tenant passed through was exercised by logins that needed tokens.
+            assert.ok(report.logins >= (report.steps + 1) * QUICK.loginsPerStep!, `only ${report.logins} logins`);
+            assert.ok(report.tokenRequests >= report.steps, `only ${report.tokenRequests} token requests`);
+            assert.deepEqual(report.failureReasons, {});
+            assert.equal(report.failedLogins, 0);
+        });
+
+        it("must observe failed logins with the naive in-place update, and only between the tenant's secret change and the code update", async function () {
+            this.timeout(30_000);
+            const report = await simulateRotations(plan, { strategy: "in-place", ...QUICK });
+            assert.ok(report.failedLogins > 0, "the naive update failed no login");
+            const windows = plan.rotations.flatMap((r) => [r.steps[0], r.steps[1]].map((step) => `${r.from}->${r.to} ${step.name}`));
+            for (const rotation of plan.rotations) {
+                // Logins that started after the tenant's change and before the deploy fetch with a dead secret.
+                const label = `${rotation.from}->${rotation.to} ${rotation.steps[1].name}`;
+                assert.ok((report.failuresByStep[label] ?? 0) > 0, `no failure in the window after ${label}`);
+            }
+            for (const [after, failures] of Object.entries(report.failuresByStep)) {
+                // Logins in flight across the tenant's change (started after the password step) count too.
+                assert.ok(windows.includes(after), `${failures} logins failed after ${after}, outside any window`);
+            }
+            assert.ok(Object.keys(report.failureReasons).every((reason) => reason.includes("group membership could not be verified")), JSON.stringify(report.failureReasons));
+        });
+    });
+
+    describe("rules (legacy)", () => {
+        it("must not fail a login outside the moment the two rule configs hold credentials of different slots", async function () {
+            this.timeout(60_000);
+            const plan = await planRotations(1, 4, "rules");
+            for (const rotation of plan.rotations) {
+                assert.deepEqual(
+                    rotation.steps.map((s) => s.name),
+                    [`login-code-${slotFor(rotation.to)}-secret`, `login-code-${slotFor(rotation.to)}-credentials`, "login-config-M2M_CLIENT_ID", "login-config-M2M_CLIENT_SECRET"],
+                );
+            }
+            const report = await simulateRotations(plan, { strategy: "blue-green", ...QUICK });
+            // Two RuleConfig resources, two writes: between them the rule reads the new slot's id with
+            // the old slot's secret. Known gap of rules mode (docs/rotation.md); nothing else may fail.
+            for (const after of Object.keys(report.failuresByStep)) {
+                assert.match(after, / login-config-M2M_CLIENT_ID$/, `logins failed after ${after}`);
+            }
+            assert.ok(report.logins >= (report.steps + 1) * QUICK.loginsPerStep!);
+        });
+    });
+
+    describe("LocalTenant client secrets at runtime", () => {
+        it("must refuse the old secret and accept the new one after setClientSecret, and keep honouring tokens issued before", async () => {
+            const client = { id: "rotating-client", secret: "old-secret-of-a-local-client" };
+            const api = "https://api.rotation.local";
+            const tenant = await LocalTenant.start({
+                clients: [client],
+                apis: [{ identifier: api, scopes: ["read:entitlements"] }],
+                grants: [{ clientId: client.id, audience: api, scopes: ["read:entitlements"] }],
+                users: [],
+                groups: [],
+                entitlements: {},
+                customApi: api,
+            });
+            const network = trustedNetwork((await testTls()).cert);
+            const token = async (id: string, secret: string) => {
+                const response = await fetch(`https://${tenant.domain}/oauth/token`, {
+                    method: "POST",
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify({ grant_type: "client_credentials", client_id: id, client_secret: secret, audience: api }),
+                    dispatcher: network.dispatcher,
+                });
+                return { status: response.status, body: (await response.json()) as { access_token?: string } };
+            };
+            const entitlements = async (accessToken: string) =>
+                (await fetch(`${tenant.loginSettings().API_BASE_URL}/users/auth0%7Cx/entitlements`, {
+                    headers: { authorization: `Bearer ${accessToken}` },
+                    dispatcher: network.dispatcher,
+                })).status;
+            try {
+                const before = await token(client.id, client.secret);
+                assert.equal(before.status, 200);
+                tenant.setClientSecret(client.id, "new-secret-of-a-local-client");
+                assert.equal((await token(client.id, client.secret)).status, 401);
+                assert.equal((await token(client.id, "new-secret-of-a-local-client")).status, 200);
+                assert.equal(await entitlements(before.body.access_token!), 200);
+                assert.throws(() => tenant.setClientSecret("no-such-client", "x"), /no client/);
+                tenant.addClient({ id: "second-client", secret: "second-secret-of-a-client" });
+                // A client without a grant authenticates, and is refused the audience, as Auth0 does.
+                assert.equal((await token("second-client", "second-secret-of-a-client")).status, 403);
+                assert.throws(() => tenant.addClient({ id: client.id, secret: "x" }), /exists/);
+            } finally {
+                await tenant.stop();
+                await network.close();
+            }
+        });
+    });
+});
