@@ -7,7 +7,8 @@
  * every changed resource its inputs depend on, read from the Outputs with `allResources()`), each
  * with its effect on the tenant: a RandomPassword lives only in Pulumi's state; a
  * ClientCredentials update gives the tenant a client's new secret; an Action deploy or a
- * RuleConfig update gives the login code new settings.
+ * RuleConfig update gives the login code new settings; a local Command (the GrantVerification
+ * check) only reads the tenant. Any other change is refused, so nothing slips through unapplied.
  *
  * `simulateRotations` serves the declared tenant locally and keeps logins running (workers that
  * each start a new login as soon as the last ends) while it applies the steps, one after another
@@ -46,6 +47,8 @@ import { ConstructedResource, ProgramRun, runProgram, Scenario, T } from "./stac
 export type StepEffect =
     /** Exists only in Pulumi's state (a RandomPassword): nothing changes in the tenant. */
     | { readonly kind: "state" }
+    /** Reads the tenant and changes nothing (a local Command: the GrantVerification check). */
+    | { readonly kind: "check" }
     /** The tenant accepts `secret` for `clientId` from now on, and no longer the previous one. */
     | { readonly kind: "client-secret"; readonly clientId: string; readonly secret: string }
     /** New executions of the login code run with these settings changed. */
@@ -72,6 +75,9 @@ export interface RotationPlan {
     readonly initial: DeclaredTenant;
     readonly rotations: readonly Rotation[];
 }
+
+/** A command run on the deploying machine (the GrantVerification check); it only reads the tenant. */
+const LOCAL_COMMAND = "command:local:Command";
 
 /** Users the simulation logs in: verified, members of a group, with entitlements. */
 export const SIMULATION_DIRECTORY: SampleDirectory = (() => {
@@ -159,6 +165,8 @@ function effectOf(type: string, name: string, inputs: Record<string, unknown>, w
     switch (type) {
         case T.randomPassword:
             return { kind: "state" };
+        case LOCAL_COMMAND:
+            return { kind: "check" };
         case T.clientCredentials:
             return { kind: "client-secret", clientId: text(inputs.clientId, `${name}.clientId`), secret: text(inputs.clientSecretWo, `${name}.clientSecretWo`) };
         case T.action: {
