@@ -98,6 +98,8 @@ export class GrantVerification extends pulumi.ComponentResource {
                     VERIFY_GRANTS_SETTLE_S: String(settleSeconds),
                 },
                 triggers: [args.domain, plan.apply((clients) => JSON.stringify(clients)), secretsDigest],
+                // Nothing it prints is logged while it runs; a failure still shows its message.
+                logging: "none",
             },
             // The script prints no secret, but its output is kept out of plain state regardless.
             { parent: this, additionalSecretOutputs: ["stdout", "stderr"] },

@@ -2,11 +2,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Api } from "./api";
 import { authzExtensionApi } from "./authzExtension";
+import { GrantVerification } from "./grantVerification";
 import { loadConfig, pulumiConfigSource } from "./config";
 import { scopesNeeded } from "./loginContract";
 import { LoginFlow } from "./loginFlow";
 import { M2mGrant } from "./m2mApplication";
-import { RotatingM2mApplication } from "./rotation";
+import { RotatingM2mApplication, SLOTS } from "./rotation";
 
 // The whole tenant on one screen: an API, the M2M application the login code authenticates
 // as with its grants, and the login code itself (Actions, or legacy Rules).
@@ -62,6 +63,23 @@ const loginFlow = new LoginFlow(
             FAILURE_POLICY_API: config.failurePolicy.api,
             FAILURE_POLICY_MANAGEMENT: config.failurePolicy.management,
         },
+    },
+    opts,
+);
+
+// After every deploy, each credential (both slots: either may serve next) must really get the
+// declared scopes from the tenant; a mismatch fails the update.
+new GrantVerification(
+    "verify-grants",
+    {
+        domain: config.domain,
+        clients: SLOTS.map((slot) => ({
+            name: `login-code-${slot}`,
+            clientId: loginClient.slots[slot].clientId,
+            clientSecret: loginClient.slots[slot].clientSecret,
+            authenticationMethod: config.tokenEndpointAuthMethod,
+            grants: loginClient.slots[slot].grants,
+        })),
     },
     opts,
 );

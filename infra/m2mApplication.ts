@@ -38,8 +38,10 @@ export class M2mApplication extends pulumi.ComponentResource {
     readonly clientId: pulumi.Output<string>;
     /** A Pulumi secret; never export it. */
     readonly clientSecret: pulumi.Output<string>;
-    /** Granted scopes by audience role, for outputs and verification. */
+    /** Granted scopes by audience role, for outputs. */
     readonly grantedScopes: Readonly<Record<string, readonly string[]>>;
+    /** The grants as declared (audience and scopes), for post-deploy verification. */
+    readonly grants: readonly M2mGrant[];
 
     constructor(name: string, args: M2mApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("auth0-tenant:m2m:M2mApplication", name, {}, opts);
@@ -88,6 +90,7 @@ export class M2mApplication extends pulumi.ComponentResource {
         this.clientId = pulumi.all([client.clientId, ready]).apply(([id]) => id);
         this.clientSecret = pulumi.secret(pulumi.all([secret.result, ready]).apply(([value]) => value));
         this.grantedScopes = Object.fromEntries(Object.entries(grants).map(([role, g]) => [role, [...g.scopes]]));
+        this.grants = Object.values(grants);
         this.registerOutputs({ clientId: this.clientId });
     }
 }

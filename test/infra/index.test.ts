@@ -139,6 +139,29 @@ describe("infra/index (the tenant program under mocks)", function () {
             ]);
         });
 
+        it("must verify after deploy that both credential slots get exactly their declared grants", async () => {
+            const check = run.one("command:local:Command", "verify-grants-check");
+            const env = check.inputs.environment as Record<string, string>;
+            assert.strictEqual(env.VERIFY_GRANTS_DOMAIN, "dev-tenant-as-code.us.auth0.com");
+            const clients = JSON.parse(env.VERIFY_GRANTS_CLIENTS) as { name: string; clientId: string; clientSecret: string; grants: { audience: string; scopes: string[] }[] }[];
+            assert.deepStrictEqual(clients.map((c) => [c.name, c.clientId]), [
+                ["login-code-blue", "login-code-blue-client-client-id"],
+                ["login-code-green", "login-code-green-client-client-id"],
+            ]);
+            for (const client of clients) {
+                const declared = run.ofType(T.clientGrant).filter((g) => g.inputs.clientId === client.clientId);
+                assert.deepStrictEqual(
+                    client.grants.map((g) => [g.audience, g.scopes]).sort(),
+                    declared.map((g) => [g.inputs.audience, [...(g.inputs.scopes as string[])].sort()]).sort(),
+                );
+                assert.strictEqual(client.clientSecret, secretOf(run, client.name.replace("login-code-", "")));
+            }
+            assert.ok(!String(check.inputs.create).includes("secret"), "no secret on the command line");
+            assert.strictEqual(check.inputs.logging, "none");
+            const constructed = run.constructedOf("command:local:Command")[0];
+            assert.ok(await pulumi.isSecret(pulumi.output((constructed.props.environment as Record<string, unknown>).VERIFY_GRANTS_CLIENTS)));
+        });
+
         it("must declare no rules or rule configs", () => {
             assert.deepStrictEqual([...run.ofType(T.rule), ...run.ofType(T.ruleConfig)], []);
         });
