@@ -1,0 +1,112 @@
+/**
+ * Writes a `pulumi import --file` document that adopts a tenant's existing objects (clicked
+ * together by hand) into a stack, without recreating them. See docs/delivery.md, "Adopting".
+ *
+ *   npm run adopt -- --stack dev --out adopt.json [--client "<app name or client id>"]
+ *                    [--match <logical name>=<name or id>]... [--domain <host[:port]>]
+ *
+ * The stack's resources (logical names, types, parents) come from running the real program for
+ * that stack under mocks; each is matched with the tenant's object through the Management API
+ * (official auth0 SDK), as the deploying or a read-only M2M application given by AUTH0_CLIENT_ID /
+ * AUTH0_CLIENT_SECRET with the scopes in ADOPT_SCOPES. Secrets are never read or printed.
+ *
+ *   --stack   the stack to adopt into (its Pulumi.<stack>.yaml is the program's configuration)
+ *   --out     where to write the import file
+ *   --client  the existing application the login code's client becomes (default: the name the
+ *             stack gives it)
+ *   --match   any other object named differently by hand, by the stack's logical name
+ *   --domain  where to reach the tenant, host[:port] (default: the stack's auth0:domain); the
+ *             Management API audience stays https://<auth0:domain>/api/v2/
+ *
+ * Exit codes: 0 file written; 1 the tenant could not be read or a match is ambiguous (no file is
+ * written); 2 unusable arguments. To trust a private CA, set NODE_EXTRA_CA_CERTS.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { ManagementClient } from "auth0";
+import { ADOPT_SCOPES, describePlan, planAdoption, readTenant } from "../local/adopt";
+import { ROOT, runProgram, stackFileConfig } from "../local/stack/program";
+
+/** Arguments or environment the script cannot work with (exit code 2). */
+export class UsageError extends Error {}
+
+interface Args {
+    readonly stack: string;
+    readonly out: string;
+    readonly client?: string;
+    readonly matches: Record<string, string>;
+    readonly domain?: string;
+}
+
+export function parseAdoptArgs(argv: readonly string[]): Args {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: [...argv],
+            options: {
+                stack: { type: "string" },
+                out: { type: "string" },
+                client: { type: "string" },
+                match: { type: "string", multiple: true },
+                domain: { type: "string" },
+            },
+            strict: true,
+            allowPositionals: false,
+        }).values;
+    } catch (err) {
+        throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+    if (!parsed.stack) throw new UsageError("--stack is required (the stack to adopt into, e.g. dev)");
+    if (!parsed.out) throw new UsageError("--out is required (where to write the import file, e.g. adopt.json)");
+    const matches: Record<string, string> = {};
+    for (const m of parsed.match ?? []) {
+        const eq = m.indexOf("=");
+        if (eq <= 0 || eq === m.length - 1) throw new UsageError(`--match ${JSON.stringify(m)}: expected <logical name>=<existing name or id>`);
+        matches[m.slice(0, eq)] = m.slice(eq + 1);
+    }
+    return { stack: parsed.stack, out: parsed.out, client: parsed.client, matches, domain: parsed.domain };
+}
+
+/** Runs the script: writes the import file and returns the report it prints. */
+export async function adopt(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+    const args = parseAdoptArgs(argv);
+    const clientId = env.AUTH0_CLIENT_ID;
+    const clientSecret = env.AUTH0_CLIENT_SECRET;
+    if (!clientId || !clientSecret) {
+        throw new UsageError(`set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to an M2M application with ${ADOPT_SCOPES.join(" ")}`);
+    }
+    const stackFile = path.join(ROOT, `Pulumi.${args.stack}.yaml`);
+    if (!fs.existsSync(stackFile)) throw new UsageError(`--stack ${args.stack}: no ${path.relative(process.cwd(), stackFile)}`);
+    // The tenant's canonical domain names its Management API; --domain only changes where it is reached.
+    const tenantDomain = stackFileConfig(args.stack)["auth0:domain"] ?? env.AUTH0_DOMAIN;
+    if (!tenantDomain) throw new UsageError(`no tenant domain: set auth0:domain in Pulumi.${args.stack}.yaml or AUTH0_DOMAIN`);
+    const domain = args.domain ?? tenantDomain;
+
+    const run = await runProgram({ stack: args.stack });
+    const management = new ManagementClient({ domain, audience: `https://${tenantDomain}/api/v2/`, clientId, clientSecret });
+    let tenant;
+    try {
+        tenant = await readTenant(management);
+    } catch (err) {
+        const e = err as { statusCode?: number; message?: string };
+        throw new Error(
+            `reading the tenant at ${domain} failed${e.statusCode ? ` (HTTP ${e.statusCode})` : ""}: ${e.message ?? String(err)}; ` +
+                `the application needs ${ADOPT_SCOPES.join(" ")}`,
+        );
+    }
+    const plan = await planAdoption(run, tenant, { loginClient: args.client, matches: args.matches });
+    fs.writeFileSync(args.out, JSON.stringify(plan.file, null, 2) + "\n");
+    return (
+        `${describePlan(plan)}\n\nwrote ${args.out}: ${plan.adopted.length} to import, ${plan.file.resources.length - plan.adopted.length} components, ` +
+            `${plan.missing.length + plan.notImportable.length} left for pulumi up to create.\n` +
+            `next: pulumi import --stack ${args.stack} --file ${args.out} --protect=false --generate-code=false, then pulumi preview`
+    );
+}
+
+if (require.main === module) {
+    adopt(process.argv.slice(2), process.env).then((report) => console.log(report)).catch((err: unknown) => {
+        console.error(`adopt: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(err instanceof UsageError ? 2 : 1);
+    });
+}

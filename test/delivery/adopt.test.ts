@@ -1,0 +1,289 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ManagementClient } from "auth0";
+import { fetch as undiciFetch } from "undici";
+import { ADOPT_SCOPES, AdoptionPlan, ImportSpec, TenantSnapshot, planAdoption, readTenant } from "../../local/adopt";
+import { HandClickedTenant, HandClickedTenantServer } from "../../local/adoptTenant";
+import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
+import { testTls } from "../../local/servers/tls";
+import { PROJECT, ProgramRun, ROOT, T, runProgram } from "../../local/stack/program";
+import { UsageError, adopt } from "../../scripts/adopt";
+
+const DOMAIN = "dev-tenant-as-code.us.auth0.com";
+const MANAGEMENT_API = `https://${DOMAIN}/api/v2/`;
+const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
+const LOGIN_APP_SECRET = "hand-clicked-login-app-secret-0123456789abcdefghijklmnopqrstuv";
+const DEPLOYER = { clientId: "cl_deployer", clientSecret: "deployer-secret-not-real-0123456789", scopes: [...ADOPT_SCOPES] };
+/** More than one page (Auth0 pages at 100), so pagination is exercised. */
+const UNRELATED_APPS = 130;
+
+/** The tenant as someone following the seeds in the dashboard left it. */
+function handClicked(): HandClickedTenant {
+    const unrelated = Array.from({ length: UNRELATED_APPS }, (_, i) => ({
+        client_id: `cl_other_${i}`,
+        name: `Some other app ${i}`,
+        app_type: "spa",
+        client_secret: `other-secret-${i}-0123456789abcdefghijklmnopqrstuvwxyz`,
+    }));
+    return {
+        domain: DOMAIN,
+        resourceServers: [
+            { id: "rs_mgmt", identifier: MANAGEMENT_API, name: "Auth0 Management API" },
+            { id: "rs_test", identifier: "https://test-api", name: "Test API", scopes: [{ value: "read:entitlements", description: "Read" }] },
+            { id: "rs_authz", identifier: "urn:auth0-authz-api", name: "auth0-authorization-extension-api" },
+        ],
+        clients: [
+            ...unrelated,
+            { client_id: "cl_login", name: "Login code M2M", app_type: "non_interactive", client_secret: LOGIN_APP_SECRET, grant_types: ["client_credentials"] },
+            { client_id: "cl_authz", name: "auth0-authorization-extension", app_type: "non_interactive", client_secret: "authz-ext-secret-0123456789abcdefghijklmnop" },
+            { client_id: DEPLOYER.clientId, name: "Deployer", app_type: "non_interactive", client_secret: DEPLOYER.clientSecret },
+        ],
+        clientGrants: [
+            ...unrelated.map((c, i) => ({ id: `cgr_other_${i}`, client_id: c.client_id, audience: "https://test-api", scope: [] })),
+            { id: "cgr_login_api", client_id: "cl_login", audience: "https://test-api", scope: ["read:entitlements"] },
+            { id: "cgr_login_mgmt", client_id: "cl_login", audience: MANAGEMENT_API, scope: ["update:users_app_metadata", "read:users"] },
+            { id: "cgr_login_authz", client_id: "cl_login", audience: "urn:auth0-authz-api", scope: ["read:users", "read:groups"] },
+            { id: "cgr_login_other", client_id: "cl_login", audience: "https://another-api.example", scope: ["read:things"] },
+            { id: "cgr_deployer_mgmt", client_id: DEPLOYER.clientId, audience: MANAGEMENT_API, scope: [...ADOPT_SCOPES] },
+        ],
+        rules: [
+            { id: "rul_verified", name: "Require verified email", script: "function (user, context, callback) { callback(null, user, context); }", order: 1, enabled: true },
+            { id: "rul_enrich", name: "Enrich from APIs", script: "function (user, context, callback) { callback(null, user, context); }", order: 2, enabled: true },
+            { id: "rul_legacy", name: "Old whitelist", script: "function (user, context, callback) { callback(null, user, context); }", order: 3, enabled: false },
+        ],
+        ruleConfigs: { AUTH0_DOMAIN: DOMAIN, M2M_CLIENT_ID: "cl_login", M2M_CLIENT_SECRET: LOGIN_APP_SECRET, API_AUDIENCE: "https://test-api", LEGACY_KEY: "x" },
+        actions: [{ id: "act_enrich", name: "enrich with api data", code: "exports.onExecutePostLogin = async () => {};" }],
+    };
+}
+
+/** A resource's real engine URN, from its actual parent chain (what `pulumi up` will register). */
+function engineUrn(resource: pulumi.Resource, type: string, name: string, stack: string): string {
+    const chain: string[] = [type];
+    const parentOf = (r: pulumi.Resource) => (r as unknown as { __parentResource?: pulumi.Resource }).__parentResource;
+    const typeOf = (r: pulumi.Resource) => (r as unknown as { __pulumiType: string }).__pulumiType;
+    for (let p = parentOf(resource); p && typeOf(p) !== "pulumi:pulumi:Stack"; p = parentOf(p)) chain.unshift(typeOf(p));
+    return `urn:pulumi:${stack}::${PROJECT}::${chain.join("$")}::${name}`;
+}
+
+/** The URN `pulumi import` gives each entry of a file (parents named in the same file), as the CLI computes it. */
+function importedUrns(specs: readonly ImportSpec[], stack: string): Map<string, string> {
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    const chainOf = (s: ImportSpec): string => (s.parent ? `${chainOf(byName.get(s.parent)!)}$${s.type}` : s.type);
+    return new Map(specs.map((s) => [s.name, `urn:pulumi:${stack}::${PROJECT}::${chainOf(s)}::${s.name}`]));
+}
+
+/** Asserts every entry lands on the URN the program registers: same type, name and parents. */
+function assertUrnsMatchProgram(run: ProgramRun, specs: readonly ImportSpec[], stack: string): void {
+    const urns = importedUrns(specs, stack);
+    for (const spec of specs) {
+        const constructed = run.constructed.filter((c) => c.name === spec.name && c.type === spec.type);
+        assert.equal(constructed.length, 1, `${spec.name} (${spec.type}) is a resource of the program`);
+        assert.equal(urns.get(spec.name), engineUrn(constructed[0].resource, spec.type, spec.name, stack), spec.name);
+    }
+}
+
+function idsOf(specs: readonly ImportSpec[]): Record<string, string> {
+    return Object.fromEntries(specs.filter((s) => !s.component).map((s) => [s.name, s.id!]));
+}
+
+describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulumi import", function () {
+    let server: HandClickedTenantServer;
+    let network: TrustedNetwork;
+
+    const management = (scopes?: readonly string[]) =>
+        new ManagementClient({
+            domain: server.address,
+            token: server.issueToken(scopes),
+            // In-process: trust the local CA through undici (the script itself uses NODE_EXTRA_CA_CERTS).
+            fetch: ((url: string, init: object) => undiciFetch(url, { ...init, dispatcher: network.dispatcher })) as unknown as typeof fetch,
+        });
+
+    before(async function () {
+        server = await HandClickedTenantServer.start(handClicked(), DEPLOYER);
+        network = trustedNetwork((await testTls()).cert);
+    });
+    after(async function () {
+        await network?.close();
+        await server?.stop();
+    });
+
+    describe("rules mode with a Management API grant, read through the SDK", function () {
+        let run: ProgramRun;
+        let tenant: TenantSnapshot;
+        let plan: AdoptionPlan;
+
+        before(async function () {
+            run = await runProgram({ stack: "dev", config: RULES_MODE });
+            tenant = await readTenant(management());
+            plan = await planAdoption(run, tenant, {
+                loginClient: "Login code M2M",
+                matches: { "login-rule-enrich-from-apis": "Enrich from APIs", "login-rule-require-verified-email": "rul_verified" },
+            });
+        });
+
+        it("must read every page of every list, and never a client secret", function () {
+            assert.equal(tenant.clients.length, UNRELATED_APPS + 3);
+            assert.equal(tenant.clientGrants.length, UNRELATED_APPS + 5);
+            const clientPages = server.requests.filter((r) => r.path === "/api/v2/clients");
+            assert.ok(clientPages.length >= 2, "clients are read past the first page");
+            assert.ok(server.requests.some((r) => r.path === "/api/v2/client-grants" && r.query.from), "grants are read past the first checkpoint");
+            for (const r of clientPages) {
+                assert.equal(r.query.include_fields, "true");
+                assert.ok(!r.query.fields.split(",").includes("client_secret"), r.query.fields);
+            }
+            assert.ok(!JSON.stringify(tenant).includes("secret-"), "no secret in what was read");
+        });
+
+        it("must import exactly the program's objects the tenant has, with the tenant's ids and each type's import id", function () {
+            assert.deepEqual(idsOf(plan.file.resources), {
+                "api-server": "rs_test",
+                "api-scopes": "https://test-api",
+                "login-code-blue-client": "cl_login",
+                "login-code-blue-credentials": "cl_login",
+                "login-code-blue-grant-api": "cgr_login_api",
+                "login-code-blue-grant-managementApi": "cgr_login_mgmt",
+                "login-code-blue-grant-authzExtension": "cgr_login_authz",
+                "login-config-AUTH0_DOMAIN": "AUTH0_DOMAIN",
+                "login-config-M2M_CLIENT_ID": "M2M_CLIENT_ID",
+                "login-config-M2M_CLIENT_SECRET": "M2M_CLIENT_SECRET",
+                "login-config-API_AUDIENCE": "API_AUDIENCE",
+                "login-rule-require-verified-email": "rul_verified",
+                "login-rule-enrich-from-apis": "rul_enrich",
+            });
+        });
+
+        it("must take names, types and parents from the program, so each import lands on the URN pulumi up registers", function () {
+            assertUrnsMatchProgram(run, plan.file.resources, "dev");
+            const components = plan.file.resources.filter((s) => s.component);
+            assert.ok(components.every((c) => c.id === undefined));
+            // Exactly the ancestors of what is imported: the green slot has nothing to adopt.
+            assert.deepEqual(components.map((c) => c.name), ["api", "login-code", "login-code-blue", "login"]);
+            const names = plan.file.resources.map((s) => s.name);
+            for (const s of plan.file.resources) if (s.parent) assert.ok(names.indexOf(s.parent) < names.indexOf(s.name), `${s.parent} before ${s.name}`);
+        });
+
+        it("must report what the tenant lacks and what is not importable, and invent nothing", function () {
+            const declaredCustom = run.constructed.filter((c) => pulumi.CustomResource.isInstance(c.resource)).map((c) => c.name).sort();
+            const accounted = [...plan.adopted, ...plan.missing, ...plan.notImportable].map((r) => r.name).sort();
+            assert.deepEqual(accounted, declaredCustom, "every declared resource is adopted, missing or not importable, once");
+            const missing = plan.missing.map((m) => m.name);
+            for (const name of ["login-code-green-client", "login-code-green-credentials", "login-code-green-grant-api", "login-config-CLAIM_NAMESPACE"]) {
+                assert.ok(missing.includes(name), name);
+            }
+            assert.deepEqual(plan.notImportable.filter((n) => n.type === T.randomPassword).map((n) => n.name), ["login-code-blue-secret", "login-code-green-secret"]);
+            for (const m of [...plan.missing, ...plan.notImportable]) assert.ok(!plan.file.resources.some((s) => s.name === m.name), m.name);
+        });
+
+        it("must list the hand-made objects it leaves alone: another grant, unmatched rules and settings, actions", function () {
+            assert.deepEqual(plan.leftAlone, [
+                "client grant cgr_login_other (cl_login → https://another-api.example)",
+                'rule rul_legacy ("Old whitelist"), which still runs if enabled',
+                "rule setting LEGACY_KEY",
+                'action act_enrich ("enrich with api data")',
+            ]);
+        });
+
+        it("must match the login client by id as well as by name, and refuse a name two applications share", async function () {
+            const byId = await planAdoption(run, tenant, { loginClient: "cl_login" });
+            assert.equal(idsOf(byId.file.resources)["login-code-blue-client"], "cl_login");
+            const twin = { ...tenant, clients: [...tenant.clients, { client_id: "cl_twin", name: "Login code M2M", app_type: "non_interactive" }] };
+            await assert.rejects(planAdoption(run, twin, { loginClient: "Login code M2M" }), /2 applications match \(cl_login, cl_twin\); pass the id/);
+            await assert.rejects(planAdoption(run, tenant, { matches: { "no-such-resource": "x" } }), /--match names no resource of the stack: no-such-resource/);
+        });
+
+        it("must fail with Auth0's 403 when the reading application lacks a scope", async function () {
+            const without = ADOPT_SCOPES.filter((s) => s !== "read:rules_configs");
+            await assert.rejects(readTenant(management(without)), (err: { statusCode?: number }) => err.statusCode === 403);
+        });
+    });
+
+    describe("npm run adopt (the script, actions mode, its own client-credentials token, trusting the CA via NODE_EXTRA_CA_CERTS)", function () {
+        let dir: string;
+        let out: string;
+        let child: { code: number | null; stdout: string; stderr: string };
+        let run: ProgramRun;
+
+        before(async function () {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-test-"));
+            out = path.join(dir, "adopt.json");
+            const caFile = path.join(dir, "ca.pem");
+            fs.writeFileSync(caFile, (await testTls()).cert);
+            run = await runProgram({ stack: "dev" });
+            child = await new Promise((resolve, reject) => {
+                const args = ["--import", "tsx", "scripts/adopt.ts", "--stack", "dev", "--domain", server.address, "--out", out, "--client", "Login code M2M"];
+                const p = spawn(process.execPath, [...args, "--match", "login-action-enrich-from-apis=enrich with api data"], {
+                    cwd: ROOT,
+                    env: {
+                        PATH: process.env.PATH ?? "",
+                        HOME: process.env.HOME ?? "",
+                        NODE_EXTRA_CA_CERTS: caFile,
+                        AUTH0_CLIENT_ID: DEPLOYER.clientId,
+                        AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret,
+                    },
+                    stdio: ["ignore", "pipe", "pipe"],
+                });
+                const stdout: Buffer[] = [];
+                const stderr: Buffer[] = [];
+                p.stdout.on("data", (c: Buffer) => stdout.push(c));
+                p.stderr.on("data", (c: Buffer) => stderr.push(c));
+                p.on("error", reject);
+                p.on("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }));
+            });
+        });
+        after(function () {
+            if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        });
+
+        it("must write the import file for the dev stack's actions with the tenant's ids", function () {
+            assert.equal(child.code, 0, child.stderr);
+            const file = JSON.parse(fs.readFileSync(out, "utf8")) as { resources: ImportSpec[] };
+            assert.deepEqual(Object.keys(file), ["resources"]);
+            assert.deepEqual(idsOf(file.resources), {
+                "api-server": "rs_test",
+                "api-scopes": "https://test-api",
+                "login-code-blue-client": "cl_login",
+                "login-code-blue-credentials": "cl_login",
+                "login-code-blue-grant-api": "cgr_login_api",
+                "login-code-blue-grant-authzExtension": "cgr_login_authz",
+                "login-action-enrich-from-apis": "act_enrich",
+                "login-post-login": "post-login",
+            });
+            assertUrnsMatchProgram(run, file.resources, "dev");
+        });
+
+        it("must say what pulumi up will create instead, and how to go on", function () {
+            assert.match(child.stdout, /missing {2}login-action-require-verified-email \(auth0:index\/action:Action\): no action named "auth0-tenant-dev-require-verified-email".*--match login-action-require-verified-email=/);
+            assert.match(child.stdout, /missing {2}login-code-green-client \(auth0:index\/client:Client\)/);
+            assert.match(child.stdout, /create {3}login-code-blue-secret \(random:index\/randomPassword:RandomPassword\): not an object of the tenant/);
+            assert.match(child.stdout, /ignored  client grant cgr_login_other/);
+            assert.match(child.stdout, /pulumi import --stack dev --file .*adopt\.json --protect=false --generate-code=false/);
+        });
+
+        it("must print no secret and no token", function () {
+            const printed = child.stdout + child.stderr + fs.readFileSync(out, "utf8");
+            for (const secret of [LOGIN_APP_SECRET, DEPLOYER.clientSecret, ...server.issuedTokens]) assert.ok(!printed.includes(secret));
+            assert.ok(server.requests.some((r) => r.path === "/oauth/token"), "the script fetched its own token");
+        });
+
+        it("must refuse unusable arguments or missing credentials, writing nothing", async function () {
+            const none = path.join(dir, "none.json");
+            const creds = { AUTH0_CLIENT_ID: DEPLOYER.clientId, AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret };
+            const refusals: [string[], NodeJS.ProcessEnv, RegExp][] = [
+                [["--stack", "dev", "--out", none], {}, /set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to an M2M application with read:resource_servers read:clients/],
+                [["--out", none], creds, /--stack is required/],
+                [["--stack", "dev"], creds, /--out is required/],
+                [["--stack", "nope", "--out", none], creds, /--stack nope: no Pulumi\.nope\.yaml/],
+                [["--stack", "dev", "--out", none, "--match", "login-code-blue-client"], creds, /expected <logical name>=<existing name or id>/],
+                [["--stack", "dev", "--out", none, "--clients", "x"], creds, /Unknown option '--clients'/],
+            ];
+            for (const [argv, env, message] of refusals) {
+                await assert.rejects(adopt(argv, env), (err: Error) => err instanceof UsageError && message.test(err.message), argv.join(" "));
+            }
+            assert.ok(!fs.existsSync(none));
+        });
+    });
+});
