@@ -62,8 +62,11 @@ describe(".github/workflows", () => {
         for (const { file, id, job } of allJobs) {
             assert.ok(job.permissions, `${file} job ${id} declares its permissions`);
             const writes = Object.entries(job.permissions).filter(([, level]) => level === "write").map(([scope]) => scope);
-            const allowed = (job.steps.some((s) => s.with?.["comment-on-pr"] === true) ? ["pull-requests"] : []).concat(
+            // Opening a pull request (gh pr create) pushes its branch: contents and pull-requests.
+            const opensPullRequest = job.steps.some((s) => s.run?.includes("gh pr create"));
+            const allowed = (job.steps.some((s) => s.with?.["comment-on-pr"] === true) || opensPullRequest ? ["pull-requests"] : []).concat(
                 job.steps.some((s) => s.run?.includes("gh issue")) ? ["issues"] : [],
+                opensPullRequest ? ["contents"] : [],
             );
             assert.deepStrictEqual(writes.sort(), allowed.sort(), `${file} job ${id} writes only what its steps need`);
         }
