@@ -13,8 +13,6 @@ const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[
 const TOKEN_LIFETIME_MAX_S = 2_592_000; // Auth0's ceiling for API access tokens (30 days)
 const TOKEN_LIFETIME_MIN_S = 60;
 const DEFAULT_TOKEN_LIFETIME_S = 86_400;
-const TOKEN_AUTH_METHODS = ["client_secret_post", "client_secret_basic"] as const;
-export type TokenAuthMethod = (typeof TOKEN_AUTH_METHODS)[number];
 const EXTENSIBILITY_MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
 
 /**
@@ -118,7 +116,6 @@ export interface TenantConfig {
         readonly tokenLifetime: number;
         readonly baseUrl: string;
     };
-    readonly tokenEndpointAuthMethod: TokenAuthMethod;
     readonly managementApiScopes: readonly string[];
     readonly authzExtension: AuthzExtensionConfig;
     readonly claimNamespace: string;
@@ -310,17 +307,6 @@ export function loadConfig(source: ConfigSource): TenantConfig {
     }
     const apiBaseUrl = httpsUrl(key("apiBaseUrl"), raw("apiBaseUrl"), "https://api.example.com");
 
-    const authText = raw("tokenEndpointAuthMethod") ?? "client_secret_post";
-    let tokenEndpointAuthMethod: TokenAuthMethod = "client_secret_post";
-    if ((TOKEN_AUTH_METHODS as readonly string[]).includes(authText)) {
-        tokenEndpointAuthMethod = authText as TokenAuthMethod;
-    } else {
-        problems.push(
-            `${key("tokenEndpointAuthMethod")}: ${JSON.stringify(authText)} is not allowed; expected one of: ${TOKEN_AUTH_METHODS.join(", ")} ` +
-                "(the client_credentials grant needs a client secret, so never none)",
-        );
-    }
-
     // Management API v2: explicit, least-privilege, and never a scope that escalates privileges
     // unless the override says so.
     const allowPrivileged = bool("allowPrivilegedManagementScopes", false);
@@ -402,7 +388,6 @@ export function loadConfig(source: ConfigSource): TenantConfig {
             tokenLifetime,
             baseUrl: apiBaseUrl!,
         },
-        tokenEndpointAuthMethod,
         managementApiScopes,
         authzExtension,
         claimNamespace: claimNamespace!,

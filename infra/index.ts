@@ -37,7 +37,8 @@ const loginClient = new RotatingM2mApplication(
     {
         displayName: `${config.namePrefix}-login-code`,
         description: `Used by the login code of stack ${config.stack} to call APIs at login (managed by Pulumi)`,
-        authenticationMethod: config.tokenEndpointAuthMethod,
+        // client_secret_post: the login code sends its credentials in the token request's body.
+        authenticationMethod: "client_secret_post",
         generation: config.secretGeneration,
         grants,
     },
@@ -77,7 +78,7 @@ new GrantVerification(
             name: `login-code-${slot}`,
             clientId: loginClient.slots[slot].clientId,
             clientSecret: loginClient.slots[slot].clientSecret,
-            authenticationMethod: config.tokenEndpointAuthMethod,
+            authenticationMethod: "client_secret_post",
             grants: loginClient.slots[slot].grants,
         })),
     },

@@ -1,3 +1,4 @@
+import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "../../infra/config";
 import { Audience, FailurePolicy, scopesNeeded, ExtensibilityMode } from "../../infra/loginContract";
 
 /** The Management API's identifier; `{domain}` becomes the local tenant's host:port at start. */
@@ -5,14 +6,16 @@ export const MANAGEMENT_API = "https://{domain}/api/v2/";
 /** The Authorization Extension API's identifier (seed 003). */
 export const AUTHZ_EXTENSION_API = "urn:auth0-authz-api";
 
-/** Scopes the local Management API knows; grants may only use these. */
-export const MANAGEMENT_API_SCOPES = [
-    "read:users",
-    "update:users",
-    "update:users_app_metadata",
-    "read:clients",
-    "read:client_grants",
-] as const;
+/**
+ * Scopes the local Management API knows; grants may only use these. The same sets the stack's
+ * configuration accepts (infra/config.ts), so any stack that passes validation can be served.
+ */
+export const MANAGEMENT_API_SCOPES: readonly string[] = [
+    ...MANAGEMENT_SCOPES_ALLOWED,
+    ...MANAGEMENT_SCOPES_PRIVILEGED.filter((s) => s !== "*"),
+    // What a deploying or adopting client reads (README, "Deploying to a tenant").
+    ...["read:clients", "read:client_grants", "read:resource_servers", "read:rules", "read:rules_configs", "read:actions"],
+];
 
 export interface ClientModel {
     readonly id: string;

@@ -102,7 +102,6 @@ describe("infra/config", () => {
         it("a missing login code order", () => assertRefused({ loginCodeOrder: undefined }, `${PROJECT}:loginCodeOrder`, /missing; expected the actions\/ files in execution order/));
         it("a token lifetime out of range", () => assertRefused({ apiTokenLifetime: "10" }, `${PROJECT}:apiTokenLifetime`, /whole seconds from 60 to 2592000/));
         it("an API base URL that is not https", () => assertRefused({ apiBaseUrl: "http://api.example.com" }, `${PROJECT}:apiBaseUrl`, /must use https/));
-        it("the token endpoint auth method none", () => assertRefused({ tokenEndpointAuthMethod: "none" }, `${PROJECT}:tokenEndpointAuthMethod`, /never none/));
         it("an unknown failure policy", () => assertRefused({ failurePolicyGroups: "ignore" }, `${PROJECT}:failurePolicyGroups`, /expected one of: deny, continue/));
         it("a claim namespace without a trailing slash", () => assertRefused({ claimNamespace: "https://example.com/claims" }, `${PROJECT}:claimNamespace`, /must end with "\/"/));
         it("a claim namespace on an Auth0 domain", () => assertRefused({ claimNamespace: "https://x.auth0.com/" }, `${PROJECT}:claimNamespace`, /reserved by Auth0/));
