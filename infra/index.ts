@@ -56,6 +56,9 @@ const loginFlow = new LoginFlow(
             AUTH0_DOMAIN: config.domain,
             M2M_CLIENT_ID: loginClient.clientId,
             M2M_CLIENT_SECRET: loginClient.clientSecret,
+            M2M_CREDENTIALS: pulumi
+                .all([loginClient.clientId, loginClient.clientSecret])
+                .apply(([client_id, client_secret]) => JSON.stringify({ client_id, client_secret })),
             API_AUDIENCE: api.identifier,
             API_BASE_URL: config.api.baseUrl,
             AUTHZ_EXTENSION_URL: config.authzExtension.url,

@@ -93,6 +93,12 @@ export const LOGIN_SETTINGS = {
     AUTH0_DOMAIN: { secret: false, description: "the tenant's canonical domain; the token endpoint is https://<AUTH0_DOMAIN>/oauth/token" },
     M2M_CLIENT_ID: { secret: false, description: "client id of the M2M application the login code authenticates as" },
     M2M_CLIENT_SECRET: { secret: true, description: "client secret of that M2M application" },
+    M2M_CREDENTIALS: {
+        secret: true,
+        description:
+            'the same client id and secret as one JSON value, {"client_id": "...", "client_secret": "..."}: what rules read, ' +
+            "so a rotation switches both in one rule-config write (an action deploy carries all its secrets at once)",
+    },
     API_AUDIENCE: { secret: false, description: "identifier (audience) of the custom API" },
     API_BASE_URL: { secret: false, description: "https base URL the custom API is served at" },
     AUTHZ_EXTENSION_URL: {

@@ -169,7 +169,7 @@ export function declaredTenant(run: ProgramRun, options: DeclareOptions = {}): D
         settings,
         loginFiles,
         localSettings(tenant) {
-            const local = tenant.loginSettings();
+            const local = tenant.loginSettings(mode);
             return {
                 ...settings,
                 AUTH0_DOMAIN: tenant.domain,
@@ -186,6 +186,38 @@ export function declaredTenant(run: ProgramRun, options: DeclareOptions = {}): D
             }));
         },
     };
+}
+
+/** The credential the login code authenticates with. */
+export interface LoginCredential {
+    readonly clientId: string;
+    /** Never print it. */
+    readonly clientSecret: string;
+}
+
+/**
+ * The credential in `settings`, in whichever form the mode's code reads it: M2M_CREDENTIALS (rules,
+ * one JSON value) or M2M_CLIENT_ID with M2M_CLIENT_SECRET (actions). Undefined when neither is
+ * provided; throws (without the value) when M2M_CREDENTIALS is malformed.
+ */
+export function loginCredential(settings: Partial<LoginSettings>): LoginCredential | undefined {
+    if (settings.M2M_CREDENTIALS !== undefined) {
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(settings.M2M_CREDENTIALS);
+        } catch {
+            throw new Error("M2M_CREDENTIALS is not JSON");
+        }
+        const { client_id, client_secret } = (parsed ?? {}) as { client_id?: unknown; client_secret?: unknown };
+        if (typeof client_id !== "string" || !client_id || typeof client_secret !== "string" || !client_secret) {
+            throw new Error("M2M_CREDENTIALS has no non-empty string client_id and client_secret");
+        }
+        return { clientId: client_id, clientSecret: client_secret };
+    }
+    if (settings.M2M_CLIENT_ID !== undefined && settings.M2M_CLIENT_SECRET !== undefined) {
+        return { clientId: settings.M2M_CLIENT_ID, clientSecret: settings.M2M_CLIENT_SECRET };
+    }
+    return undefined;
 }
 
 /** The mode, the settings the code receives, and the repository files the declared code is. */

@@ -50,7 +50,7 @@ export class Harness {
 
     /** The settings the stack would provide, with overrides (undefined = not provided). */
     settings(overrides: SettingsOverrides = {}): Record<string, string | undefined> {
-        return { ...this.tenant.loginSettings(), ...overrides };
+        return { ...this.tenant.loginSettings(this.mode), ...overrides };
     }
 
     container(overrides: SettingsOverrides = {}): LoginContainer {

@@ -32,7 +32,7 @@
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { ExtensibilityMode, LoginSettingName } from "../infra/loginContract";
-import { DeclaredTenant, declaredTenant, LoginSettings, SampleDirectory } from "./declaredTenant";
+import { DeclaredTenant, declaredTenant, loginCredential, LoginSettings, SampleDirectory } from "./declaredTenant";
 import { ActionsRuntime } from "./runtime/actions";
 import { trustedNetwork } from "./runtime/network";
 import { RulesRuntime } from "./runtime/rules";
@@ -192,7 +192,8 @@ function text(value: unknown, what: string): string {
 
 /**
  * The naive single-credential update of the same rotation: one application (`clientId`), whose
- * secret every ClientCredentials step regenerates in place, and which every deploy points at.
+ * secret every ClientCredentials step regenerates in place, and which every deploy points at
+ * (M2M_CLIENT_ID for actions, the client_id inside M2M_CREDENTIALS for rules).
  */
 export function inPlace(rotation: Rotation, clientId: string): Rotation {
     return {
@@ -200,10 +201,12 @@ export function inPlace(rotation: Rotation, clientId: string): Rotation {
         steps: rotation.steps.map((step) => {
             const effect = step.effect;
             if (effect.kind === "client-secret") return { ...step, effect: { ...effect, clientId } };
-            if (effect.kind === "deploy" && effect.settings.M2M_CLIENT_ID !== undefined) {
-                return { ...step, effect: { ...effect, settings: { ...effect.settings, M2M_CLIENT_ID: clientId } } };
-            }
-            return step;
+            if (effect.kind !== "deploy") return step;
+            const settings = { ...effect.settings };
+            if (settings.M2M_CLIENT_ID !== undefined) settings.M2M_CLIENT_ID = clientId;
+            const credential = loginCredential({ M2M_CREDENTIALS: settings.M2M_CREDENTIALS });
+            if (credential) settings.M2M_CREDENTIALS = JSON.stringify({ client_id: clientId, client_secret: credential.clientSecret });
+            return { ...step, effect: { ...effect, settings } };
         }),
     };
 }
@@ -269,8 +272,8 @@ export async function simulateRotations(plan: RotationPlan, options: SimulationO
     const deadline = Date.now() + (options.timeLimitMs ?? 120_000);
 
     const { initial } = plan;
-    const inUse = initial.settings.M2M_CLIENT_ID;
-    if (!inUse) throw new Error("rotation: the declared login code is not given M2M_CLIENT_ID");
+    const inUse = loginCredential(initial.settings)?.clientId;
+    if (!inUse) throw new Error("rotation: the declared login code is given no credential (M2M_CREDENTIALS, or M2M_CLIENT_ID and M2M_CLIENT_SECRET)");
     const model: TenantModel = {
         ...initial.model,
         apis: initial.model.apis.map((api) => ({ ...api, tokenLifetimeS })),

@@ -11,8 +11,12 @@
  * Configuration (read as configuration.NAME; all required unless marked optional):
  *   AUTH0_DOMAIN              canonical tenant domain; token endpoint https://<AUTH0_DOMAIN>/oauth/token,
  *                             Management API https://<AUTH0_DOMAIN>/api/v2/
- *   M2M_CLIENT_ID             M2M application the rule authenticates as
- *   M2M_CLIENT_SECRET         its secret (never logged)
+ *   M2M_CREDENTIALS           the M2M application the rule authenticates as, one JSON value
+ *                             {"client_id": "...", "client_secret": "..."} (never logged, nor is
+ *                             its parse error, which would quote it). One value, not two settings:
+ *                             each rule config is its own API write, and a secret rotation
+ *                             (infra/rotation.ts) must switch id and secret at once, or logins in
+ *                             between would pair one credential's id with the other's secret.
  *   API_AUDIENCE              identifier of the custom API
  *   API_BASE_URL              https base URL of the custom API (GET /users/{id}/entitlements)
  *   AUTHZ_EXTENSION_URL       optional: https URL of the Authorization Extension API (ends in /api);
@@ -23,7 +27,9 @@
  *   FAILURE_POLICY_MANAGEMENT deny | continue (stack default: continue)
  * Failure behaviour:
  *   - A missing or malformed setting ends the login with UnauthorizedError before any request;
- *     the log names the setting (never a value); the user sees a generic message.
+ *     the log names the setting and what is wrong (never a value); the user sees a generic
+ *     message. M2M_CREDENTIALS is malformed when it is not JSON or lacks a non-empty string
+ *     client_id or client_secret.
  *   - Groups (token or call fails): deny, or continue without the groups claim and without the
  *     app_metadata update. Entitlements: deny, or continue without the claim. Management API:
  *     deny, or continue with the claims but app_metadata not updated.
@@ -45,10 +51,11 @@ function enrichFromApis(user, context, callback) {
   const AUTHZ_EXTENSION_AUDIENCE = 'urn:auth0-authz-api';
   const FAILURE_POLICIES = ['deny', 'continue'];
 
+  const credentials = parseCredentials(configuration.M2M_CREDENTIALS);
   const settings = {
     domain: configuration.AUTH0_DOMAIN,
-    clientId: configuration.M2M_CLIENT_ID,
-    clientSecret: configuration.M2M_CLIENT_SECRET,
+    clientId: credentials.clientId,
+    clientSecret: credentials.clientSecret,
     apiAudience: configuration.API_AUDIENCE,
     apiBaseUrl: configuration.API_BASE_URL,
     authzExtensionUrl: configuration.AUTHZ_EXTENSION_URL,
@@ -138,8 +145,7 @@ function enrichFromApis(user, context, callback) {
     const found = [];
     if (!settings.domain) found.push('AUTH0_DOMAIN missing');
     else if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(settings.domain)) found.push('AUTH0_DOMAIN must be a host name');
-    if (!settings.clientId) found.push('M2M_CLIENT_ID missing');
-    if (!settings.clientSecret) found.push('M2M_CLIENT_SECRET missing');
+    if (credentials.problem) found.push(credentials.problem);
     if (!settings.apiAudience) found.push('API_AUDIENCE missing');
     if (!settings.apiBaseUrl) found.push('API_BASE_URL missing');
     else if (!/^https:\/\//.test(settings.apiBaseUrl)) found.push('API_BASE_URL must be https');
@@ -153,6 +159,31 @@ function enrichFromApis(user, context, callback) {
       found.push('FAILURE_POLICY_MANAGEMENT must be deny or continue');
     }
     return found;
+  }
+
+  /**
+   * M2M_CREDENTIALS as { clientId, clientSecret }, or { problem } naming what is wrong. Never the
+   * parse error's message: JSON.parse quotes the input, i.e. the secret.
+   */
+  function parseCredentials(value) {
+    if (!value) return { problem: 'M2M_CREDENTIALS missing' };
+    let parsed;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      // Only that it failed: the error's message quotes the value.
+      return { problem: 'M2M_CREDENTIALS is not JSON' };
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      return { problem: 'M2M_CREDENTIALS must be a JSON object' };
+    }
+    const missing = ['client_id', 'client_secret'].filter(function (key) {
+      return typeof parsed[key] !== 'string' || parsed[key] === '';
+    });
+    if (missing.length > 0) {
+      return { problem: 'M2M_CREDENTIALS has no non-empty string ' + missing.join(' or ') };
+    }
+    return { clientId: parsed.client_id, clientSecret: parsed.client_secret };
   }
 
   /** Calls with a bearer token for `audience`; on 401, drops that token and retries once. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { createLocalJWKSet, exportJWK, generateKeyPair, JSONWebKeySet, jwtVerify, SignJWT } from "jose";
-import { Audience, LOGIN_CALLS, LoginCall, LoginSettingName } from "../../infra/loginContract";
+import { Audience, ExtensibilityMode, LOGIN_CALLS, LoginCall, LoginSettingName } from "../../infra/loginContract";
 import { Endpoint, Fault, FaultPlan } from "./faults";
 import { LocalHttpsServer, sendJson } from "./https";
 import {
@@ -122,14 +122,20 @@ export class LocalTenant {
         return this.model.customApi;
     }
 
-    /** The settings the login code reads, as the stack would provide them for this tenant. */
-    loginSettings(): Record<LoginSettingName, string | undefined> {
+    /**
+     * The settings the login code of `mode` reads, as the stack would provide them for this
+     * tenant. The credential comes in the mode's form: actions get M2M_CLIENT_ID and
+     * M2M_CLIENT_SECRET, rules the one value M2M_CREDENTIALS (a rotation switches it in one write).
+     */
+    loginSettings(mode: ExtensibilityMode): Record<LoginSettingName, string | undefined> {
         const client = this.model.clients[0];
         if (!client) throw new Error("local tenant: the model has no client");
+        const secret = this.clientSecrets.get(client.id);
         return {
             AUTH0_DOMAIN: this.domain,
-            M2M_CLIENT_ID: client.id,
-            M2M_CLIENT_SECRET: this.clientSecrets.get(client.id),
+            M2M_CLIENT_ID: mode === "actions" ? client.id : undefined,
+            M2M_CLIENT_SECRET: mode === "actions" ? secret : undefined,
+            M2M_CREDENTIALS: mode === "rules" ? JSON.stringify({ client_id: client.id, client_secret: secret }) : undefined,
             API_AUDIENCE: this.model.customApi,
             API_BASE_URL: this.apiServer.origin,
             AUTHZ_EXTENSION_URL: this.extensionServer ? this.extensionServer.origin + AUTHZ_EXTENSION_PREFIX : undefined,

@@ -215,8 +215,20 @@ describe("infra/index (the tenant program under mocks)", function () {
             for (const config of configs) {
                 assert.ok(await isSecretInput(run, T.ruleConfig, config.name, (p) => p.value), `${config.inputs.key as string} is not secret`);
             }
-            const clientSecret = configs.find((c) => c.inputs.key === "M2M_CLIENT_SECRET")!;
-            assert.strictEqual(clientSecret.inputs.value, secretOf(run));
+        });
+
+        it("must hand the rules the active slot's id and secret as one secret value, M2M_CREDENTIALS, and no separate id or secret", async () => {
+            const keys = run.ofType(T.ruleConfig).map((c) => c.inputs.key);
+            assert.ok(keys.includes("M2M_CREDENTIALS"), keys.join(", "));
+            assert.ok(!keys.includes("M2M_CLIENT_ID") && !keys.includes("M2M_CLIENT_SECRET"), `two configs would be two writes: ${keys.join(", ")}`);
+            const credentials = run.one(T.ruleConfig, "login-config-M2M_CREDENTIALS");
+            assert.deepStrictEqual(JSON.parse(credentials.inputs.value as string), { client_id: ACTIVE_CLIENT_ID, client_secret: secretOf(run) });
+            // The contract calls it a secret, so LoginFlow sends it as one (the provider's SDK marks
+            // rule-config values as well).
+            assert.strictEqual(LOGIN_SETTINGS.M2M_CREDENTIALS.secret, true);
+            const constructed = run.constructedOf(T.ruleConfig).find((c) => c.name === "login-config-M2M_CREDENTIALS")!;
+            const value = constructed.props.value as pulumi.Output<string>;
+            assert.ok(await pulumi.isSecret(value));
         });
 
         it("must grant the Management API v2 exactly the configured least-privilege scopes", () => {

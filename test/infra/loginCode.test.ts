@@ -57,7 +57,10 @@ describe("infra/loginCode", () => {
                 for (const s of file.settings) assert.ok(s in LOGIN_SETTINGS, s);
             }
             const enrich = files.find((f) => f.name === "enrich-from-apis")!;
-            assert.ok(enrich.settings.includes("M2M_CLIENT_SECRET"), `${mode} enrich reads the client secret`);
+            // Rules read the credential as one value (one rule-config write switches it); actions, whose
+            // deploy carries every secret at once, read the id and the secret.
+            const credential = mode === "rules" ? ["M2M_CREDENTIALS"] : ["M2M_CLIENT_ID", "M2M_CLIENT_SECRET"];
+            assert.deepStrictEqual(enrich.settings.filter((s) => s.startsWith("M2M_")), credential, `${mode} enrich reads the client secret`);
         }
     });
 

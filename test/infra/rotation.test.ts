@@ -75,8 +75,12 @@ describe("infra/rotation", () => {
                         dependencies = await dependenciesOf(after, T.action, "login-action-enrich-from-apis", (p) => p.secretsWos);
                         assert.ok(await pulumi.isSecret(pulumi.output(after.constructedOf(T.action).find((c) => c.name === "login-action-enrich-from-apis")!.props.secretsWos)));
                     } else {
-                        settings = Object.fromEntries(after.ofType(T.ruleConfig).map((c) => [c.inputs.key as string, c.inputs.value]));
-                        dependencies = await dependenciesOf(after, T.ruleConfig, "login-config-M2M_CLIENT_SECRET", (p) => p.value);
+                        // One rule config carries both, so the switch is one write.
+                        const configs = Object.fromEntries(after.ofType(T.ruleConfig).map((c) => [c.inputs.key as string, c.inputs.value]));
+                        assert.ok(!("M2M_CLIENT_ID" in configs) && !("M2M_CLIENT_SECRET" in configs), Object.keys(configs).join(", "));
+                        const credentials = JSON.parse(configs.M2M_CREDENTIALS as string) as { client_id: string; client_secret: string };
+                        settings = { M2M_CLIENT_ID: credentials.client_id, M2M_CLIENT_SECRET: credentials.client_secret };
+                        dependencies = await dependenciesOf(after, T.ruleConfig, "login-config-M2M_CREDENTIALS", (p) => p.value);
                     }
                     assert.strictEqual(settings.M2M_CLIENT_ID, freshClientId);
                     assert.strictEqual(settings.M2M_CLIENT_SECRET, freshSecret);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createLocalJWKSet, decodeJwt, JSONWebKeySet, jwtVerify } from "jose";
 import { ConfigError } from "../../infra/config";
 import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
-import { declaredTenant, declareTenant, DeclaredTenant, SAMPLE_DIRECTORY } from "../../local/declaredTenant";
+import { declaredTenant, declareTenant, DeclaredTenant, loginCredential, SAMPLE_DIRECTORY } from "../../local/declaredTenant";
 import { Harness } from "../../local/loginHarness";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { LocalTenant } from "../../local/servers/localTenant";
@@ -122,14 +122,20 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
                 assert.equal(local.AUTH0_DOMAIN, tenant.domain);
                 assert.match(local.API_BASE_URL ?? "", /^https:\/\/127\.0\.0\.1:\d+$/);
                 assert.match(local.AUTHZ_EXTENSION_URL ?? "", /^https:\/\/127\.0\.0\.1:\d+\/api$/);
-                for (const name of ["M2M_CLIENT_ID", "M2M_CLIENT_SECRET", "API_AUDIENCE", "CLAIM_NAMESPACE", "FAILURE_POLICY_GROUPS", "FAILURE_POLICY_API"] as const) {
+                // Rules get the credential as one value (one rule-config write), actions as two secrets.
+                const credential = mode === "rules" ? (["M2M_CREDENTIALS"] as const) : (["M2M_CLIENT_ID", "M2M_CLIENT_SECRET"] as const);
+                const notGiven = mode === "rules" ? (["M2M_CLIENT_ID", "M2M_CLIENT_SECRET"] as const) : (["M2M_CREDENTIALS"] as const);
+                for (const name of [...credential, "API_AUDIENCE", "CLAIM_NAMESPACE", "FAILURE_POLICY_GROUPS", "FAILURE_POLICY_API"] as const) {
                     assert.equal(local[name], declared.settings[name], name);
                     assert.ok(local[name], `${name} is provided`);
                 }
+                for (const name of notGiven) assert.equal(local[name], undefined, `${name} is not provided`);
                 assert.equal(local.FAILURE_POLICY_MANAGEMENT, mode === "rules" ? "continue" : undefined);
                 // The code authenticates as the active client, whose secret is the one declared for it.
-                const active = declared.credentials.find((c) => c.clientId === local.M2M_CLIENT_ID);
-                assert.equal(active?.clientSecret, local.M2M_CLIENT_SECRET);
+                const used = loginCredential(local);
+                assert.ok(used, "a credential is provided");
+                const active = declared.credentials.find((c) => c.clientId === used.clientId);
+                assert.equal(active?.clientSecret, used.clientSecret);
             });
 
             it("must map the declared Management API audience to the local one", function () {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { declareTenant, DeclaredTenant } from "../../local/declaredTenant";
+import { declareTenant, DeclaredTenant, loginCredential } from "../../local/declaredTenant";
 import { LocalTenant } from "../../local/servers/localTenant";
 import { runTsFile } from "./support/child";
 
@@ -23,10 +23,12 @@ describe("local tenant: wire fidelity with the official auth0 SDK (v7, unchanged
         declared = await declareTenant({ config: RULES_MODE });
         tenant = await LocalTenant.start(declared.model);
         const local = declared.localSettings(tenant);
+        // The credential the rules are given (M2M_CREDENTIALS).
+        const credential = loginCredential(local)!;
         const child = await runTsFile("test/local/support/sdkClient.ts", {
             SDK_DOMAIN: tenant.domain,
-            SDK_CLIENT_ID: local.M2M_CLIENT_ID!,
-            SDK_CLIENT_SECRET: local.M2M_CLIENT_SECRET!,
+            SDK_CLIENT_ID: credential.clientId,
+            SDK_CLIENT_SECRET: credential.clientSecret,
             SDK_AUDIENCE: local.API_AUDIENCE!,
             SDK_USER_ID: "auth0|bob",
         });
@@ -59,7 +61,7 @@ describe("local tenant: wire fidelity with the official auth0 SDK (v7, unchanged
     });
 
     it("must not print a secret or a token", function () {
-        assert.ok(!output.includes(declared.localSettings(tenant).M2M_CLIENT_SECRET!));
+        assert.ok(!output.includes(loginCredential(declared.localSettings(tenant))!.clientSecret));
         for (const token of tenant.issuedTokens) assert.ok(!output.includes(token));
     });
 });

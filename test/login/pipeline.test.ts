@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { Audience, ExtensibilityMode, LOGIN_CALLS, LoginSettingName, scopesNeeded } from "../../infra/loginContract";
 import { ActionsRuntime } from "../../local/runtime/actions";
 import { LoginResult } from "../../local/runtime/types";
 import { LOCAL_CLAIM_NAMESPACE } from "../../local/servers/localTenant";
 import { aTenant, aUser, ENTITLEMENTS_OF_MEMBERS, GROUPS_OF_MEMBERS, M2M_CLIENT, TenantBuilder } from "./support/builders";
-import { Harness } from "../../local/loginHarness";
+import { Harness, SettingsOverrides } from "../../local/loginHarness";
 
 const GROUPS_CLAIM = `${LOCAL_CLAIM_NAMESPACE}groups`;
 const ENTITLEMENTS_CLAIM = `${LOCAL_CLAIM_NAMESPACE}entitlements`;
@@ -18,8 +19,9 @@ const REQUIRED_SETTINGS: Record<ExtensibilityMode, LoginSettingName[]> = {
         "AUTH0_DOMAIN", "M2M_CLIENT_ID", "M2M_CLIENT_SECRET", "API_AUDIENCE", "API_BASE_URL", "CLAIM_NAMESPACE",
         "FAILURE_POLICY_GROUPS", "FAILURE_POLICY_API",
     ],
+    // Rules read the credential as one value, so a rotation switches it in one rule-config write.
     rules: [
-        "AUTH0_DOMAIN", "M2M_CLIENT_ID", "M2M_CLIENT_SECRET", "API_AUDIENCE", "API_BASE_URL", "CLAIM_NAMESPACE",
+        "AUTH0_DOMAIN", "M2M_CREDENTIALS", "API_AUDIENCE", "API_BASE_URL", "CLAIM_NAMESPACE",
         "FAILURE_POLICY_GROUPS", "FAILURE_POLICY_API", "FAILURE_POLICY_MANAGEMENT",
     ],
 };
@@ -143,7 +145,10 @@ for (const mode of ["actions", "rules"] as const) {
 
             it("must deny with 401 access_denied for a wrong secret, and continue without claims when both policies say continue", async function () {
                 const harness = await start();
-                const wrongSecret = { M2M_CLIENT_SECRET: "not-the-secret-of-this-client" };
+                const wrongSecret: SettingsOverrides =
+                    mode === "rules"
+                        ? { M2M_CREDENTIALS: JSON.stringify({ client_id: M2M_CLIENT.id, client_secret: "not-the-secret-of-this-client" }) }
+                        : { M2M_CLIENT_SECRET: "not-the-secret-of-this-client" };
                 const denied = await harness.login(harness.container(wrongSecret));
                 assert.equal(denied.outcome, "denied");
                 const continued = await harness.login(
@@ -344,6 +349,56 @@ for (const mode of ["actions", "rules"] as const) {
         });
 
         if (mode === "rules") {
+            describe("M2M_CREDENTIALS, the credential as one value (rules only)", function () {
+                it("must refuse a malformed M2M_CREDENTIALS before any request, naming it and what is wrong in the log, and no part of its value anywhere", async function () {
+                    const harness = await start();
+                    // Random parts: 6 of their characters in a log line are a leak, not a coincidence.
+                    const secret = randomBytes(24).toString("hex");
+                    const id = randomBytes(12).toString("hex");
+                    const malformed: { value: string; problem: RegExp }[] = [
+                        // Node 22's JSON.parse quotes these in its message: logging it would leak the secret.
+                        { value: `x${secret}`, problem: /M2M_CREDENTIALS is not JSON/ },
+                        { value: `{"client_id": "${id}", "client_secret": x${secret}}`, problem: /M2M_CREDENTIALS is not JSON/ },
+                        { value: `{"client_id": "${id}", "client_secret": "${secret}`, problem: /M2M_CREDENTIALS is not JSON/ },
+                        { value: `{client_id: '${id}', client_secret: '${secret}'}`, problem: /M2M_CREDENTIALS is not JSON/ },
+                        { value: JSON.stringify([id, secret]), problem: /M2M_CREDENTIALS must be a JSON object/ },
+                        { value: JSON.stringify(secret), problem: /M2M_CREDENTIALS must be a JSON object/ },
+                        { value: "null", problem: /M2M_CREDENTIALS must be a JSON object/ },
+                        { value: JSON.stringify({ client_id: id }), problem: /M2M_CREDENTIALS has no non-empty string client_secret$/ },
+                        { value: JSON.stringify({ client_id: "", client_secret: secret }), problem: /M2M_CREDENTIALS has no non-empty string client_id$/ },
+                        { value: JSON.stringify({ client_id: id, client_secret: Number.parseInt(secret.slice(0, 8), 16) }), problem: /no non-empty string client_secret$/ },
+                        { value: JSON.stringify({ clientId: id, clientSecret: secret }), problem: /no non-empty string client_id or client_secret$/ },
+                    ];
+                    const windows = [secret, id].flatMap((part) => Array.from({ length: part.length - 5 }, (_, i) => part.slice(i, i + 6)));
+                    for (const [index, { value, problem }] of malformed.entries()) {
+                        const container = harness.container({ M2M_CREDENTIALS: value });
+                        const result = await harness.login(container);
+                        assert.equal(result.outcome, "denied", `case ${index}`);
+                        assert.equal(result.reason, "Login is not available right now: the login service is misconfigured.", `case ${index}`);
+                        const refusal = container.logs.filter((line) => line.includes("configuration incomplete"));
+                        assert.equal(refusal.length, 1, `case ${index}: one refusal logged`);
+                        assert.match(refusal[0], problem, `case ${index}`);
+                        for (const line of container.logs) {
+                            assert.ok(!windows.some((w) => line.includes(w)), `case ${index}: a log line holds part of the value`);
+                        }
+                    }
+                    for (const audience of ["authzExtension", "api", "managementApi"] as const) {
+                        assert.equal(tokens(harness, audience) + calls(harness, audience), 0, audience);
+                    }
+                });
+
+                it("must authenticate with M2M_CREDENTIALS alone: M2M_CLIENT_ID and M2M_CLIENT_SECRET neither replace nor override it", async function () {
+                    const harness = await start();
+                    const pair = { M2M_CLIENT_ID: M2M_CLIENT.id, M2M_CLIENT_SECRET: M2M_CLIENT.secret };
+                    const withPairOnly = await harness.login(harness.container({ ...pair, M2M_CREDENTIALS: undefined }));
+                    assert.equal(withPairOnly.outcome, "denied");
+                    assert.match(withPairOnly.reason ?? "", /the login service is misconfigured/);
+                    assert.equal(harness.tenant.issuedTokens.length, 0);
+                    const staleOtherSlot = { M2M_CLIENT_ID: "login-code-green", M2M_CLIENT_SECRET: "a-secret-the-tenant-does-not-accept" };
+                    assertAllowedWithEverything(await harness.login(harness.container(staleOtherSlot)));
+                });
+            });
+
             describe("Management API (rules only)", function () {
                 it("must call the Management API only when the groups in app_metadata differ", async function () {
                     const harness = await start(aTenant(mode).withUsers(aUser(), aUser("auth0|bob").withAppMetadata({ groups: ["admins", "readers"], plan: "pro" })));

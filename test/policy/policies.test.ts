@@ -109,7 +109,7 @@ describe("policy pack", () => {
 
     describe("login-secrets-stay-secret", () => {
         const enrichAction = () => programs.devActions.ofType(T.action).find((a) => String(a.props.name).endsWith("enrich-from-apis"))!;
-        const secretConfig = () => programs.devRules.ofType(T.ruleConfig).find((c) => c.props.key === "M2M_CLIENT_SECRET")!;
+        const secretConfig = () => programs.devRules.ofType(T.ruleConfig).find((c) => c.props.key === "M2M_CREDENTIALS")!;
 
         it("sees secret values decrypted, so it checks how they travel rather than their secrecy", () => {
             // The limitation the policy works around: the program passes a Pulumi secret, the
@@ -137,7 +137,7 @@ describe("policy pack", () => {
             const config = { ...secretConfig(), opts: { ...secretConfig().opts, additionalSecretOutputs: [] } };
             const findings = await evaluate([loginSecretsStaySecret], [config]);
             assert.strictEqual(findings.length, 1);
-            assert.match(findings[0].message, /rule config M2M_CLIENT_SECRET holds a credential/);
+            assert.match(findings[0].message, /rule config M2M_CREDENTIALS holds a credential/);
         });
 
         it("must see the program's credential rule config marked secret by the provider SDK", () => {

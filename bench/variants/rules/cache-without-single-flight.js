@@ -7,16 +7,18 @@ function cacheWithoutSingleFlight(user, context, callback) {
   const axios = require('axios@0.19.2');
   const userId = encodeURIComponent(user.user_id);
   const ns = configuration.CLAIM_NAMESPACE;
+  // The stack hands rules the credential as one JSON value (M2M_CREDENTIALS).
+  const credentials = JSON.parse(configuration.M2M_CREDENTIALS);
 
   async function getToken(audience) {
-    const cacheKey = configuration.M2M_CLIENT_ID + '_' + audience;
+    const cacheKey = credentials.client_id + '_' + audience;
     const cachedToken = global[cacheKey];
     if (cachedToken && cachedToken.expirationDate > Date.now()) return cachedToken.accessToken;
     const response = await axios({
       method: 'POST',
       url: 'https://' + configuration.AUTH0_DOMAIN + '/oauth/token',
       timeout: 5000,
-      data: { grant_type: 'client_credentials', client_id: configuration.M2M_CLIENT_ID, client_secret: configuration.M2M_CLIENT_SECRET, audience: audience },
+      data: { grant_type: 'client_credentials', client_id: credentials.client_id, client_secret: credentials.client_secret, audience: audience },
     });
     global[cacheKey] = { accessToken: response.data.access_token, expirationDate: Date.now() + (response.data.expires_in - 60) * 1000 };
     return response.data.access_token;

@@ -7,13 +7,15 @@ function tokenPerLogin(user, context, callback) {
   const axios = require('axios@0.19.2');
   const userId = encodeURIComponent(user.user_id);
   const ns = configuration.CLAIM_NAMESPACE;
+  // The stack hands rules the credential as one JSON value (M2M_CREDENTIALS).
+  const credentials = JSON.parse(configuration.M2M_CREDENTIALS);
 
   async function call(audience, request) {
     const tokenResponse = await axios({
       method: 'POST',
       url: 'https://' + configuration.AUTH0_DOMAIN + '/oauth/token',
       timeout: 5000,
-      data: { grant_type: 'client_credentials', client_id: configuration.M2M_CLIENT_ID, client_secret: configuration.M2M_CLIENT_SECRET, audience: audience },
+      data: { grant_type: 'client_credentials', client_id: credentials.client_id, client_secret: credentials.client_secret, audience: audience },
     });
     request.headers = { authorization: 'Bearer ' + tokenResponse.data.access_token };
     request.timeout = 5000;
