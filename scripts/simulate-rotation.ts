@@ -104,7 +104,7 @@ async function main(): Promise<void> {
         "\nA login fails when it fetches a token with settings whose secret the tenant no longer accepts. With a 5 s lifetime\n" +
             "(no longer than the code's 60 s refresh margin) no token is cached, so every login in every intermediate state\n" +
             "fetches; with 61 s the naive update fails only when a refresh falls between the tenant's change and the deploy.\n" +
-            "Rules read two rule configs, written one at a time: between the writes a rule sees one slot's id with the other's secret.",
+            "Rules read the credential as one rule config (M2M_CREDENTIALS), so, like an action deploy, one write switches id and secret.",
     );
 }
 
