@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ManagementClient } from "auth0";
-import { ProgramRun, promiseOf } from "./stack/program";
+import { ProgramRun, T, promiseOf } from "./stack/program";
 import { DeclaredResource } from "./stack/mocks";
 
 /** Auth0 allows at most 100 items per page. */
@@ -104,17 +104,6 @@ export interface AdoptOptions {
     readonly matches?: Readonly<Record<string, string>>;
 }
 
-const TYPE = {
-    resourceServer: "auth0:index/resourceServer:ResourceServer",
-    resourceServerScopes: "auth0:index/resourceServerScopes:ResourceServerScopes",
-    client: "auth0:index/client:Client",
-    clientCredentials: "auth0:index/clientCredentials:ClientCredentials",
-    clientGrant: "auth0:index/clientGrant:ClientGrant",
-    action: "auth0:index/action:Action",
-    triggerActions: "auth0:index/triggerActions:TriggerActions",
-    rule: "auth0:index/rule:Rule",
-    ruleConfig: "auth0:index/ruleConfig:RuleConfig",
-} as const;
 
 /** A resource of the program with its URN, inputs (custom resources) and parent. */
 interface ProgramNode {
@@ -165,7 +154,7 @@ async function programNodes(run: ProgramRun): Promise<ProgramNode[]> {
 /** The mock client id of each declared Client, so grants and credentials can name their client. */
 async function mockClientIds(run: ProgramRun): Promise<Map<string, string>> {
     const byMockId = new Map<string, string>();
-    for (const c of run.constructedOf(TYPE.client)) {
+    for (const c of run.constructedOf(T.client)) {
         const clientId = (c.resource as unknown as { clientId: pulumi.Output<string> }).clientId;
         byMockId.set(await promiseOf(clientId), c.name);
     }
@@ -221,30 +210,30 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     };
 
     // Clients first: credentials and grants are matched through their client.
-    const ordered = [...nodes.filter((n) => n.type === TYPE.client), ...nodes.filter((n) => n.type !== TYPE.client)];
+    const ordered = [...nodes.filter((n) => n.type === T.client), ...nodes.filter((n) => n.type !== T.client)];
     for (const node of ordered) {
         if (!node.custom) continue;
         switch (node.type) {
-            case TYPE.resourceServer: {
+            case T.resourceServer: {
                 const wanted = matches[node.name] ?? str(node.inputs.identifier);
                 const rs = tenant.resourceServers.find((r) => r.identifier === wanted || r.id === wanted);
                 if (rs) found(node, rs.id, `identifier ${rs.identifier}`);
                 else lack(node, `no API with identifier ${wanted}`);
                 break;
             }
-            case TYPE.resourceServerScopes: {
+            case T.resourceServerScopes: {
                 const identifier = str(node.inputs.resourceServerIdentifier);
                 if (tenant.resourceServers.some((r) => r.identifier === identifier)) found(node, identifier, `identifier ${identifier}`);
                 else lack(node, `no API with identifier ${identifier}`);
                 break;
             }
-            case TYPE.client: {
+            case T.client: {
                 const client = byNameOrId(node, "application", tenant.clients, (c) => c.client_id);
                 if (client) adoptedClients.set(node.name, client.client_id);
                 break;
             }
-            case TYPE.clientCredentials:
-            case TYPE.clientGrant: {
+            case T.clientCredentials:
+            case T.clientGrant: {
                 const programClient = clientsByMockId.get(str(node.inputs.clientId));
                 if (!programClient) throw new Error(`${node.name}: its clientId names no client of the stack`);
                 const clientId = adoptedClients.get(programClient);
@@ -252,7 +241,7 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
                     lack(node, `its application ${programClient} is not in the tenant`);
                     break;
                 }
-                if (node.type === TYPE.clientCredentials) {
+                if (node.type === T.clientCredentials) {
                     found(node, clientId, `client id of ${programClient}`);
                     break;
                 }
@@ -262,19 +251,19 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
                 else lack(node, `application ${clientId} has no grant to ${audience}`);
                 break;
             }
-            case TYPE.rule:
+            case T.rule:
                 byNameOrId(node, "rule", tenant.rules, (r) => r.id);
                 break;
-            case TYPE.action:
+            case T.action:
                 byNameOrId(node, "action", tenant.actions, (a) => a.id);
                 break;
-            case TYPE.ruleConfig: {
+            case T.ruleConfig: {
                 const key = str(node.inputs.key);
                 if (tenant.ruleConfigKeys.includes(key)) found(node, key, `key ${key}`);
                 else lack(node, `no rule setting ${key}`);
                 break;
             }
-            case TYPE.triggerActions: {
+            case T.triggerActions: {
                 // Every tenant has each trigger; importing it adopts its current bindings.
                 const trigger = str(node.inputs.trigger);
                 found(node, trigger, `trigger ${trigger} (always exists; its bindings are replaced by the stack's)`);
@@ -294,7 +283,7 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     // Grants of adopted applications that the program does not declare stay as they are.
     const declaredGrants = new Set(
         nodes
-            .filter((n) => n.type === TYPE.clientGrant)
+            .filter((n) => n.type === T.clientGrant)
             .map((n) => `${adoptedClients.get(clientsByMockId.get(str(n.inputs.clientId)) ?? "")}|${str(n.inputs.audience)}`),
     );
     const leftAlone: string[] = tenant.clientGrants
@@ -303,9 +292,9 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     // Hand-made login code the stack does not adopt keeps running; say so.
     const adoptedIds = new Set(adopted.map((a) => `${a.type}|${a.id}`));
     leftAlone.push(
-        ...tenant.rules.filter((r) => !adoptedIds.has(`${TYPE.rule}|${r.id}`)).map((r) => `rule ${r.id} (${JSON.stringify(r.name)}), which still runs if enabled`),
-        ...tenant.ruleConfigKeys.filter((k) => !adoptedIds.has(`${TYPE.ruleConfig}|${k}`)).map((k) => `rule setting ${k}`),
-        ...tenant.actions.filter((a) => !adoptedIds.has(`${TYPE.action}|${a.id}`)).map((a) => `action ${a.id} (${JSON.stringify(a.name)})`),
+        ...tenant.rules.filter((r) => !adoptedIds.has(`${T.rule}|${r.id}`)).map((r) => `rule ${r.id} (${JSON.stringify(r.name)}), which still runs if enabled`),
+        ...tenant.ruleConfigKeys.filter((k) => !adoptedIds.has(`${T.ruleConfig}|${k}`)).map((k) => `rule setting ${k}`),
+        ...tenant.actions.filter((a) => !adoptedIds.has(`${T.action}|${a.id}`)).map((a) => `action ${a.id} (${JSON.stringify(a.name)})`),
     );
 
     // Components: every ancestor of an adopted resource, parents before children.

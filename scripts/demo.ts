@@ -13,7 +13,7 @@
  * 4. Runs scripts/verify-grants.ts, exactly as `pulumi up` does, against the local tenant; then
  *    once more against a copy that drifted from the declaration, to show what a failure reads like.
  */
-import { spawn } from "node:child_process";
+import { runChild } from "../local/childProcess";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -152,30 +152,19 @@ function snapshot(tenant: LocalTenant, count: (audience: string) => number): Rec
 }
 
 /** Runs the verification script in a child process, as the Command does; relays its lines. */
-function verify(tenant: LocalTenant, credentials: readonly DeclaredCredential[], caFile: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", "tsx", join("scripts", "verify-grants.ts")], {
-            cwd: ROOT,
-            env: {
-                ...process.env,
-                NODE_EXTRA_CA_CERTS: caFile,
-                VERIFY_GRANTS_DOMAIN: tenant.domain,
-                VERIFY_GRANTS_CLIENTS: JSON.stringify(credentials),
-            },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        // Per-check lines go to stdout, the failure summary to stderr: relayed in that order.
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
-        child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-        child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-        child.on("error", reject);
-        child.on("close", (code) => {
-            const text = Buffer.concat(stdout).toString("utf8") + Buffer.concat(stderr).toString("utf8");
-            text.split("\n").filter(Boolean).forEach((line) => out(`  ${line}`));
-            resolve(code ?? 1);
-        });
+async function verify(tenant: LocalTenant, credentials: readonly DeclaredCredential[], caFile: string): Promise<number> {
+    const result = await runChild(process.execPath, ["--import", "tsx", join("scripts", "verify-grants.ts")], {
+        cwd: ROOT,
+        env: {
+            ...process.env,
+            NODE_EXTRA_CA_CERTS: caFile,
+            VERIFY_GRANTS_DOMAIN: tenant.domain,
+            VERIFY_GRANTS_CLIENTS: JSON.stringify(credentials),
+        },
     });
+    // Per-check lines go to stdout, the failure summary to stderr: relayed in that order.
+    (result.stdout + result.stderr).split("\n").filter(Boolean).forEach((line) => out(`  ${line}`));
+    return result.code ?? 1;
 }
 
 main().then(

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ManagementClient } from "auth0";
 import { fetch as undiciFetch } from "undici";
+import { ChildResult, runChild } from "../../local/childProcess";
 import { ADOPT_SCOPES, AdoptionPlan, ImportSpec, TenantSnapshot, planAdoption, readTenant } from "../../local/adopt";
 import { HandClickedTenant, HandClickedTenantServer } from "../../local/adoptTenant";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
@@ -206,7 +206,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
     describe("npm run adopt (the script, actions mode, its own client-credentials token, trusting the CA via NODE_EXTRA_CA_CERTS)", function () {
         let dir: string;
         let out: string;
-        let child: { code: number | null; stdout: string; stderr: string };
+        let child: ChildResult;
         let run: ProgramRun;
 
         before(async function () {
@@ -215,25 +215,16 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             const caFile = path.join(dir, "ca.pem");
             fs.writeFileSync(caFile, (await testTls()).cert);
             run = await runProgram({ stack: "dev" });
-            child = await new Promise((resolve, reject) => {
-                const args = ["--import", "tsx", "scripts/adopt.ts", "--stack", "dev", "--domain", server.address, "--out", out, "--client", "Login code M2M"];
-                const p = spawn(process.execPath, [...args, "--match", "login-action-enrich-from-apis=enrich with api data"], {
-                    cwd: ROOT,
-                    env: {
-                        PATH: process.env.PATH ?? "",
-                        HOME: process.env.HOME ?? "",
-                        NODE_EXTRA_CA_CERTS: caFile,
-                        AUTH0_CLIENT_ID: DEPLOYER.clientId,
-                        AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret,
-                    },
-                    stdio: ["ignore", "pipe", "pipe"],
-                });
-                const stdout: Buffer[] = [];
-                const stderr: Buffer[] = [];
-                p.stdout.on("data", (c: Buffer) => stdout.push(c));
-                p.stderr.on("data", (c: Buffer) => stderr.push(c));
-                p.on("error", reject);
-                p.on("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }));
+            const args = ["--import", "tsx", "scripts/adopt.ts", "--stack", "dev", "--domain", server.address, "--out", out, "--client", "Login code M2M"];
+            child = await runChild(process.execPath, [...args, "--match", "login-action-enrich-from-apis=enrich with api data"], {
+                cwd: ROOT,
+                env: {
+                    PATH: process.env.PATH ?? "",
+                    HOME: process.env.HOME ?? "",
+                    NODE_EXTRA_CA_CERTS: caFile,
+                    AUTH0_CLIENT_ID: DEPLOYER.clientId,
+                    AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret,
+                },
             });
         });
         after(function () {

@@ -1,25 +1,16 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { dirname } from "node:path";
+import { ChildResult, runChild } from "../../local/childProcess";
 import { declareTenant } from "../../local/declaredTenant";
 import { ROOT } from "../../local/stack/program";
 
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 
 /** `npm run demo` as a user runs it, with this Node first on PATH (the project needs Node 22). */
-function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("npm", ["run", "--silent", "demo"], {
-            cwd: ROOT,
-            env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
-        child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-        child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }));
+function runDemo(): Promise<ChildResult> {
+    return runChild("npm", ["run", "--silent", "demo"], {
+        cwd: ROOT,
+        env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
     });
 }
 
