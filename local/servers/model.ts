@@ -1,5 +1,6 @@
 import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "../../infra/config";
 import { Audience, FailurePolicy, scopesNeeded, ExtensibilityMode } from "../../infra/loginContract";
+import { LoginUser } from "../runtime/types";
 
 /** The Management API's identifier; `{domain}` becomes the local tenant's host:port at start. */
 export const MANAGEMENT_API = "https://{domain}/api/v2/";
@@ -36,13 +37,8 @@ export interface GrantModel {
     readonly scopes: readonly string[];
 }
 
-export interface UserModel {
-    readonly user_id: string;
-    readonly email: string;
-    readonly email_verified: boolean;
-    readonly app_metadata?: Record<string, unknown>;
-    readonly user_metadata?: Record<string, unknown>;
-}
+/** A user of the tenant: the fields the login code sees at login. */
+export type UserModel = LoginUser;
 
 export interface GroupModel {
     readonly _id: string;

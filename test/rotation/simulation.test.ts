@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { slotFor } from "../../infra/rotation";
-import { planRotations, RotationPlan, simulateRotations, SimulationOptions } from "../../local/rotationSimulation";
+import { planRotations, RotationPlan, simulateRotations, SimulationOptions, SimulationReport } from "../../local/rotationSimulation";
 import { trustedNetwork } from "../../local/runtime/network";
 import { LocalTenant } from "../../local/servers/localTenant";
 import { testTls } from "../../local/servers/tls";
@@ -9,6 +9,29 @@ import { T } from "../../local/stack/program";
 const ROTATIONS = 10;
 /** Small and quick: correctness only, no timing assertion. Token lifetime 5 s: every login fetches. */
 const QUICK: Omit<SimulationOptions, "strategy"> = { concurrency: 20, containers: 3, stepDelayMs: 10, rotationIntervalMs: 20, loginsPerStep: 10 };
+
+/**
+ * The naive in-place update must fail logins, in every rotation's window, and nowhere else. The
+ * window runs from the step before the tenant's secret change (logins in flight across it) to
+ * the code's update (the action deploy, or the rules' config write).
+ */
+function assertFailuresOnlyInNaiveWindows(plan: RotationPlan, report: SimulationReport): void {
+    assert.ok(report.failedLogins > 0, "the naive update failed no login");
+    const windows = plan.rotations.flatMap((r) => {
+        const change = r.steps.findIndex((s) => s.effect.kind === "client-secret");
+        const update = r.steps.findIndex((s) => s.effect.kind === "deploy");
+        return r.steps.slice(Math.max(0, change - 1), update).map((step) => `${r.from}->${r.to} ${step.name}`);
+    });
+    for (const rotation of plan.rotations) {
+        // Logins that started after the tenant's change and before the code's update fetch with a dead secret.
+        const change = rotation.steps.find((s) => s.effect.kind === "client-secret")!;
+        const label = `${rotation.from}->${rotation.to} ${change.name}`;
+        assert.ok((report.failuresByStep[label] ?? 0) > 0, `no failure in the window after ${label}`);
+    }
+    for (const [after, failures] of Object.entries(report.failuresByStep)) {
+        assert.ok(windows.includes(after), `${failures} logins failed after ${after}, outside any window`);
+    }
+}
 
 describe("local/rotationSimulation", () => {
     describe("actions (the default mode)", () => {
@@ -67,24 +90,7 @@ describe("local/rotationSimulation", () => {
         it("must observe failed logins with the naive in-place update, and only between the tenant's secret change and the code update", async function () {
             this.timeout(30_000);
             const report = await simulateRotations(plan, { strategy: "in-place", ...QUICK });
-            assert.ok(report.failedLogins > 0, "the naive update failed no login");
-            // The window: from the tenant's change to the deploy, plus logins in flight across the change
-            // (started after the step before it).
-            const windows = plan.rotations.flatMap((r) => {
-                const change = r.steps.findIndex((s) => s.effect.kind === "client-secret");
-                const deploy = r.steps.findIndex((s) => s.effect.kind === "deploy");
-                return r.steps.slice(Math.max(0, change - 1), deploy).map((step) => `${r.from}->${r.to} ${step.name}`);
-            });
-            for (const rotation of plan.rotations) {
-                // Logins that started after the tenant's change and before the deploy fetch with a dead secret.
-                const change = rotation.steps.find((s) => s.effect.kind === "client-secret")!;
-                const label = `${rotation.from}->${rotation.to} ${change.name}`;
-                assert.ok((report.failuresByStep[label] ?? 0) > 0, `no failure in the window after ${label}`);
-            }
-            for (const [after, failures] of Object.entries(report.failuresByStep)) {
-                // Logins in flight across the tenant's change (started after the password step) count too.
-                assert.ok(windows.includes(after), `${failures} logins failed after ${after}, outside any window`);
-            }
+            assertFailuresOnlyInNaiveWindows(plan, report);
             assert.ok(Object.keys(report.failureReasons).every((reason) => reason.includes("group membership could not be verified")), JSON.stringify(report.failureReasons));
         });
     });
@@ -130,21 +136,7 @@ describe("local/rotationSimulation", () => {
         it("must still observe failed logins with the naive in-place update, and only between the tenant's secret change and the config write", async function () {
             this.timeout(30_000);
             const report = await simulateRotations(plan, { strategy: "in-place", ...QUICK });
-            assert.ok(report.failedLogins > 0, "the naive update failed no login");
-            // As for actions: from the step before the tenant's change (logins in flight across it) to the write.
-            const windows = plan.rotations.flatMap((r) => {
-                const change = r.steps.findIndex((s) => s.effect.kind === "client-secret");
-                const write = r.steps.findIndex((s) => s.effect.kind === "deploy");
-                return r.steps.slice(Math.max(0, change - 1), write).map((step) => `${r.from}->${r.to} ${step.name}`);
-            });
-            for (const rotation of plan.rotations) {
-                const change = rotation.steps.find((s) => s.effect.kind === "client-secret")!;
-                const label = `${rotation.from}->${rotation.to} ${change.name}`;
-                assert.ok((report.failuresByStep[label] ?? 0) > 0, `no failure in the window after ${label}`);
-            }
-            for (const [after, failures] of Object.entries(report.failuresByStep)) {
-                assert.ok(windows.includes(after), `${failures} logins failed after ${after}, outside any window`);
-            }
+            assertFailuresOnlyInNaiveWindows(plan, report);
         });
     });
 
