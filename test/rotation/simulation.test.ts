@@ -11,6 +11,21 @@ const ROTATIONS = 10;
 const QUICK: Omit<SimulationOptions, "strategy"> = { concurrency: 20, containers: 3, stepDelayMs: 10, rotationIntervalMs: 20, loginsPerStep: 10 };
 
 /**
+ * Blue/green must fail no login: every rotation applied, one code update (action deploy or
+ * rule-config write) per rotation, and every state the tenant passed through exercised by
+ * logins that needed tokens.
+ */
+function assertNoFailedLogins(plan: RotationPlan, report: SimulationReport): void {
+    assert.equal(report.rotations, plan.rotations.length);
+    assert.equal(report.steps, plan.rotations.reduce((n, r) => n + r.steps.length, 0));
+    assert.equal(report.deploys, plan.rotations.length, "one code update per rotation");
+    assert.ok(report.logins >= (report.steps + 1) * QUICK.loginsPerStep!, `only ${report.logins} logins`);
+    assert.ok(report.tokenRequests >= report.steps, `only ${report.tokenRequests} token requests`);
+    assert.deepEqual(report.failureReasons, {});
+    assert.equal(report.failedLogins, 0);
+}
+
+/**
  * The naive in-place update must fail logins, in every rotation's window, and nowhere else. The
  * window runs from the step before the tenant's secret change (logins in flight across it) to
  * the code's update (the action deploy, or the rules' config write).
@@ -78,13 +93,7 @@ describe("local/rotationSimulation", () => {
             this.timeout(30_000);
             const report = await simulateRotations(plan, { strategy: "blue-green", ...QUICK });
             assert.equal(report.rotations, ROTATIONS);
-            assert.equal(report.steps, plan.rotations.reduce((n, r) => n + r.steps.length, 0));
-            assert.equal(report.deploys, ROTATIONS);
-            // Every state the tenant passed through was exercised by logins that needed tokens.
-            assert.ok(report.logins >= (report.steps + 1) * QUICK.loginsPerStep!, `only ${report.logins} logins`);
-            assert.ok(report.tokenRequests >= report.steps, `only ${report.tokenRequests} token requests`);
-            assert.deepEqual(report.failureReasons, {});
-            assert.equal(report.failedLogins, 0);
+            assertNoFailedLogins(plan, report);
         });
 
         it("must observe failed logins with the naive in-place update, and only between the tenant's secret change and the code update", async function () {
@@ -125,12 +134,7 @@ describe("local/rotationSimulation", () => {
         it("must not fail a single login across blue/green rotations, with every login fetching its tokens", async function () {
             this.timeout(30_000);
             const report = await simulateRotations(plan, { strategy: "blue-green", ...QUICK });
-            assert.equal(report.rotations, plan.rotations.length);
-            assert.equal(report.deploys, plan.rotations.length, "one rule-config write per rotation");
-            assert.ok(report.logins >= (report.steps + 1) * QUICK.loginsPerStep!, `only ${report.logins} logins`);
-            assert.ok(report.tokenRequests >= report.steps, `only ${report.tokenRequests} token requests`);
-            assert.deepEqual(report.failureReasons, {});
-            assert.equal(report.failedLogins, 0);
+            assertNoFailedLogins(plan, report);
         });
 
         it("must still observe failed logins with the naive in-place update, and only between the tenant's secret change and the config write", async function () {
