@@ -1,0 +1,220 @@
+/**
+ * Configuration as the Pulumi CLI reads, validates and merges it before the program runs, with the
+ * CLI's own messages. Each rule names its source in pulumi/pulumi at commit 1b5949891b
+ * (pkg/v3.259.0-14); the installed SDK is 3.270.0, whose CLI carries the same code:
+ *
+ * - the project's config block: sdk/go/common/workspace/project.go `(*Project).Validate`, 837-889
+ *   (arrays need `items`, defaults must match their type, keys of other namespaces take `value`);
+ * - stack keys: sdk/go/common/resource/config/key.go `ParseKey`, 45-70 (`<namespace>:<name>`);
+ * - the merge: pkg/workspace/config.go `mergeConfig`, 255-365 — a declared key of the project's
+ *   namespace with neither `default` nor `value` that the stack leaves unset is missing
+ *   (`missingStackConfigurationKeysError`, 53-64, keys sorted, "and" before the last); defaults
+ *   and values are applied as strings (`createConfigValue`, 179-193: primitives with %v, the rest
+ *   as JSON objects);
+ * - the stack's values against the declared types: `validateStackConfigValues`, 66-120 and
+ *   `validateStackConfigValue`: `secret: true` needs a `secure:` value; types from
+ *   project.go `ValidateConfigValue`, 771-830 (integers may be whole floats or numeric strings,
+ *   booleans "true"/"false" or YAML booleans, arrays checked item by item);
+ * - `secure:` values: the passphrase secrets manager (pkg/secrets/passphrase/manager.go 49-63:
+ *   `encryptionsalt: v1:<salt>:<check>`) and sdk/go/common/resource/config/crypt.go 165-228
+ *   (PBKDF2-SHA256, 1,000,000 rounds, 32-byte key; values `v1:<nonce>:<AES-256-GCM ciphertext>`).
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { NodejsOptions } from "./languageHost";
+
+/** A refusal, worded as the CLI words it. */
+export class CliConfigError extends Error {}
+
+export interface ProjectConfigType {
+    readonly type?: string;
+    readonly items?: { type: string; items?: unknown };
+    readonly default?: unknown;
+    readonly value?: unknown;
+    readonly secret?: boolean;
+    readonly description?: string;
+}
+
+export interface Project {
+    readonly name: string;
+    readonly main?: string;
+    readonly runtime: { name: string; options: NodejsOptions };
+    readonly config: Record<string, ProjectConfigType>;
+}
+
+export interface MergedConfig {
+    /** Every value as the language host receives it, keyed `<namespace>:<name>`. */
+    readonly config: Record<string, string>;
+    readonly secretKeys: string[];
+}
+
+/** A stack file's value: plain, an object/array (sent as JSON), or `secure:` ciphertext. */
+interface StackValue {
+    readonly text: string;
+    readonly object: boolean;
+    readonly secure: boolean;
+}
+
+export function loadProject(root: string): Project {
+    const file = path.join(root, "Pulumi.yaml");
+    const raw = yaml.load(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    const runtime = typeof raw.runtime === "string" ? { name: raw.runtime, options: {} } : (raw.runtime as { name: string; options?: NodejsOptions });
+    const project: Project = {
+        name: String(raw.name ?? ""),
+        main: raw.main as string | undefined,
+        runtime: { name: runtime.name, options: runtime.options ?? {} },
+        config: (raw.config ?? {}) as Record<string, ProjectConfigType>,
+    };
+    validateProject(project);
+    return project;
+}
+
+function namespacedByProject(projectName: string, key: string): boolean {
+    return !key.includes(":") || key.startsWith(`${projectName}:`);
+}
+
+/** project.go `(*Project).Validate`, 837-889. */
+export function validateProject(project: Project): void {
+    if (!project.name) throw new CliConfigError("project is missing a 'name' attribute");
+    for (const [key, type] of Object.entries(project.config)) {
+        if (type.default !== undefined && type.value !== undefined) {
+            throw new CliConfigError(`project config '${key}' cannot have both a 'default' and 'value' attribute`);
+        }
+        if (namespacedByProject(project.name, key)) {
+            if (type.type === "array" && type.items === undefined) {
+                throw new CliConfigError(`The configuration key '${key}' declares an array but does not specify the underlying type via the 'items' attribute`);
+            }
+            if (type.type !== undefined && type.default !== undefined && !validConfigValue(type.type, type.items, type.default)) {
+                throw new CliConfigError(`The default value specified for configuration key '${key}' is not of the expected type '${fullTypeName(type.type, type.items)}'`);
+            }
+        } else {
+            if (type.type !== undefined) throw new CliConfigError(`Configuration key '${key}' is not namespaced by the project and should not define a type`);
+            if (type.default !== undefined) {
+                throw new CliConfigError(`Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`);
+            }
+            if (type.value === undefined) throw new CliConfigError(`Configuration key '${key}' is namespaced and must provide an attribute 'value'`);
+        }
+    }
+}
+
+/** project.go `InferFullTypeName`. */
+function fullTypeName(type: string, items?: { type: string; items?: unknown }): string {
+    return items ? `array<${fullTypeName(items.type, items.items as { type: string } | undefined)}>` : type;
+}
+
+/** project.go `ValidateConfigValue`, 771-830. */
+export function validConfigValue(type: string, items: { type: string; items?: unknown } | undefined, value: unknown): boolean {
+    switch (type) {
+        case "string":
+            return typeof value === "string";
+        case "integer":
+            if (typeof value === "number") return Number.isInteger(value);
+            return typeof value === "string" && /^[+-]?\d+$/.test(value);
+        case "boolean":
+            return typeof value === "boolean" || value === "true" || value === "false";
+        case "object":
+            return !!value && typeof value === "object" && !Array.isArray(value);
+    }
+    if (!Array.isArray(value) || !items) return false;
+    return value.every((item) => validConfigValue(items.type, items.items as { type: string } | undefined, item));
+}
+
+/** key.go `ParseKey`, 45-70: `<ns>:<name>`, or the legacy `<ns>:config:<name>`. */
+export function parseKey(key: string): string {
+    const parts = key.split(":");
+    if (parts.length === 2 && parts[0] && parts[1]) return key;
+    if (parts.length === 3 && parts[1] === "config" && parts[0] && parts[2]) return `${parts[0]}:${parts[2]}`;
+    throw new CliConfigError(`could not parse ${key} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`);
+}
+
+/** A stack file: `config:` values and the passphrase salt, if any. */
+export interface StackFile {
+    readonly config: Record<string, unknown>;
+    readonly encryptionsalt?: string;
+}
+
+export function readStackFile(root: string, stack: string): StackFile {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) return { config: {} };
+    const raw = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
+    return { config: (raw.config ?? {}) as Record<string, unknown>, encryptionsalt: raw.encryptionsalt as string | undefined };
+}
+
+function stackValue(raw: unknown): StackValue {
+    if (raw && typeof raw === "object" && !Array.isArray(raw) && Object.keys(raw).length === 1 && "secure" in raw) {
+        return { text: String((raw as { secure: unknown }).secure), object: false, secure: true };
+    }
+    if (raw !== null && typeof raw === "object") return { text: JSON.stringify(raw), object: true, secure: false };
+    return { text: raw === null ? "" : String(raw), object: false, secure: false };
+}
+
+/** The passphrase secrets manager's decrypter (crypt.go 165-228, manager.go 49-63). */
+function passphraseDecrypter(stack: string, salt: string | undefined, env: NodeJS.ProcessEnv): (ciphertext: string) => string {
+    return (ciphertext) => {
+        if (!salt) throw new CliConfigError(`Stack '${stack}' has secure values but no encryptionsalt: the double reads only the passphrase secrets provider`);
+        const phrase = env.PULUMI_CONFIG_PASSPHRASE ?? (env.PULUMI_CONFIG_PASSPHRASE_FILE ? fs.readFileSync(env.PULUMI_CONFIG_PASSPHRASE_FILE, "utf8").trim() : undefined);
+        if (phrase === undefined) {
+            throw new CliConfigError("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
+        }
+        const [version, saltB64] = salt.split(":");
+        if (version !== "v1" || !saltB64) throw new CliConfigError(`bad encryptionsalt for stack '${stack}'`);
+        const key = crypto.pbkdf2Sync(phrase, Buffer.from(saltB64, "base64"), 1_000_000, 32, "sha256");
+        const parts = ciphertext.split(":");
+        if (parts.length !== 3 || parts[0] !== "v1") throw new CliConfigError("bad value");
+        const nonce = Buffer.from(parts[1], "base64");
+        const sealed = Buffer.from(parts[2], "base64");
+        const decipher = crypto.createDecipheriv("aes-256-gcm", key, nonce);
+        decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+        try {
+            return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString("utf8");
+        } catch {
+            throw new CliConfigError("incorrect passphrase");
+        }
+    };
+}
+
+/** `mergeConfig` with validation, as `pulumi preview` / `pulumi up` run it (config.go 255-365). */
+export function mergeStackConfig(project: Project, stack: string, file: StackFile, env: NodeJS.ProcessEnv = process.env): MergedConfig {
+    const values = new Map<string, StackValue>();
+    for (const [rawKey, raw] of Object.entries(file.config)) values.set(parseKey(rawKey), stackValue(raw));
+
+    const missing: string[] = [];
+    for (const declared of Object.keys(project.config).sort()) {
+        const type = project.config[declared];
+        const key = declared.includes(":") ? parseKey(declared) : `${project.name}:${declared}`;
+        if (values.has(key)) continue;
+        const fallback = type.value !== undefined ? type.value : type.default;
+        if (fallback === undefined) {
+            if (key.startsWith(`${project.name}:`)) missing.push(declared);
+            continue;
+        }
+        values.set(key, typeof fallback === "object" && fallback !== null ? { text: JSON.stringify(fallback), object: true, secure: false } : { text: String(fallback), object: false, secure: false });
+    }
+    if (missing.length) {
+        const list = missing.length === 1 ? `'${missing[0]}'` : `${missing.slice(0, -1).map((k) => `'${k}'`).join(", ")} and '${missing[missing.length - 1]}'`;
+        throw new CliConfigError(`Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${list}`);
+    }
+
+    const decrypt = passphraseDecrypter(stack, file.encryptionsalt, env);
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of values) {
+        config[key] = value.secure ? decrypt(value.text) : value.text;
+        if (value.secure) secretKeys.push(key);
+    }
+    for (const declared of Object.keys(project.config).sort()) {
+        const type = project.config[declared];
+        const key = declared.includes(":") ? parseKey(declared) : `${project.name}:${declared}`;
+        const value = values.get(key);
+        if (!value) continue;
+        if (type.secret && !value.secure) throw new CliConfigError(`Stack '${stack}' with configuration key '${declared}' must be encrypted as it's secret`);
+        if (type.type === undefined) continue;
+        const content: unknown = value.object ? JSON.parse(config[key]) : config[key];
+        if (!validConfigValue(type.type, type.items, content)) {
+            throw new CliConfigError(`Stack '${stack}' with configuration key '${declared}' must be of type '${fullTypeName(type.type, type.items)}'`);
+        }
+    }
+    return { config, secretKeys: secretKeys.sort() };
+}

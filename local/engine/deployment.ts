@@ -1,0 +1,432 @@
+/**
+ * One `pulumi preview` or `pulumi up` of a stack, as the engine carries it out: every registration
+ * the program makes is checked against what the provider accepts, diffed against the prior state,
+ * and turned into a step — same, create, update, replace (create-before-delete unless
+ * `deleteBeforeReplace`), delete — with `protect`, `replaceOnChanges`, `ignoreChanges` and
+ * `retainOnDelete` applied and the deletes issued last. Sources, pulumi/pulumi at 1b5949891b:
+ *
+ * - URNs: sdk/go/common/resource/urn/urn.go `New`, 80-93 (the parent's qualified type, `$`, the
+ *   type; the stack's own type is left out);
+ * - default providers: pkg/resource/deploy/providers/provider.go `DefaultName`, 107-130
+ *   (`pulumi:providers:<pkg>::default_<major>_<minor>_<patch>`);
+ * - the step of a registration: pkg/resource/deploy/step_generator.go — replaceOnChanges applied
+ *   to the diff (applyReplaceOnChanges, 1948), a replacement of a resource protected before and
+ *   after refused with "unable to replace resource ... as it is currently marked for protection"
+ *   (1950-1970; in preview the error is shown and the preview continues, in an update the engine
+ *   bails before creating the replacement);
+ * - deletes: pkg/resource/deploy/step.go `DeleteStep.Apply`, 641-650 — a protected resource is
+ *   refused even in preview (`deleteProtectedError`, 614-624); resources are deleted only when the
+ *   program ran to completion, dependents before what they depend on, replaced resources' old
+ *   copies after everything else (create-before-delete);
+ * - outputs during a preview: a created or replaced resource's computed outputs are unknown;
+ *   `additionalSecretOutputs` makes those outputs secret (source_eval.go RegisterResource).
+ *
+ * What a property change means for each type comes from the providers (./providerFacts.ts), what
+ * a property may hold from the installed packages (./schema.ts).
+ */
+import * as crypto from "crypto";
+import { MonitorHandlers, RegisterResult, Registration, Severity } from "./monitor";
+import { PROVIDER_FACTS, TypeFacts, Validation } from "./providerFacts";
+import { SchemaError, checkProps, schemaOf } from "./schema";
+import { Props, Secret, UNKNOWN, Value, containsUnknown, reveal, sameValue } from "./wire";
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** A resource as the state file keeps it after an update. */
+export interface StateResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent: string;
+    readonly custom: boolean;
+    readonly id?: string;
+    readonly inputs: Props;
+    readonly outputs: Props;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly dependencies: readonly string[];
+    readonly provider?: string;
+    /** Registration options the policy pack sees. */
+    readonly additionalSecretOutputs: readonly string[];
+    readonly ignoreChanges: readonly string[];
+    readonly replaceOnChanges: readonly string[];
+    readonly deleteBeforeReplace: boolean;
+}
+
+export type StepOp = "same" | "create" | "update" | "replace" | "delete";
+
+export interface Step {
+    readonly op: StepOp;
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** Changed input properties (update, replace). */
+    readonly diffs: readonly string[];
+    /** The properties that forced a replacement, each with the fact behind it. */
+    readonly replaceReasons: readonly string[];
+    /** Why the engine refuses this step, in its words. */
+    readonly refused?: string;
+    /** URNs this step waits for (its dependencies and parent). */
+    readonly dependsOn: readonly string[];
+    /** True for a delete of a replaced resource's old copy, or a delete kept in Auth0 by retainOnDelete. */
+    readonly replaced?: boolean;
+    readonly retained?: boolean;
+    /** Position in the order the engine issues steps. */
+    readonly index: number;
+}
+
+export interface Diagnostic {
+    readonly severity: Severity;
+    readonly message: string;
+    readonly urn: string;
+}
+
+/** What the tenant answers to the data sources the program reads. */
+export interface TenantModel {
+    /** Scopes of the Authorization Extension's API, or absent when its API access is off. */
+    readonly authzExtensionApiScopes?: readonly string[];
+}
+
+export interface DeploymentOptions {
+    readonly project: string;
+    readonly stack: string;
+    readonly dryRun: boolean;
+    /** The state before this operation (empty for a new stack). */
+    readonly prior: readonly StateResource[];
+    readonly tenant: TenantModel;
+    /** Provider configuration by package (`auth0` → {domain, ...}), from the stack's config. */
+    readonly providerConfig: Readonly<Record<string, Props>>;
+}
+
+/** A check failure: what the provider's Check would return, or a schema violation. */
+export interface Violation {
+    readonly urn: string;
+    readonly type: string;
+    readonly message: string;
+}
+
+export class Deployment implements MonitorHandlers {
+    readonly steps: Step[] = [];
+    readonly diagnostics: Diagnostic[] = [];
+    readonly violations: Violation[] = [];
+    /** The registrations, in the order the engine received them. */
+    readonly registrations: Array<Registration & { urn: string }> = [];
+    readonly stackOutputs: Props = {};
+    private readonly state = new Map<string, StateResource>();
+    private readonly prior: Map<string, StateResource>;
+    private readonly qualifiedTypes = new Map<string, string>();
+    private readonly providers = new Map<string, string>();
+    private generation = 0;
+
+    constructor(private readonly opts: DeploymentOptions) {
+        this.prior = new Map(opts.prior.map((r) => [r.urn, r]));
+        this.generation = opts.prior.length;
+    }
+
+    private urnOf(type: string, name: string, parent: string): string {
+        const parentType = parent ? this.qualifiedTypes.get(parent) : undefined;
+        const qualified = parentType && parentType !== STACK_TYPE ? `${parentType}$${type}` : type;
+        const urn = `urn:pulumi:${this.opts.stack}::${this.opts.project}::${qualified}::${name}`;
+        this.qualifiedTypes.set(urn, qualified);
+        return urn;
+    }
+
+    private step(step: Omit<Step, "index">): void {
+        this.steps.push({ ...step, index: this.steps.length });
+    }
+
+    /** The default provider of a package, registered (and planned) the first time it is needed. */
+    private defaultProvider(type: string, version: string): string {
+        const pkg = type.split(":")[0];
+        const key = `${pkg}@${version}`;
+        const existing = this.providers.get(key);
+        if (existing) return existing;
+        const name = version ? `default_${version.split(/[.+-]/).slice(0, 3).join("_")}` : "default";
+        const providerType = `pulumi:providers:${pkg}`;
+        const urn = `urn:pulumi:${this.opts.stack}::${this.opts.project}::${providerType}::${name}`;
+        this.providers.set(key, urn);
+        const inputs: Props = { ...(this.opts.providerConfig[pkg] ?? {}), version };
+        const old = this.prior.get(urn);
+        const diffs = old ? changedKeys(old.inputs, inputs) : [];
+        this.step({ op: !old ? "create" : diffs.length ? "update" : "same", urn, type: providerType, name, diffs, replaceReasons: [], dependsOn: [] });
+        this.state.set(urn, {
+            urn, type: providerType, name, parent: "", custom: true, id: old?.id ?? (this.opts.dryRun ? undefined : `${name}-provider`),
+            inputs, outputs: inputs, protect: false, retainOnDelete: false, dependencies: [], additionalSecretOutputs: [], ignoreChanges: [], replaceOnChanges: [], deleteBeforeReplace: false,
+        });
+        return urn;
+    }
+
+    async register(req: Registration): Promise<RegisterResult> {
+        const urn = this.urnOf(req.type, req.name, req.parent);
+        if (this.state.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+        this.registrations.push({ ...req, urn });
+        const dependsOn = [...new Set([...req.dependencies, ...Object.values(req.propertyDependencies).flat(), ...(req.parent ? [req.parent] : [])])];
+        const protect = req.protect ?? false;
+        const old = this.prior.get(urn);
+        const base = {
+            urn, type: req.type, name: req.name, parent: req.parent, custom: req.custom, protect, retainOnDelete: req.retainOnDelete ?? false,
+            dependencies: dependsOn, additionalSecretOutputs: req.additionalSecretOutputs, ignoreChanges: req.ignoreChanges,
+            replaceOnChanges: req.replaceOnChanges, deleteBeforeReplace: req.deleteBeforeReplace,
+        };
+        if (!req.custom) {
+            // Components have no provider: they are created or kept, never diffed.
+            this.step({ op: old ? "same" : "create", urn, type: req.type, name: req.name, diffs: [], replaceReasons: [], dependsOn });
+            this.state.set(urn, { ...base, inputs: req.inputs, outputs: {} });
+            return { urn, outputs: {} };
+        }
+        const provider = req.provider || this.defaultProvider(req.type, req.version);
+        const facts = factsOf(req.type);
+        this.check(urn, req.type, req.inputs, facts);
+
+        // ignoreChanges keeps the prior value of the named properties.
+        const inputs: Props = { ...req.inputs };
+        if (old) for (const ignored of req.ignoreChanges) inputs[topLevel(ignored)] = old.inputs[topLevel(ignored)];
+
+        let op: StepOp = "create";
+        let diffs: string[] = [];
+        const replaceReasons: string[] = [];
+        let refused: string | undefined;
+        if (old) {
+            diffs = changedKeys(old.inputs, inputs, Object.keys(facts.writeOnly));
+            for (const [property, fact] of Object.entries(facts.forceNew)) {
+                if (changedPath(old.inputs, inputs, property)) replaceReasons.push(`${property} (ForceNew, ${facts.provider} ${fact.source})`);
+            }
+            for (const pattern of req.replaceOnChanges) {
+                const property = topLevel(pattern);
+                if (diffs.includes(property) && !replaceReasons.some((r) => r.startsWith(`${property} `))) replaceReasons.push(`${property} (replaceOnChanges)`);
+            }
+            op = replaceReasons.length ? "replace" : diffs.length ? "update" : "same";
+            if (op === "replace" && protect && old.protect) {
+                refused =
+                    `unable to replace resource "${urn}"\nas it is currently marked for protection. To unprotect the resource, ` +
+                    "remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`";
+            }
+            if (op === "replace" && req.deleteBeforeReplace) {
+                throw new Error(`engine double: deleteBeforeReplace replacements (and the dependents they replace) are not modelled; ${urn}`);
+            }
+        }
+        this.step({ op, urn, type: req.type, name: req.name, diffs, replaceReasons, refused, dependsOn });
+        if (refused) {
+            this.diagnostics.push({ severity: "error", message: refused, urn });
+            // An update stops here (step_generator.go: BailErrorf); a preview carries on.
+            if (!this.opts.dryRun) throw new Error(refused);
+        }
+
+        const schema = schemaOf(req.type);
+        let id: string | undefined;
+        let outputs: Props;
+        if (op === "same" && old) {
+            id = old.id;
+            outputs = old.outputs;
+        } else if (op === "update" && old) {
+            id = old.id;
+            outputs = { ...old.outputs, ...stored(inputs, facts) };
+        } else {
+            const generation = ++this.generation;
+            id = this.opts.dryRun ? undefined : `${req.name}-${generation}`;
+            outputs = { ...stored(inputs, facts) };
+            for (const property of schema.outputsOnly) {
+                outputs[property] = this.opts.dryRun ? UNKNOWN : computedOutput(req.type, req.name, property, inputs, generation);
+            }
+        }
+        for (const secret of req.additionalSecretOutputs) {
+            if (outputs[secret] !== undefined && !(outputs[secret] instanceof Secret)) outputs[secret] = new Secret(outputs[secret]);
+        }
+        this.state.set(urn, { ...base, id, inputs, outputs, provider });
+        return { urn, id: id ?? "", outputs };
+    }
+
+    /** Schema and provider validations; a failure fails the step as the provider's Check would. */
+    private check(urn: string, type: string, inputs: Props, facts: TypeFacts): void {
+        const schema = schemaOf(type);
+        const owner = `${argsName(type)} (${schema.packageName} ${schema.packageVersion}, ${schema.file})`;
+        for (const message of checkProps(schema.inputs, inputs, "", owner)) this.violations.push({ urn, type, message });
+        for (const v of facts.validations) {
+            const message = validate(v, inputs);
+            if (message) this.violations.push({ urn, type, message: `${message} (${facts.provider} ${v.source})` });
+        }
+    }
+
+    registerOutputs(urn: string, outputs: Props): void {
+        if (this.qualifiedTypes.get(urn) === STACK_TYPE) Object.assign(this.stackOutputs, outputs);
+    }
+
+    invoke(token: string, args: Props): Props {
+        const schema = schemaOf(token, true);
+        const problems = checkProps(schema.inputs, args, "", `${argsName(token)} (${schema.packageName} ${schema.packageVersion})`);
+        if (problems.length) throw new Error(`${token}: ${problems.join("; ")}`);
+        if (token === "auth0:index/getResourceServer:getResourceServer") {
+            const identifier = reveal(args.identifier);
+            if (identifier === "urn:auth0-authz-api" && this.opts.tenant.authzExtensionApiScopes) {
+                return {
+                    id: "authz-extension-api",
+                    identifier,
+                    name: "auth0-authorization-extension-api",
+                    scopes: this.opts.tenant.authzExtensionApiScopes.map((name) => ({ name, description: name })),
+                };
+            }
+            // What the provider's data source answers for an identifier the tenant does not have
+            // (internal/auth0/resourceserver/data_source.go reads GET /api/v2/resource-servers/{id}).
+            throw new Error("404 Not Found: The resource server does not exist");
+        }
+        throw new Error(`engine double: the data source ${token} is not modelled (local/engine/deployment.ts invoke)`);
+    }
+
+    log(severity: Severity, message: string, urn: string): void {
+        if (severity !== "debug") this.diagnostics.push({ severity, message, urn });
+    }
+
+    /**
+     * Ends the operation once the program exited: the deletes of what it no longer declares and of
+     * replaced resources' old copies, dependents first. Returns the state an update leaves.
+     */
+    finish(programSucceeded: boolean): StateResource[] {
+        const registered = new Set(this.state.keys());
+        const condemned = programSucceeded ? [...this.prior.values()].filter((r) => !registered.has(r.urn)) : [];
+        for (const r of deleteOrder(condemned)) {
+            const refused = r.protect
+                ? `resource "${r.urn}" cannot be deleted\nbecause it is protected. To unprotect the resource, either remove the \`protect\` flag ` +
+                  `from the resource in your Pulumi program and run \`pulumi up\`, or use the command:\n\`pulumi state unprotect '${r.urn}'\``
+                : undefined;
+            this.step({ op: "delete", urn: r.urn, type: r.type, name: r.name, diffs: [], replaceReasons: [], refused, dependsOn: [], retained: r.retainOnDelete });
+            if (refused) this.diagnostics.push({ severity: "error", message: refused, urn: r.urn });
+        }
+        for (const s of this.steps.filter((x) => x.op === "replace")) {
+            this.step({ op: "delete", urn: s.urn, type: s.type, name: s.name, diffs: [], replaceReasons: [], dependsOn: [], replaced: true });
+        }
+        const kept = [...this.state.values()];
+        // A refused delete leaves the resource in the state.
+        for (const s of this.steps) if (s.op === "delete" && s.refused && !s.replaced) kept.push(this.prior.get(s.urn)!);
+        // On failure the prior resources the program did not reach stay as they were.
+        if (!programSucceeded) for (const r of this.prior.values()) if (!registered.has(r.urn)) kept.push(r);
+        return kept;
+    }
+}
+
+function factsOf(type: string): TypeFacts {
+    const facts = PROVIDER_FACTS[type];
+    if (!facts) {
+        throw new SchemaError(
+            `engine double: no provider facts for ${type}; add its ForceNew fields, write-only inputs and validations, ` +
+                "with source file and line, to local/engine/providerFacts.ts",
+        );
+    }
+    return facts;
+}
+
+function argsName(token: string): string {
+    const member = token.split(":")[2] ?? token;
+    return `${member.charAt(0).toUpperCase()}${member.slice(1)}Args`;
+}
+
+function topLevel(property: string): string {
+    return property.split(/[.[]/)[0];
+}
+
+/** Input properties whose values differ, write-only ones left out (never in state, never diffed). */
+function changedKeys(before: Props, after: Props, writeOnly: readonly string[] = []): string[] {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    return [...keys].filter((k) => k !== "__defaults" && !writeOnly.includes(k) && !sameValue(before[k], after[k])).sort();
+}
+
+function valueAt(props: Value, path: string): Value {
+    let current: Value = props;
+    for (const part of path.split(".")) {
+        if (current instanceof Secret) current = current.value;
+        if (current === UNKNOWN) return UNKNOWN;
+        if (!current || typeof current !== "object" || Array.isArray(current)) return undefined;
+        current = (current as Props)[part];
+    }
+    return current;
+}
+
+function changedPath(before: Props, after: Props, path: string): boolean {
+    const b = valueAt(before, path);
+    const a = valueAt(after, path);
+    if (b === undefined && a === undefined) return false;
+    return !sameValue(b, a);
+}
+
+/** What the state keeps of the inputs: all but write-only values. */
+function stored(inputs: Props, facts: TypeFacts): Props {
+    return Object.fromEntries(Object.entries(inputs).filter(([k]) => !(k in facts.writeOnly)));
+}
+
+/** A computed output of a created resource, stable per (resource, creation). */
+function computedOutput(type: string, name: string, property: string, inputs: Props, generation: number): Value {
+    if (type === "random:index/randomPassword:RandomPassword" && property === "result") {
+        const length = typeof inputs.length === "number" ? inputs.length : 16;
+        return crypto.createHash("sha512").update(`${name}:${generation}`).digest("base64url").replace(/[^A-Za-z0-9]/g, "").slice(0, length).padEnd(length, "x");
+    }
+    if (type === "command:local:Command" && (property === "stdout" || property === "stderr")) return "";
+    if (type === "command:local:Command" && (property === "assets" || property === "archive")) return undefined;
+    return `${name}-${property}-${generation}`;
+}
+
+function validate(v: Validation, inputs: Props): string | undefined {
+    const values = valuesAt(inputs, v.property);
+    for (const raw of values) {
+        if (raw === UNKNOWN || containsUnknown(raw)) continue;
+        const value = reveal(raw);
+        if (value === undefined || value === null) continue;
+        switch (v.kind) {
+            case "oneOf": {
+                const ok = typeof value === "string" && v.values.some((x) => (v.ignoreCase ? x.toLowerCase() === value.toLowerCase() : x === value));
+                if (!ok) return `${v.property}: expected one of [${v.values.join(" ")}], got ${JSON.stringify(value)}`;
+                break;
+            }
+            case "lengthBetween":
+                if (typeof value === "string" && (value.length < v.min || value.length > v.max)) {
+                    return `${v.property}: expected length between ${v.min} and ${v.max}, got ${value.length}`;
+                }
+                break;
+            case "intAtLeast":
+                if (typeof value === "number" && value < v.min) return `${v.property}: expected to be at least (${v.min}), got ${value}`;
+                break;
+            case "notEmpty":
+                if (value === "") return `${v.property}: expected not to be an empty string`;
+                break;
+            case "match":
+                if (typeof value === "string" && !v.pattern.test(value)) return `${v.property}: ${v.message} (got ${JSON.stringify(value)})`;
+                break;
+            case "conflictsWith": {
+                const present = v.others.filter((o) => inputs[o] !== undefined && inputs[o] !== null);
+                if (present.length) return `"${v.property}": conflicts with ${present.join(", ")}`;
+                break;
+            }
+            case "requiredWith": {
+                const absent = v.others.filter((o) => inputs[o] === undefined || inputs[o] === null);
+                if (absent.length) return `"${v.property}": all of \`${[v.property, ...v.others].join(",")}\` must be specified`;
+                break;
+            }
+        }
+    }
+    return undefined;
+}
+
+/** Values at a path; `scopes[]` means every element of `scopes`. */
+function valuesAt(inputs: Props, path: string): Value[] {
+    if (path.endsWith("[]")) {
+        const list = reveal(valueAt(inputs, path.slice(0, -2)));
+        return Array.isArray(list) ? list : [];
+    }
+    return [valueAt(inputs, path)];
+}
+
+/** Dependents before what they depend on (and children before parents). */
+function deleteOrder(resources: StateResource[]): StateResource[] {
+    const urns = new Set(resources.map((r) => r.urn));
+    const ordered: StateResource[] = [];
+    const visited = new Set<string>();
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const dependents = (urn: string) => resources.filter((r) => r.dependencies.includes(urn) || r.parent === urn);
+    const visit = (r: StateResource) => {
+        if (visited.has(r.urn)) return;
+        visited.add(r.urn);
+        for (const d of dependents(r.urn)) visit(d);
+        ordered.push(r);
+    };
+    // Start from the ones registered last so ties keep reverse registration order.
+    for (const r of [...resources].reverse()) if (urns.has(r.urn)) visit(byUrn.get(r.urn)!);
+    return ordered;
+}

@@ -1,0 +1,145 @@
+/**
+ * `pulumi preview` and `pulumi up` of one stack, offline: the CLI's configuration checks, the
+ * program run by the language host's entry point against the engine double, the plan, and the
+ * policy pack — with nothing half-computed returned when any of them refuses.
+ */
+import * as path from "path";
+import { CliConfigError, MergedConfig, Project, StackFile, loadProject, mergeStackConfig, readStackFile } from "./cliConfig";
+import { Deployment, Diagnostic, StateResource, Step, TenantModel, Violation } from "./deployment";
+import { runProgram } from "./languageHost";
+import { serveEngine } from "./monitor";
+import { PolicyFinding, runPolicyPack } from "./policyHost";
+import { Props, Secret } from "./wire";
+
+export const ROOT = path.resolve(__dirname, "../..");
+
+/** Where the double keeps ts-node's compile cache between runs (a user may set it too). */
+export const COMPILE_CACHE = path.join(ROOT, "node_modules", ".cache", "engine-double");
+
+/** Credentials the double hands the provider when the environment has none (never sent anywhere). */
+const DOUBLE_DEPLOYER = { AUTH0_CLIENT_ID: "engine-double-deployer", AUTH0_CLIENT_SECRET: "engine-double-deployer-secret-not-real" };
+
+/** The Authorization Extension's API as a tenant with the extension's API access on reports it. */
+export const INSTALLED_AUTHZ_EXTENSION: TenantModel = { authzExtensionApiScopes: ["read:users", "read:groups", "read:roles"] };
+
+export interface OperationRequest {
+    readonly stack: string;
+    /** The stack file's config; default: `Pulumi.<stack>.yaml`. */
+    readonly stackFile?: StackFile;
+    /** `pulumi config set` done before the operation: key (project keys may omit the prefix) → value. */
+    readonly set?: Readonly<Record<string, unknown>>;
+    readonly dryRun: boolean;
+    readonly prior?: readonly StateResource[];
+    readonly tenant?: TenantModel;
+    /** Run the policy pack in this directory, as `--policy-pack <dir>`. */
+    readonly policyPack?: string;
+    readonly root?: string;
+}
+
+export type OperationResult =
+    | { readonly ok: false; readonly stage: "config"; readonly error: string }
+    | {
+          readonly ok: boolean;
+          readonly stage: "program" | "plan";
+          /** The host's error when the program failed. */
+          readonly error?: string;
+          readonly steps: readonly Step[];
+          readonly violations: readonly Violation[];
+          readonly diagnostics: readonly Diagnostic[];
+          readonly policy: readonly PolicyFinding[];
+          /** The state an update leaves (for a preview: what it would). */
+          readonly state: readonly StateResource[];
+          readonly outputs: Props;
+          readonly stderr: string;
+      };
+
+/** Applies `set` to a stack file's config, as `pulumi config set [--path]` would write it. */
+export function withSettings(project: Project, file: StackFile, set: Readonly<Record<string, unknown>> = {}): StackFile {
+    const config: Record<string, unknown> = { ...file.config };
+    for (const [k, v] of Object.entries(set)) {
+        const key = k.includes(":") ? k : `${project.name}:${k}`;
+        if (v === undefined) delete config[key];
+        else config[key] = v;
+    }
+    return { ...file, config };
+}
+
+export async function operate(req: OperationRequest): Promise<OperationResult> {
+    const root = req.root ?? ROOT;
+    let project: Project;
+    let merged: MergedConfig;
+    try {
+        project = loadProject(root);
+        const file = withSettings(project, req.stackFile ?? readStackFile(root, req.stack), req.set);
+        merged = mergeStackConfig(project, req.stack, file);
+    } catch (err) {
+        if (err instanceof CliConfigError) return { ok: false, stage: "config", error: err.message };
+        throw err;
+    }
+    const providerConfig: Record<string, Props> = {};
+    for (const [key, value] of Object.entries(merged.config)) {
+        const [ns, name] = key.split(":");
+        if (ns === project.name) continue;
+        (providerConfig[ns] ??= {})[name] = merged.secretKeys.includes(key) ? new Secret(value) : value;
+    }
+    const deployment = new Deployment({
+        project: project.name,
+        stack: req.stack,
+        dryRun: req.dryRun,
+        prior: req.prior ?? [],
+        tenant: req.tenant ?? INSTALLED_AUTHZ_EXTENSION,
+        providerConfig,
+    });
+    const env: Record<string, string> = { TS_NODE_CACHE_DIRECTORY: COMPILE_CACHE, NODE_COMPILE_CACHE: path.join(COMPILE_CACHE, "v8") };
+    if (!process.env.AUTH0_CLIENT_ID && !process.env.AUTH0_API_TOKEN) Object.assign(env, DOUBLE_DEPLOYER);
+    const run = await runProgram(
+        {
+            root,
+            main: project.main,
+            options: project.runtime.options,
+            project: project.name,
+            stack: req.stack,
+            config: merged.config,
+            configSecretKeys: merged.secretKeys,
+            dryRun: req.dryRun,
+            env,
+        },
+        deployment,
+    );
+    const succeeded = !run.error && !run.bail;
+    const state = deployment.finish(succeeded);
+    let policy: PolicyFinding[] = [];
+    if (req.policyPack && succeeded) {
+        const byUrn = new Map(state.map((r) => [r.urn, r]));
+        const analyzed = [...state.filter((r) => r.type.startsWith("pulumi:providers:")), ...deployment.registrations.map((r) => byUrn.get(r.urn)!)]
+            .filter(Boolean)
+            .map((resource) => ({ resource, inputs: resource.inputs }));
+        const endpoint = await serveEngine(
+            { project: project.name, stack: req.stack, organization: "organization", config: merged.config, configSecretKeys: merged.secretKeys, dryRun: req.dryRun, parallel: 1 },
+            { register: () => Promise.reject(new Error("a policy pack registers no resources")), registerOutputs: () => undefined, invoke: () => ({}), log: (severity, message, urn) => deployment.log(severity, message, urn) },
+        );
+        try {
+            policy = await runPolicyPack(
+                { packDir: path.resolve(root, req.policyPack), project: project.name, stack: req.stack, dryRun: req.dryRun, config: merged.config, analyzed, stack_: state },
+                endpoint.address,
+            );
+        } finally {
+            await endpoint.close();
+        }
+    }
+    const refused = deployment.steps.some((s) => s.refused);
+    const errors = deployment.diagnostics.some((d) => d.severity === "error") || deployment.violations.length > 0;
+    const mandatory = policy.some((p) => p.enforcement === "mandatory");
+    return {
+        ok: succeeded && !refused && !errors && !mandatory,
+        stage: succeeded ? "plan" : "program",
+        error: run.error,
+        steps: deployment.steps,
+        violations: deployment.violations,
+        diagnostics: deployment.diagnostics,
+        policy,
+        state,
+        outputs: deployment.stackOutputs,
+        stderr: run.stderr,
+    };
+}
