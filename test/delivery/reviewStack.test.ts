@@ -21,12 +21,12 @@ describe("scripts/review-stack-config (review stacks in the dev tenant)", () => 
         }
     });
 
-    it("must take dev's values, drop the API identifier, and give up the tenant-wide login flow", () => {
+    it("must take dev's values, give the stack its own API identifier, and give up the tenant-wide login flow", () => {
         const { stack, text } = reviewStackConfig(DEV_STACK_FILE, "7");
         const config = configOf(text);
         const dev = configOf(DEV_STACK_FILE);
         assert.strictEqual(stack, "pr-7");
-        assert.strictEqual(config["auth0-tenant:apiIdentifier"], undefined);
+        assert.strictEqual(config["auth0-tenant:apiIdentifier"], "urn:auth0-tenant:pr-7:api");
         assert.strictEqual(config["auth0-tenant:loginFlowOwner"], "false");
         assert.strictEqual(config["auth0-tenant:extensibility"], "actions");
         assert.strictEqual(config["auth0-tenant:protect"], "false");
