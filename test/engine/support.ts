@@ -42,3 +42,31 @@ export function changes(result: OperationResult): string[] {
         .filter((s) => s.op !== "same")
         .map((s) => `${s.op} ${s.type} ${s.name}${s.replaceReasons.length ? ` [${s.replaceReasons.map((r) => r.split(" ")[0]).join(",")}]` : ""}`);
 }
+
+export type Mode = "actions" | "rules";
+
+/** The settings that put a stack in a mode: rules read app_metadata writes through the Management API. */
+export function modeSettings(mode: Mode): Record<string, unknown> {
+    return mode === "rules"
+        ? { extensibility: "rules", managementApiScopes: ["update:users_app_metadata"] }
+        : { extensibility: "actions", managementApiScopes: [] };
+}
+
+/** Every routine change of issue 9, as `pulumi config set` on top of the stack's base settings. */
+export function routineChanges(file: StackFile, mode: Mode): Record<string, Record<string, unknown>> {
+    const c = file.config;
+    const generation = Number(c["auth0-tenant:secretGeneration"] ?? 1);
+    const scopes = (c["auth0-tenant:apiScopes"] as string[]) ?? [];
+    const management = modeSettings(mode).managementApiScopes as string[];
+    return {
+        "no change": {},
+        "rotation by +1": { secretGeneration: generation + 1 },
+        "rotation by +2": { secretGeneration: generation + 2 },
+        "an API scope added": { apiScopes: [...scopes, "read:reports Read a user's reports"] },
+        "an API scope removed": { apiScopes: scopes.filter((s) => !s.startsWith("write:logins ")) },
+        "the token lifetime": { apiTokenLifetime: 7200 },
+        "Management API scopes": { managementApiScopes: [...management, "read:users"] },
+        "the extension disabled": { authzExtensionEnabled: false },
+        [mode === "actions" ? "actions to rules" : "rules to actions"]: modeSettings(mode === "actions" ? "rules" : "actions"),
+    };
+}

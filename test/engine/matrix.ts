@@ -1,0 +1,116 @@
+/**
+ * The matrix of issue 9 for one stack: its file (or generated review file) in each mode, deployed
+ * by `pulumi up` from an empty state, then every routine change previewed and applied from there,
+ * all through the engine double (the CLI's config checks, cmd/run, provider schemas and facts, the
+ * plan, the policy pack).
+ */
+import * as assert from "node:assert/strict";
+import { StateResource, Step } from "../../local/engine/deployment";
+import { OperationResult, operate } from "../../local/engine/operation";
+import { Mode, explain, modeSettings, routineChanges, stackFileOf, stepsOf } from "./support";
+
+/** Auth0 objects: the provider updates each of them in place for every routine change. */
+const isAuth0 = (type: string) => type.startsWith("auth0:");
+
+function assertAccepted(result: OperationResult, what: string): asserts result is Extract<OperationResult, { stage: "plan" | "program" }> {
+    assert.ok(result.ok, `${what} was refused:\n${explain(result)}`);
+    assert.equal(result.stage, "plan");
+}
+
+function byName(steps: readonly Step[], name: string): Step {
+    const found = steps.filter((s) => s.name === name && !s.replaced);
+    assert.equal(found.length, 1, `one step for ${name}, found ${found.length}`);
+    return found[0];
+}
+
+/** A step's position, or of the first of those it names when given several. */
+const at = (steps: readonly Step[], name: string) => byName(steps, name).index;
+
+export function describeStack(stack: string, modes: readonly Mode[]): void {
+    const file = stackFileOf(stack);
+    for (const mode of modes) {
+        describe(`stack ${stack} in ${mode} mode, through the engine double`, function () {
+            this.timeout(120_000);
+            const base = modeSettings(mode);
+            let prior: readonly StateResource[] = [];
+            let first: OperationResult;
+
+            before(async () => {
+                first = await operate({ stack, stackFile: file, set: base, dryRun: false, policyPack: "policy" });
+                if (first.stage !== "config") prior = first.state;
+            });
+
+            it("must be accepted by the CLI, compiled and run by the host's entry point, and pass the providers' schemas and the policy pack", () => {
+                assertAccepted(first, `pulumi up of ${stack}`);
+                assert.deepEqual(first.violations, []);
+                assert.deepEqual(first.policy.filter((p) => p.enforcement === "mandatory"), []);
+                assert.ok(stepsOf(first).every((s) => s.op === "create"), "a new stack only creates");
+            });
+
+            for (const [change, settings] of Object.entries(routineChanges(file, mode))) {
+                describe(change, () => {
+                    const results: Partial<Record<"preview" | "update", OperationResult>> = {};
+                    before(async () => {
+                        const set = { ...base, ...settings };
+                        results.preview = await operate({ stack, stackFile: file, set, dryRun: true, prior, policyPack: change === "no change" ? "policy" : undefined });
+                        results.update = await operate({ stack, stackFile: file, set, dryRun: false, prior });
+                    });
+
+                    for (const op of ["preview", "update"] as const) {
+                        it(`must ${op} with no step refused and no Auth0 object replaced`, () => {
+                            const result = results[op]!;
+                            assertAccepted(result, `${op} of ${change} on ${stack}`);
+                            const replaced = stepsOf(result).filter((s) => s.op === "replace" && isAuth0(s.type));
+                            assert.deepEqual(replaced.map((s) => `${s.name}: ${s.replaceReasons.join(", ")}`), []);
+                        });
+                    }
+
+                    if (change === "no change") {
+                        it("must plan nothing", () => {
+                            for (const op of ["preview", "update"] as const) {
+                                assert.deepEqual(stepsOf(results[op]!).filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`), [], op);
+                            }
+                            assert.deepEqual(results.preview!.stage !== "config" && results.preview!.policy.filter((p) => p.enforcement === "mandatory"), []);
+                        });
+                    }
+
+                    if (change.startsWith("rotation by +1")) {
+                        it("must regenerate the idle slot, verify it, and only then switch the login code to it, leaving the slot in use untouched", () => {
+                            const generation = Number(file.config["auth0-tenant:secretGeneration"] ?? 1);
+                            const [active, fresh] = generation % 2 === 1 ? ["blue", "green"] : ["green", "blue"];
+                            for (const op of ["preview", "update"] as const) {
+                                const steps = stepsOf(results[op]!);
+                                for (const s of steps.filter((x) => x.name.startsWith(`login-code-${active}-`))) assert.equal(s.op, "same", `${op}: ${s.name} (slot in use) must not change`);
+                                assert.equal(byName(steps, `login-code-${fresh}-secret`).op, "replace");
+                                assert.equal(byName(steps, `login-code-${fresh}-credentials`).op, "update");
+                                const verify = byName(steps, "verify-grants-check");
+                                assert.equal(verify.op, "replace");
+                                const switches = steps.filter((s) => (s.type === "auth0:index/action:Action" || s.type === "auth0:index/ruleConfig:RuleConfig") && s.op === "update");
+                                assert.ok(switches.length > 0, `${op}: the login code's settings must change`);
+                                for (const s of switches) {
+                                    for (const before of [`login-code-${fresh}-secret`, `login-code-${fresh}-credentials`, "verify-grants-check"]) {
+                                        assert.ok(at(steps, before) < s.index, `${op}: ${before} must come before ${s.name}`);
+                                    }
+                                    for (const grant of steps.filter((x) => x.name.startsWith(`login-code-${fresh}-grant-`))) assert.ok(grant.index < s.index);
+                                    assert.ok(dependsOnTransitively(steps, s.urn, verify.urn), `${op}: ${s.name} must wait for the verification`);
+                                }
+                            }
+                        });
+                    }
+                });
+            }
+        });
+    }
+}
+
+function dependsOnTransitively(steps: readonly Step[], from: string, to: string): boolean {
+    const byUrn = new Map(steps.filter((s) => !s.replaced).map((s) => [s.urn, s]));
+    const seen = new Set<string>();
+    const visit = (urn: string): boolean => {
+        if (urn === to) return true;
+        if (seen.has(urn)) return false;
+        seen.add(urn);
+        return (byUrn.get(urn)?.dependsOn ?? []).some(visit);
+    };
+    return visit(from);
+}
