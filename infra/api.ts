@@ -10,6 +10,8 @@ export interface ApiArgs {
     readonly scopes: pulumi.Input<pulumi.Input<{ name: string; description: string }>[]>;
     /** Access token lifetime in seconds. Default: 86400. */
     readonly tokenLifetime?: pulumi.Input<number>;
+    /** Protect the API and its scopes from deletion and replacement (prod). Default: false. */
+    readonly protect?: boolean;
 }
 
 /**
@@ -38,12 +40,12 @@ export class Api extends pulumi.ComponentResource {
                 skipConsentForVerifiableFirstPartyClients: true,
                 allowOfflineAccess: false,
             },
-            { parent: this },
+            { parent: this, protect: args.protect ?? false },
         );
         const permissions = new auth0.ResourceServerScopes(
             `${name}-scopes`,
             { resourceServerIdentifier: resourceServer.identifier, scopes: args.scopes },
-            { parent: this },
+            { parent: this, protect: args.protect ?? false },
         );
         // Taken from the permissions resource, so whatever uses the identifier (a client grant)
         // is created only after the scopes it names exist.

@@ -13,12 +13,17 @@ import { RotatingM2mApplication, SLOTS } from "./rotation";
 // as with its grants, and the login code itself (Actions, or legacy Rules).
 const config = loadConfig(pulumiConfigSource(path.join(__dirname, "..")));
 const mode = config.extensibility;
-const opts: pulumi.ComponentResourceOptions = { protect: config.protect };
+// `protect` (prod) covers the objects whose loss no `pulumi up` can undo: the API and the two
+// applications with their credentials (a new client id breaks every consumer). Everything else
+// follows the config and must stay replaceable and deletable: a rotation replaces the idle slot's
+// RandomPassword and the verification Command, and a change of mode, extension or Management API
+// scopes deletes actions, rules, rule configs or grants. The engine refuses to replace or delete a
+// protected resource (pulumi/pulumi pkg/resource/deploy/step_generator.go 1950-1970, step.go 641-650).
+const protect = config.protect;
 
 const api = new Api(
     "api",
-    { identifier: config.api.identifier, displayName: config.api.name, scopes: [...config.api.scopes], tokenLifetime: config.api.tokenLifetime },
-    opts,
+    { identifier: config.api.identifier, displayName: config.api.name, scopes: [...config.api.scopes], tokenLifetime: config.api.tokenLifetime, protect },
 );
 
 const grants: Record<string, M2mGrant> = { api: { audience: api.identifier, scopes: scopesNeeded("api", mode) } };
@@ -41,9 +46,26 @@ const loginClient = new RotatingM2mApplication(
         authenticationMethod: "client_secret_post",
         generation: config.secretGeneration,
         grants,
+        protect,
     },
-    opts,
 );
+
+// After every deploy, each credential (both slots: either may serve next) must really get the
+// declared scopes from the tenant; a mismatch fails the update. The login code switches to a
+// fresh slot only after this check passed (its settings wait for `verification.checks`).
+const verification = new GrantVerification("verify-grants", {
+    domain: config.domain,
+    clients: SLOTS.map((slot) => ({
+        name: `login-code-${slot}`,
+        clientId: loginClient.slots[slot].clientId,
+        clientSecret: loginClient.slots[slot].clientSecret,
+        authenticationMethod: "client_secret_post",
+        grants: loginClient.slots[slot].grants,
+    })),
+});
+const verified = (value: pulumi.Output<string>): pulumi.Output<string> => pulumi.all([value, verification.checks]).apply(([v]) => v);
+const loginClientId = verified(loginClient.clientId);
+const loginClientSecret = verified(loginClient.clientSecret);
 
 const loginFlow = new LoginFlow(
     "login",
@@ -54,10 +76,10 @@ const loginFlow = new LoginFlow(
         ownsLoginFlow: config.loginFlowOwner,
         settings: {
             AUTH0_DOMAIN: config.domain,
-            M2M_CLIENT_ID: loginClient.clientId,
-            M2M_CLIENT_SECRET: loginClient.clientSecret,
+            M2M_CLIENT_ID: loginClientId,
+            M2M_CLIENT_SECRET: loginClientSecret,
             M2M_CREDENTIALS: pulumi
-                .all([loginClient.clientId, loginClient.clientSecret])
+                .all([loginClientId, loginClientSecret])
                 .apply(([client_id, client_secret]) => JSON.stringify({ client_id, client_secret })),
             API_AUDIENCE: api.identifier,
             API_BASE_URL: config.api.baseUrl,
@@ -68,24 +90,6 @@ const loginFlow = new LoginFlow(
             FAILURE_POLICY_MANAGEMENT: config.failurePolicy.management,
         },
     },
-    opts,
-);
-
-// After every deploy, each credential (both slots: either may serve next) must really get the
-// declared scopes from the tenant; a mismatch fails the update.
-new GrantVerification(
-    "verify-grants",
-    {
-        domain: config.domain,
-        clients: SLOTS.map((slot) => ({
-            name: `login-code-${slot}`,
-            clientId: loginClient.slots[slot].clientId,
-            clientSecret: loginClient.slots[slot].clientSecret,
-            authenticationMethod: "client_secret_post",
-            grants: loginClient.slots[slot].grants,
-        })),
-    },
-    opts,
 );
 
 // Identifiers only: never a secret.

@@ -23,6 +23,12 @@ export interface M2mApplicationArgs {
     readonly secretGeneration?: pulumi.Input<number>;
     /** Client grants by role, e.g. `{ api: {...}, managementApi: {...} }`. Default: none. */
     readonly grants?: Readonly<Record<string, M2mGrant>>;
+    /**
+     * Protect the application and its credentials: deleting or replacing them changes the client
+     * id every consumer holds. The secret and the grants stay unprotected: a rotation replaces the
+     * secret, and a grant follows the config. Default: false.
+     */
+    readonly protect?: boolean;
 }
 
 /**
@@ -57,7 +63,7 @@ export class M2mApplication extends pulumi.ComponentResource {
                 oidcConformant: true,
                 jwtConfiguration: { alg: "RS256" },
             },
-            { parent: this },
+            { parent: this, protect: args.protect ?? false },
         );
         const secret = new random.RandomPassword(
             `${name}-secret`,
@@ -73,7 +79,7 @@ export class M2mApplication extends pulumi.ComponentResource {
                 clientSecretWo: secret.result,
                 clientSecretWoVersion: generation,
             },
-            { parent: this },
+            { parent: this, protect: args.protect ?? false },
         );
         const grants = args.grants ?? {};
         const grantResources = Object.entries(grants).map(

@@ -203,11 +203,31 @@ interface ProtectionConfig {
     protectedStacks: string[];
 }
 
+/**
+ * What `protect` must cover on a protected stack, and what it must not. The engine refuses to
+ * replace or delete a protected resource (pulumi/pulumi pkg/resource/deploy/step_generator.go
+ * 1950-1970, step.go 641-650), so protection belongs on the objects whose loss no update can undo —
+ * the API (its identifier is every token's audience) and the applications with their credentials
+ * (a new client id breaks every consumer) — and must stay off what routine changes replace: the
+ * generated secret (replaced by each rotation, as its keepers change) and the verification
+ * command (replaced when its triggers change). Grants, actions, rules, rule configs and the
+ * post-login binding follow the config and are deleted by it (a mode switch, the extension turned
+ * off); the Stack, components and providers hold nothing in Auth0.
+ */
+export const PROTECTED_TYPES: readonly string[] = [
+    "auth0:index/resourceServer:ResourceServer",
+    "auth0:index/resourceServerScopes:ResourceServerScopes",
+    "auth0:index/client:Client",
+    "auth0:index/clientCredentials:ClientCredentials",
+];
+export const REPLACED_BY_ROUTINE_CHANGES: readonly string[] = ["random:index/randomPassword:RandomPassword", "command:local:Command"];
+
 export const protectedStacksProtectResources: ResourceValidationPolicy = {
     name: "protected-stacks-protect-resources",
     description:
-        "In protected stacks (prod by default), every resource has protect set, so a destroy or a resource dropped " +
-        "from the program cannot delete it (set auth0-tenant:protect true in the stack file).",
+        "In protected stacks (prod by default), the API and the M2M applications with their credentials are protected, " +
+        "so a destroy or a resource dropped from the program cannot delete them (set auth0-tenant:protect true in the " +
+        "stack file); the generated secret and the verification command are not, since every rotation replaces them.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: {
@@ -221,12 +241,16 @@ export const protectedStacksProtectResources: ResourceValidationPolicy = {
         },
     },
     validateResource: (args, reportViolation: ReportViolation) => {
-        // Providers are not tenant objects: deleting one deletes nothing in Auth0.
-        if (args.type.startsWith("pulumi:providers:")) return;
         const stack = stackOfUrn(args.urn);
         const { protectedStacks } = args.getConfig<ProtectionConfig>();
-        if ((protectedStacks ?? ["prod"]).includes(stack) && !args.opts.protect) {
+        if (PROTECTED_TYPES.includes(args.type) && (protectedStacks ?? ["prod"]).includes(stack) && !args.opts.protect) {
             reportViolation(`${args.type} ${args.name} in stack ${stack} is not protected; set auth0-tenant:protect to true for this stack`);
+        }
+        if (REPLACED_BY_ROUTINE_CHANGES.includes(args.type) && args.opts.protect) {
+            reportViolation(
+                `${args.type} ${args.name} is protected, so the engine refuses the replacement every rotation makes ` +
+                    "(unable to replace resource ... as it is currently marked for protection); leave it unprotected",
+            );
         }
     },
 };

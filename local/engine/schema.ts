@@ -121,7 +121,7 @@ function typeOf(node: ts.TypeNode, file: string, ctx: PackageContext): TypeSpec 
             .filter((t) => t.kind !== ts.SyntaxKind.UndefinedKeyword && !(ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword))
             .map((t) => typeOf(t, file, ctx));
         if (options.length === 1) return options[0];
-        if (options.every((o) => o.kind === "enum")) return { kind: "enum", values: options.flatMap((o) => (o as { values: string[] }).values) };
+        if (options.every((o) => o.kind === "enum")) return { kind: "enum", values: options.flatMap((o) => (o.kind === "enum" ? o.values : [])) };
         return { kind: "union", options };
     }
     if (ts.isTypeLiteralNode(node)) {

@@ -76,7 +76,7 @@ export function containsUnknown(value: Value): boolean {
 export function containsSecret(value: Value): boolean {
     if (value instanceof Secret) return true;
     if (Array.isArray(value)) return value.some(containsSecret);
-    if (value && typeof value === "object" && !(value instanceof ResourceRef) && value !== UNKNOWN) return Object.values(value).some(containsSecret);
+    if (value && typeof value === "object" && !(value instanceof ResourceRef)) return Object.values(value).some(containsSecret);
     return false;
 }
 
@@ -84,7 +84,7 @@ export function containsSecret(value: Value): boolean {
 export function reveal(value: Value): Value {
     if (value instanceof Secret) return reveal(value.value);
     if (Array.isArray(value)) return value.map(reveal);
-    if (value && typeof value === "object" && !(value instanceof ResourceRef) && value !== UNKNOWN) {
+    if (value && typeof value === "object" && !(value instanceof ResourceRef)) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
     }
     return value;

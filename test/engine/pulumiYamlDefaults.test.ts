@@ -36,7 +36,7 @@ describe("Pulumi.yaml defaults", () => {
 
     for (const [key, type] of withDefault) {
         it(`must give ${key} the default infra/config.ts applies when it is unset`, () => {
-            const base = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig("dev") };
+            const base: Record<string, string> = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig("dev") };
             delete base[`${PROJECT}:${key}`];
             const value = typeof type.default === "object" ? JSON.stringify(type.default) : String(type.default);
             assert.deepEqual(configFrom({ ...base, [`${PROJECT}:${key}`]: value }), configFrom(base));

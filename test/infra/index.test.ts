@@ -313,14 +313,17 @@ describe("infra/index (the tenant program under mocks)", function () {
     });
 
     describe("protection", () => {
-        it("must protect every resource of prod and none of dev", async () => {
+        it("must protect prod's API, applications and credentials, nothing a routine change replaces or deletes, and nothing of dev", async () => {
             const prod = await runProgram({ stack: "prod" });
             const dev = await runProgram({ stack: "dev" });
             const protectedOf = (run: ProgramRun) =>
                 run.constructed.filter((c) => c.type !== "pulumi:pulumi:Stack").map((c) => [c.name, (c.resource as unknown as { __protect?: boolean }).__protect === true]);
-            const prodFlags = protectedOf(prod);
-            assert.ok(prodFlags.length > 10);
-            assert.deepStrictEqual(prodFlags.filter(([, p]) => !p), []);
+            const prodProtected = protectedOf(prod).filter(([, p]) => p).map(([name]) => name).sort();
+            assert.deepStrictEqual(prodProtected, [
+                "api-scopes", "api-server",
+                "login-code-blue-client", "login-code-blue-credentials",
+                "login-code-green-client", "login-code-green-credentials",
+            ]);
             assert.deepStrictEqual(protectedOf(dev).filter(([, p]) => p), []);
         });
     });

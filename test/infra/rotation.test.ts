@@ -84,11 +84,12 @@ describe("infra/rotation", () => {
                     }
                     assert.strictEqual(settings.M2M_CLIENT_ID, freshClientId);
                     assert.strictEqual(settings.M2M_CLIENT_SECRET, freshSecret);
-                    // Ordered after the fresh credential and every grant of its slot exist.
-                    for (const needed of [`login-code-${fresh}-credentials`, `login-code-${fresh}-grant-api`, `login-code-${fresh}-grant-authzExtension`]) {
+                    // Ordered after the fresh credential, every grant of its slot, and the verification of
+                    // both slots exist; the slot in use is reached only through that verification.
+                    for (const needed of [`login-code-${fresh}-credentials`, `login-code-${fresh}-grant-api`, `login-code-${fresh}-grant-authzExtension`, "verify-grants-check"]) {
                         assert.ok(dependencies.includes(needed), `${needed} not among ${dependencies.join(", ")}`);
                     }
-                    assert.ok(!dependencies.some((d) => d.startsWith(`login-code-${inUse}-`)), `depends on the slot in use: ${dependencies.join(", ")}`);
+                    assert.ok(!dependencies.includes(`login-code-${inUse}-secret`), `depends on the secret in use: ${dependencies.join(", ")}`);
                     // Secrets stay secret on both sides of the rotation.
                     for (const run of [before, after]) {
                         for (const slot of SLOTS) {

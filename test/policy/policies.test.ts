@@ -8,6 +8,7 @@ import {
     m2mClientCredentialsOnly,
     managementApiLeastPrivilege,
     protectedStacksProtectResources,
+    PROTECTED_TYPES,
     stackOfUrn,
 } from "../../policy/policies";
 import { T } from "../../local/stack/program";
@@ -46,7 +47,7 @@ describe("policy pack", () => {
             for (const type of [T.rule, T.ruleConfig]) assert.ok(types(programs.devRules).has(type), `rules mode declares ${type}`);
             const managementGrants = programs.devRules.ofType(T.clientGrant).filter((g) => String(g.props.audience).endsWith("/api/v2/"));
             assert.ok(managementGrants.length > 0, "rules mode grants the Management API");
-            assert.ok(programs.prodActions.resources.every((r) => r.opts.protect), "prod resources arrive protected");
+            assert.ok(programs.prodActions.resources.some((r) => r.opts.protect), "prod's identity objects arrive protected");
         });
     });
 
@@ -199,19 +200,31 @@ describe("policy pack", () => {
     });
 
     describe("protected-stacks-protect-resources", () => {
-        it("must refuse every unprotected resource of a prod stack", async () => {
+        it("must refuse an unprotected API, application or credential of a prod stack, and nothing else", async () => {
             const unprotected = await analyzeProgram({ stack: "prod", config: { protect: "false" } });
             const findings = await evaluate([protectedStacksProtectResources], unprotected.resources);
-            assert.strictEqual(findings.length, unprotected.resources.length);
-            assert.ok(findings.length >= 8, `found ${findings.length}`);
+            const identities = unprotected.resources.filter((r) => PROTECTED_TYPES.includes(r.type));
+            assert.strictEqual(findings.length, identities.length);
+            assert.strictEqual(identities.length, 6, "the API, its scopes, two clients, two credentials");
             assert.match(findings[0].message, /in stack prod is not protected/);
+            assert.deepStrictEqual(await evaluate([protectedStacksProtectResources], programs.prodActions.resources), []);
+        });
+
+        it("must refuse a protected secret or verification command, which every rotation replaces", async () => {
+            const prod = programs.prodActions.resources;
+            const protectedEverything = prod.map((r) => ({ ...r, opts: { ...r.opts, protect: true } }));
+            const findings = await evaluate([protectedStacksProtectResources], protectedEverything);
+            const replaced = prod.filter((r) => r.type === T.randomPassword || r.type === "command:local:Command");
+            assert.strictEqual(replaced.length, 3);
+            assert.strictEqual(findings.length, replaced.length);
+            assert.match(findings[0].message, /refuses the replacement every rotation makes/);
         });
 
         it("must leave other stacks unprotected unless the pack config names them", async () => {
             assert.deepStrictEqual(await evaluate([protectedStacksProtectResources], programs.devActions.resources), []);
             const config = { [protectedStacksProtectResources.name]: { protectedStacks: ["dev", "prod"] } };
             const findings = await evaluate([protectedStacksProtectResources], programs.devActions.resources, config);
-            assert.strictEqual(findings.length, programs.devActions.resources.length);
+            assert.strictEqual(findings.length, programs.devActions.resources.filter((r) => PROTECTED_TYPES.includes(r.type)).length);
         });
 
         it("must read the stack from a URN", () => {
