@@ -34,6 +34,7 @@ describe("engine double: the program compiled as pulumi up compiles it", functio
 
     it("must apply the project's strict compiler settings", async () => {
         const project = loadProject(dir);
+        const errors: string[] = [];
         const result = await runProgram(
             {
                 root: dir,
@@ -50,10 +51,11 @@ describe("engine double: the program compiled as pulumi up compiles it", functio
                 register: () => Promise.resolve({ urn: "urn:pulumi:dev::auth0-tenant::pulumi:pulumi:Stack::auth0-tenant-dev", outputs: {} }),
                 registerOutputs: () => undefined,
                 invoke: () => ({}),
-                log: () => undefined,
+                log: (severity, message) => void (severity === "error" && errors.push(message)),
             },
         );
         assert.ok(result.error || result.bail, "the program compiled without the project's strict settings");
-        assert.match(result.stderr, /TS7006: Parameter 'value' implicitly has an 'any' type/);
+        // The SDK reports the compile error to the engine's log, then exits with 32 (bail).
+        assert.match(errors.join("\n") + result.stderr, /TS7006: Parameter 'value' implicitly has an 'any' type/);
     });
 });
