@@ -1,0 +1,142 @@
+/**
+ * What `pulumi preview --diff --policy-pack policy` would show for a stack, offline, from a model:
+ * the engine double in local/engine (the CLI's config checks, the program run by the SDK's own
+ * cmd/run, the installed providers' schemas, the providers' ForceNew and validation facts, the
+ * engine's step rules, the policy pack over the Analyzer protocol). The prior state is that
+ * stack's file as committed (HEAD), deployed by the double; the plan is the working copy plus
+ * any --set, as a pull request's preview would show it against main.
+ *
+ *   npm run preview -- --stack prod [--set key=value ...] [--policy-pack policy]
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { StackFile } from "../local/engine/cliConfig";
+import { Step } from "../local/engine/deployment";
+import { OperationResult, ROOT, operate } from "../local/engine/operation";
+import { show } from "../local/engine/wire";
+
+const USAGE = `usage: npm run preview -- --stack <name> [--set <key>=<value> ...] [--no-policy]
+
+Prints what \`pulumi preview --diff --policy-pack policy\` would show for the stack, from a model
+(local/engine: the Pulumi CLI's config checks, the language host's run, the providers' schemas
+and ForceNew facts, the engine's step rules, the policy pack). Exits 1 where the CLI or the
+engine would refuse.
+
+  --stack <name>        a Pulumi.<name>.yaml in the repository, e.g. dev or prod
+  --set <key>=<value>   as pulumi config set before the preview; JSON for lists,
+                        e.g. --set secretGeneration=2 --set 'apiScopes=["read:entitlements Read"]'
+  --no-policy           skip the policy pack`;
+
+interface Args {
+    stack: string;
+    set: Record<string, unknown>;
+    policy: boolean;
+}
+
+function parse(argv: readonly string[]): Args | "help" {
+    const args: Args = { stack: "", set: {}, policy: true };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--help" || a === "-h") return "help";
+        if (a === "--stack" && argv[i + 1]) args.stack = argv[++i];
+        else if (a === "--set" && argv[i + 1]) {
+            const kv = argv[++i];
+            const at = kv.indexOf("=");
+            if (at <= 0) throw new UsageError(`--set ${kv}: expected <key>=<value>`);
+            const raw = kv.slice(at + 1);
+            let value: unknown = raw;
+            if (/^[[{]/.test(raw)) {
+                try {
+                    value = JSON.parse(raw);
+                } catch {
+                    throw new UsageError(`--set ${kv}: the value looks like JSON but does not parse`);
+                }
+            }
+            args.set[kv.slice(0, at)] = value;
+        } else if (a === "--no-policy") args.policy = false;
+        else throw new UsageError(`unknown option ${a}`);
+    }
+    if (!args.stack) throw new UsageError("--stack is required");
+    if (!fs.existsSync(path.join(ROOT, `Pulumi.${args.stack}.yaml`))) throw new UsageError(`no Pulumi.${args.stack}.yaml in ${ROOT}`);
+    return args;
+}
+
+class UsageError extends Error {}
+
+/** The stack file as committed, or the working copy when it is not in git yet. */
+function committedStackFile(stack: string): StackFile {
+    let text: string;
+    try {
+        text = execFileSync("git", ["show", `HEAD:Pulumi.${stack}.yaml`], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    } catch {
+        text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+    }
+    const raw = (yaml.load(text) ?? {}) as { config?: Record<string, unknown>; encryptionsalt?: string };
+    return { config: raw.config ?? {}, encryptionsalt: raw.encryptionsalt };
+}
+
+const SYMBOL: Record<Step["op"], string> = { same: "   ", create: " + ", update: " ~ ", replace: "+- ", delete: " - " };
+
+export function render(stack: string, result: OperationResult): { text: string; ok: boolean } {
+    const lines = [`Previewing update (${stack}) — a model of pulumi preview (local/engine, see docs/engine-double.md), not the Pulumi CLI`, ""];
+    if (result.stage === "config") return { text: [...lines, `error: ${result.error}`].join("\n"), ok: false };
+    const steps = result.steps.filter((s) => s.op !== "same" && !s.replaced);
+    const width = Math.min(60, Math.max(20, ...steps.map((s) => s.type.length)));
+    lines.push(`     ${"Type".padEnd(width)}  ${"Name".padEnd(36)}  Plan`);
+    for (const s of steps) {
+        const info = s.op === "replace" ? `  [replace: ${s.replaceReasons.join("; ")}]` : s.diffs.length ? `  [diff: ${s.diffs.map((d) => `~${d}`).join(", ")}]` : "";
+        lines.push(` ${SYMBOL[s.op]} ${s.type.padEnd(width)}  ${s.name.padEnd(36)}  ${s.op}${info}`);
+    }
+    if (!steps.length) lines.push("     (no changes)");
+    const errors = [
+        ...(result.error ? [result.error] : []),
+        ...result.violations.map((v) => `${v.urn}: ${v.message}`),
+        ...result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message),
+        ...result.policy.filter((p) => p.enforcement === "mandatory").map((p) => `[mandatory] ${p.pack} ${p.policy}: ${p.message}`),
+    ];
+    const advisories = result.policy.filter((p) => p.enforcement === "advisory").map((p) => `[advisory] ${p.policy}: ${p.message}`);
+    if (advisories.length) lines.push("", "Policies:", ...advisories.map((a) => `    ${a}`));
+    if (errors.length) lines.push("", ...errors.map((e) => `error: ${e}`));
+    const count = (op: Step["op"]) => steps.filter((s) => s.op === op).length;
+    lines.push(
+        "",
+        `Resources: + ${count("create")} to create, ~ ${count("update")} to update, +- ${count("replace")} to replace, - ${count("delete")} to delete, ` +
+            `${result.steps.filter((s) => s.op === "same").length} unchanged`,
+    );
+    if (result.stage === "plan" && errors.length === 0) lines.push(`Outputs: ${show(result.outputs)}`.slice(0, 400));
+    return { text: lines.join("\n"), ok: result.ok };
+}
+
+async function main(): Promise<number> {
+    let args: Args | "help";
+    try {
+        args = parse(process.argv.slice(2));
+    } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        console.error(`${err.message}\n\n${USAGE}`);
+        return 2;
+    }
+    if (args === "help") {
+        console.log(USAGE);
+        return 0;
+    }
+    const prior = await operate({ stack: args.stack, stackFile: committedStackFile(args.stack), dryRun: false });
+    if (prior.stage === "config" || !prior.ok) {
+        console.log(`The committed Pulumi.${args.stack}.yaml does not deploy in the model, so there is no prior state to preview against:\n`);
+        console.log(render(args.stack, prior).text);
+        return 1;
+    }
+    const result = await operate({ stack: args.stack, set: args.set, dryRun: true, prior: prior.state, policyPack: args.policy ? "policy" : undefined });
+    const { text, ok } = render(args.stack, result);
+    console.log(text);
+    return ok ? 0 : 1;
+}
+
+if (require.main === module) {
+    main().then((code) => process.exit(code), (err: unknown) => {
+        console.error(err instanceof Error ? err.message : String(err));
+        process.exit(1);
+    });
+}
