@@ -6,7 +6,9 @@
  *
  * Answers as Auth0 does where it refuses:
  * - a token without the call's scope: 403 `insufficient_scope` "Insufficient scope, expected any
- *   of: <scope>" (the body the provider's and go-auth0's recordings show for 403s);
+ *   of: <scope>" (local/adoptTenant.ts answers the same; clients match the "Insufficient scope"
+ *   prefix: auth0-deploy-cli src/context/yaml/index.ts:178 `err.message.startsWith("Insufficient scope")`; the
+ *   rest of the sentence is not in any stored recording);
  * - `client_secret` in a PATCH /clients/{id} without `update:client_keys`, and `client_secret` /
  *   `client_authentication_methods` left out of a GET /clients/{id} without `read:client_keys`
  *   or `read:client_credentials` (field rules quoted in infra/deployerScopes.ts);
