@@ -29,6 +29,18 @@
  * attributes can only be updated with the `update:client_keys` scope"; "Get a client":
  * `client_secret` and `client_authentication_methods` "can only be retrieved with the
  * `read:client_keys` or `read:client_credentials` scopes").
+ *
+ * Auth0's endpoint pages render their Scopes section client-side, so the stored copies of them
+ * lack it; where the scope is not `<verb>:<collection>` of the path, its source is:
+ * - GET /clients/{id}/credentials: `read:client_credentials`, the scope auth0/auth0-bash's
+ *   list-credentials script (by an Auth0 engineer) checks before calling it, and what withone.ai's
+ *   Auth0 Management knowledge base gives for the credential endpoints;
+ * - POST /actions/actions/{id}/deploy: `create:actions` (withone.ai, "Roll Back (Deploy) a
+ *   Specific Version of an Action"; the deploy page itself says only "enforced by the API");
+ * - GET / PATCH /actions/triggers/{trigger}/bindings: `read:actions` / `update:actions` (withone.ai,
+ *   "List an Action Trigger's Bindings", "Update an Action Trigger's Bindings"), not the
+ *   `read:triggers` / `update:triggers` the README used to list.
+ * These three are the table's least certain rows: check them against the tenant's API Explorer.
  */
 import { ExtensibilityMode } from "./loginContract";
 
