@@ -16,8 +16,12 @@ export interface ApiArgs {
 
 /**
  * A custom API (seed 000: "APIs > Create API", then "register the permissions"). The
- * permissions are managed only through `auth0.ResourceServerScopes`: declaring them inline on
- * the resource server as well makes the two fight on every update.
+ * permissions are declared with `auth0.ResourceServerScopes`, the one way @pulumi/auth0 3.49.0
+ * has: its `ResourceServer` takes no scopes (node_modules/@pulumi/auth0/resourceServer.d.ts).
+ * That resource owns the API's whole list: an update replaces it, so a permission added in the
+ * dashboard is removed, and a create over an API that already has other scopes is refused
+ * ("Import the resource instead": terraform-provider-auth0 v1.53.0
+ * internal/auth0/resourceserver/resource_scopes.go:131 guardAgainstErasingUnwantedScopes).
  */
 export class Api extends pulumi.ComponentResource {
     /** The API's identifier, i.e. the audience tokens are requested for; resolves once its scopes exist. */

@@ -9,26 +9,41 @@ export const AUTHZ_EXTENSION_AUDIENCE = "urn:auth0-authz-api";
  * API and client; this stack only grants to it, so it must never declare them itself. Fails with
  * instructions when the API is missing or lacks a scope the login code needs.
  */
-export function authzExtensionApi(requiredScopes: readonly string[], opts?: pulumi.InvokeOptions): pulumi.Output<string> {
+export function authzExtensionApi(requiredScopes: readonly string[], enabledKey: string, opts?: pulumi.InvokeOptions): pulumi.Output<string> {
     const instructions =
         "install the Authorization Extension (Dashboard > Extensions > Auth0 Authorization), open it, " +
-        "enable API access (gear menu > API), then run pulumi up again; or set authzExtension.enabled to false";
+        `enable API access (gear menu > API), then run pulumi up again; or set ${enabledKey} to false`;
     const lookup = auth0.getResourceServer({ identifier: AUTHZ_EXTENSION_AUDIENCE }, opts).then(
         (api) => {
             if (!api.identifier) {
-                throw new Error(`authzExtension: the tenant has no API ${AUTHZ_EXTENSION_AUDIENCE}; ${instructions}`);
+                throw lookupError(`authzExtension: the tenant has no API ${AUTHZ_EXTENSION_AUDIENCE}; ${instructions}`);
             }
             const defined = new Set(api.scopes.map((s) => s.name));
             const missing = requiredScopes.filter((s) => !defined.has(s));
             if (missing.length) {
-                throw new Error(`authzExtension: the API ${AUTHZ_EXTENSION_AUDIENCE} does not define ${missing.join(", ")}, which the login code needs; ${instructions}`);
+                throw lookupError(`authzExtension: the API ${AUTHZ_EXTENSION_AUDIENCE} does not define ${missing.join(", ")}, which the login code needs; ${instructions}`);
             }
             return api.identifier;
         },
         (err: unknown) => {
             const reason = err instanceof Error ? err.message : String(err);
-            throw new Error(`authzExtension: could not find the API ${AUTHZ_EXTENSION_AUDIENCE} (${reason}); ${instructions}`);
+            throw lookupError(`authzExtension: could not find the API ${AUTHZ_EXTENSION_AUDIENCE}${reason ? ` (${reason})` : ""}; ${instructions}`);
         },
     );
     return pulumi.output(lookup);
+}
+
+/**
+ * The lookup's failure, as the one message the CLI shows. The rejected lookup flows into every
+ * input built from it (both slots' grants, the verification's environment and triggers), and the
+ * SDK prefixes the *same* error object's message at each level it serializes
+ * (@pulumi/pulumi runtime/rpc.js serializeFilteredProperties: `err.message = \`error serializing
+ * property "${k}": ${err.message}\``), so one missing API read behind nine prefixes. A RunError is
+ * reported without a stack, once per error object (cmd/run/run.js uncaughtHandler); its message is
+ * fixed here so the prefixing cannot change it.
+ */
+function lookupError(message: string): Error {
+    const err = new pulumi.RunError(message);
+    Object.defineProperty(err, "message", { get: () => message, set: () => undefined, enumerable: false, configurable: false });
+    return err;
 }

@@ -16,6 +16,17 @@ const DEFAULT_TOKEN_LIFETIME_S = 86_400;
 const EXTENSIBILITY_MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
 
 /**
+ * Why rules mode needs an acknowledgment. Auth0's wording, on every Rules page of its docs (e.g.
+ * https://auth0.com/docs/customize/rules/cache-resources): "The End of Life (EOL) date of Rules
+ * and Hooks will be November 18, 2026, and they are no longer available to new tenants created as
+ * of October 16, 2023." A tenant without them answers the Rules endpoints with 403 "Insufficient
+ * privileges to use this deprecated feature" (auth0-deploy-cli src/tools/utils.ts isDeprecatedError).
+ */
+export const RULES_END_OF_LIFE =
+    "Auth0 Rules reached end of life on 2026-11-18 and tenants created since 2023-10-16 never had them; " +
+    'such a tenant answers every rules call with 403 "Insufficient privileges to use this deprecated feature"';
+
+/**
  * Management API v2 scopes the login code may be granted without an override. All are reads or
  * writes to user data; none lets a client change clients, grants, keys, APIs, code or settings.
  */
@@ -257,6 +268,16 @@ export function loadConfig(source: ConfigSource): TenantConfig {
         );
     }
 
+    // Rules reached end of life: a deploy in rules mode must know it before anything is created.
+    const rulesAcknowledged = bool("rulesEndOfLifeAcknowledged", false);
+    if (extensibility === "rules" && !rulesAcknowledged) {
+        problems.push(
+            `${key("extensibility")}: rules refused for a deploy: ${RULES_END_OF_LIFE}. Use extensibility: actions (the default; ` +
+                `the same login code runs as post-login Actions); to deploy rules to a tenant that still runs them, set ` +
+                `${key("rulesEndOfLifeAcknowledged")} to true`,
+        );
+    }
+
     // Login code order: a permutation of the files present for the active mode.
     const files = readLoginCode(source.rootDir, extensibility);
     const orderKey = key("loginCodeOrder");
@@ -340,6 +361,15 @@ export function loadConfig(source: ConfigSource): TenantConfig {
     const authzUrl = authzEnabled
         ? httpsUrl(key("authzExtensionUrl"), raw("authzExtensionUrl"), "https://<tenant>.<region>.webtask.run/<extension id>/api (the extension's API URL)")
         : undefined;
+    // The login code appends /users/{user_id}/groups to it (auth0/docs
+    // articles/api/authorization-extension/_users.md, "Get User Groups"); seed 003 calls
+    // <extension URL>/api/users/<id>/groups, so the API's URL is the extension's URL plus /api.
+    if (authzUrl !== undefined && !/\/api$/.test(new URL(authzUrl).pathname)) {
+        problems.push(
+            `${key("authzExtensionUrl")}: ${JSON.stringify(authzUrl)} does not end in /api; expected the extension's API URL, ` +
+                "e.g. https://<tenant>.<region>.webtask.run/<extension id>/api (the extension's dashboard, gear menu > API)",
+        );
+    }
     const authzExtension: AuthzExtensionConfig = authzEnabled ? { enabled: true, url: authzUrl } : { enabled: false };
 
     const claimNamespace = httpsUrl(key("claimNamespace"), raw("claimNamespace") ?? `https://${project}/claims/`, "https://example.com/claims/");

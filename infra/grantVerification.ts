@@ -2,17 +2,46 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import { Audience, LOGIN_CALLS } from "./loginContract";
 
 /** How the verification script is started: Node with the project's tsx, from the repository root. */
 export const VERIFY_GRANTS_COMMAND = "node --import tsx scripts/verify-grants.ts";
 /** Directory holding package.json, node_modules/ and scripts/. */
 const REPOSITORY_ROOT = path.join(__dirname, "..");
 
+/** One GET the login code makes with a grant's token (see scripts/verify-grants.ts). */
+export interface VerifiedProbe {
+    /** The URL, with `{user_id}` where the login code puts the user's id. No default. */
+    readonly url: string;
+    /** The body the login code accepts. No default. */
+    readonly expect: "groups" | "entitlements";
+    /** Whether the API answers an unknown user with 404. Default: false. */
+    readonly notFoundForUnknownUser?: boolean;
+}
+
+/**
+ * The probe of the GET the login code makes to `audience` at `baseUrl` (LOGIN_CALLS): the
+ * extension's groups, or the custom API's entitlements. The custom API may answer an unknown user
+ * with 404; the extension answers any user with a list (auth0/docs
+ * articles/api/authorization-extension/_users.md, "Get User Groups").
+ */
+export function loginCodeProbe(audience: Exclude<Audience, "managementApi">, baseUrl: string): VerifiedProbe {
+    const call = LOGIN_CALLS.find((c) => c.audience === audience && c.method === "GET");
+    if (!call) throw new Error(`grantVerification: the login code makes no GET to ${audience}`);
+    return {
+        url: baseUrl.replace(/\/+$/, "") + call.path,
+        expect: audience === "api" ? "entitlements" : "groups",
+        notFoundForUnknownUser: audience === "api",
+    };
+}
+
 export interface VerifiedGrant {
     /** The audience (API identifier) the client is granted. No default. */
     readonly audience: pulumi.Input<string>;
     /** Exactly the scopes declared for it. No default. */
     readonly scopes: pulumi.Input<readonly string[]>;
+    /** What the login code calls with this grant's token, checked after the token. Default: none. */
+    readonly probe?: pulumi.Input<VerifiedProbe>;
 }
 
 export interface VerifiedClient {
@@ -40,7 +69,9 @@ export interface GrantVerificationArgs {
 }
 
 /**
- * Proves after every deploy that each M2M credential really gets the tokens the stack declares:
+ * Proves after every deploy that each M2M credential really gets the tokens the stack declares,
+ * and that what the login code calls with them (the extension's groups endpoint, the custom API's
+ * entitlements endpoint) answers as the login code expects:
  * a `command.local.Command` runs `scripts/verify-grants.ts` on the deploying machine, which
  * performs a client-credentials exchange per (client, audience) and compares the token's scopes
  * with the declared ones. A mismatch fails `pulumi up` with a message naming the client, the
@@ -66,7 +97,7 @@ export class GrantVerification extends pulumi.ComponentResource {
                         client.name,
                         client.clientId,
                         client.authenticationMethod ?? "client_secret_post",
-                        pulumi.all(client.grants.map((g) => pulumi.all([g.audience, g.scopes]))),
+                        pulumi.all(client.grants.map((g) => pulumi.all([g.audience, g.scopes, g.probe]))),
                     ]),
                 ),
             )
@@ -75,7 +106,7 @@ export class GrantVerification extends pulumi.ComponentResource {
                     name: clientName,
                     clientId,
                     authenticationMethod,
-                    grants: grants.map(([audience, scopes]) => ({ audience, scopes: [...scopes].sort() })),
+                    grants: grants.map(([audience, scopes, probe]) => ({ audience, scopes: [...scopes].sort(), ...(probe ? { probe } : {}) })),
                 })),
             );
         const secrets = pulumi.secret(pulumi.all(args.clients.map((client) => client.clientSecret)));

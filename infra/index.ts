@@ -2,7 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Api } from "./api";
 import { authzExtensionApi } from "./authzExtension";
-import { GrantVerification } from "./grantVerification";
+import { GrantVerification, loginCodeProbe, VerifiedProbe } from "./grantVerification";
 import { loadConfig, pulumiConfigSource } from "./config";
 import { scopesNeeded } from "./loginContract";
 import { LoginFlow } from "./loginFlow";
@@ -32,7 +32,7 @@ if (config.managementApiScopes.length) {
 }
 if (config.authzExtension.enabled) {
     const scopes = scopesNeeded("authzExtension", mode);
-    grants.authzExtension = { audience: authzExtensionApi(scopes), scopes };
+    grants.authzExtension = { audience: authzExtensionApi(scopes, `${config.project}:authzExtensionEnabled`), scopes };
 }
 
 // Two applications with the same grants; the login code uses the one serving the current
@@ -51,8 +51,13 @@ const loginClient = new RotatingM2mApplication(
 );
 
 // After every deploy, each credential (both slots: either may serve next) must really get the
-// declared scopes from the tenant; a mismatch fails the update. The login code switches to a
-// fresh slot only after this check passed (its settings wait for `verification.checks`).
+// declared scopes from the tenant, and what the login code calls with its tokens must answer as
+// the code expects; a mismatch fails the update. The login code switches to a fresh slot only
+// after this check passed (its settings wait for `verification.checks`).
+const probes: Record<string, VerifiedProbe | undefined> = {
+    api: loginCodeProbe("api", config.api.baseUrl),
+    authzExtension: config.authzExtension.url ? loginCodeProbe("authzExtension", config.authzExtension.url) : undefined,
+};
 const verification = new GrantVerification("verify-grants", {
     domain: config.domain,
     clients: SLOTS.map((slot) => ({
@@ -60,7 +65,7 @@ const verification = new GrantVerification("verify-grants", {
         clientId: loginClient.slots[slot].clientId,
         clientSecret: loginClient.slots[slot].clientSecret,
         authenticationMethod: "client_secret_post",
-        grants: loginClient.slots[slot].grants,
+        grants: Object.entries(grants).map(([role, grant]) => ({ ...grant, probe: probes[role] })),
     })),
 });
 const verified = (value: pulumi.Output<string>): pulumi.Output<string> => pulumi.all([value, verification.checks]).apply(([v]) => v);

@@ -4,6 +4,13 @@ import * as auth0 from "@pulumi/auth0";
 import { ExtensibilityMode, LOGIN_SETTINGS, LoginSettingName } from "./loginContract";
 import { LoginCodeFile } from "./loginCode";
 
+/**
+ * Order of the first rule; the others follow. Auth0 refuses a rule whose order another rule has
+ * (409 `rule_conflict`), and the dashboard numbers each new rule after the tenant's highest
+ * order, so a hand-made tenant's rules sit at 1, 2, …; these orders stay clear of them.
+ */
+export const RULE_ORDER_BASE = 10_000;
+
 export interface LoginFlowArgs {
     /** `actions` (post-login Actions) or `rules` (legacy Rules). No default. */
     readonly mode: ExtensibilityMode;
@@ -94,7 +101,7 @@ export class LoginFlow extends pulumi.ComponentResource {
                 (file, index) =>
                     new auth0.Rule(
                         `${name}-rule-${file.name}`,
-                        { name: `${args.namePrefix}-${file.name}`, script: file.code, order: index + 1, enabled: true },
+                        { name: `${args.namePrefix}-${file.name}`, script: file.code, order: RULE_ORDER_BASE + index, enabled: true },
                         // A rule must not run before the configuration it reads exists.
                         { parent: this, dependsOn: configs },
                     ),

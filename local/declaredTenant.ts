@@ -18,10 +18,12 @@ import { AUTHZ_EXTENSION_AUDIENCE } from "../infra/authzExtension";
 import { ExtensibilityMode, LOGIN_SETTINGS, LoginSettingName } from "../infra/loginContract";
 import { installedAuthzExtensionApi } from "./stack/mocks";
 import { ProgramRun, ROOT, runProgram, Scenario, T } from "./stack/program";
+import type { ClientToVerify } from "../scripts/verify-grants";
 import { LocalTenant } from "./servers/localTenant";
 import { ApiModel, GrantModel, GroupModel, MANAGEMENT_API, TenantModel, UserModel } from "./servers/model";
 
 const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
+const COMMAND = "command:local:Command";
 
 /** The scopes the Authorization Extension's API defines once its API access is enabled. */
 export const AUTHZ_EXTENSION_SCOPES: readonly string[] = ["read:users", "read:groups", "read:roles"];
@@ -82,6 +84,11 @@ export interface DeclaredTenant {
     localSettings(tenant: LocalTenant): LoginSettings;
     /** `credentials` with the Management API audience of `tenant` in place of the declared one. */
     localCredentials(tenant: LocalTenant): DeclaredCredential[];
+    /**
+     * What `pulumi up` verifies after the deploy: the verification command's clients as declared
+     * (probes of the APIs the login code calls included), pointed at `tenant`'s servers.
+     */
+    localVerification(tenant: LocalTenant): ClientToVerify[];
 }
 
 export interface DeclareOptions {
@@ -177,6 +184,30 @@ export function declaredTenant(run: ProgramRun, options: DeclareOptions = {}): D
                 API_BASE_URL: settings.API_BASE_URL === undefined ? undefined : local.API_BASE_URL,
                 AUTHZ_EXTENSION_URL: settings.AUTHZ_EXTENSION_URL === undefined ? undefined : local.AUTHZ_EXTENSION_URL,
             };
+        },
+        localVerification(tenant) {
+            const command = run.ofType(COMMAND).find((c) => c.name.endsWith("-check"));
+            const environment = command?.inputs.environment as Record<string, string> | undefined;
+            if (!environment?.VERIFY_GRANTS_CLIENTS) throw new Error("declared tenant: the stack declares no grant verification");
+            const local = tenant.loginSettings(mode);
+            const localManagement = tenant.audience("managementApi");
+            // The declared base URLs of the APIs, and where the local tenant serves them.
+            const moves: [string | undefined, string | undefined][] = [
+                [settings.API_BASE_URL, local.API_BASE_URL],
+                [settings.AUTHZ_EXTENSION_URL, local.AUTHZ_EXTENSION_URL],
+            ];
+            const localUrl = (url: string) => {
+                const move = moves.find(([from, to]) => from && to && url.startsWith(from.replace(/\/+$/, "")));
+                return move ? move[1]!.replace(/\/+$/, "") + url.slice(move[0]!.replace(/\/+$/, "").length) : url;
+            };
+            return (JSON.parse(environment.VERIFY_GRANTS_CLIENTS) as ClientToVerify[]).map((client) => ({
+                ...client,
+                grants: client.grants.map((g) => ({
+                    ...g,
+                    audience: g.audience === managementAudience ? localManagement : g.audience,
+                    ...(g.probe ? { probe: { ...g.probe, url: localUrl(g.probe.url) } } : {}),
+                })),
+            }));
         },
         localCredentials(tenant) {
             const localManagement = tenant.audience("managementApi");

@@ -125,7 +125,8 @@ export const loginSecretsStaySecret: ResourceValidationPolicy = {
     name: "login-secrets-stay-secret",
     description:
         "Login settings that are credentials (secret in infra/loginContract.ts LOGIN_SETTINGS) never travel as plaintext: " +
-        "Actions get them through write-only secretsWos, never secrets (stored in state as plain text); " +
+        "Actions get them through write-only secretsWos (the provider keeps no copy; Pulumi still records the input, " +
+        "encrypted: pulumi-terraform-bridge #3201), never secrets (kept in the provider's state and read back on every refresh); " +
         "RuleConfigs holding them keep their value a secret output.",
     enforcementLevel: "mandatory",
     severity: "critical",
@@ -134,8 +135,9 @@ export const loginSecretsStaySecret: ResourceValidationPolicy = {
             for (const secret of action.secrets ?? []) {
                 if (SECRET_SETTING_NAMES.includes(secret.name)) {
                     reportViolation(
-                        `action ${JSON.stringify(action.name)} passes ${secret.name} in secrets, which the provider keeps in ` +
-                            "state as plain text; pass it in secretsWos (write-only) with a secretsWoVersion",
+                        `action ${JSON.stringify(action.name)} passes ${secret.name} in secrets, which the provider keeps in its ` +
+                            "own state and reads back on every refresh; pass it in secretsWos (write-only: the provider keeps no copy, " +
+                            "Pulumi records the input encrypted) with a secretsWoVersion",
                     );
                 }
             }

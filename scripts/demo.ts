@@ -10,17 +10,26 @@
  *    the Authorization Extension API) with a throwaway CA.
  * 3. Runs a few logins through the declared login code in the Actions or Rules runtime, printing
  *    each step: tokens requested or served from cache, APIs called, claims added, denials.
- * 4. Runs scripts/verify-grants.ts, exactly as `pulumi up` does, against the local tenant; then
- *    once more against a copy that drifted from the declaration, to show what a failure reads like.
+ * 4. Runs scripts/verify-grants.ts, exactly as `pulumi up` does (tokens, then what the login code
+ *    calls with them), against the local tenant; then against copies that went wrong, to show what
+ *    a failure reads like: a scope added by hand, a wrong authzExtensionUrl.
+ * 5. Runs scripts/check-login-drift.ts, as the drift workflow does, against the tenant after someone
+ *    bound a Marketplace action to post-login by hand.
  */
 import { runChild } from "../local/childProcess";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { LOGIN_CALLS } from "../infra/loginContract";
-import { declareTenant, DeclaredCredential, DeclaredTenant } from "../local/declaredTenant";
+import { declareTenant, DeclaredTenant } from "../local/declaredTenant";
 import { Harness } from "../local/loginHarness";
+import { deployerScopes } from "../infra/deployerScopes";
+import { ConfigError, loadConfig } from "../infra/config";
+import { deployToLocalTenant } from "../local/deployedState";
 import { LocalTenant } from "../local/servers/localTenant";
+import { MANAGEMENT_API } from "../local/servers/model";
+import { PROJECT, runProgram, stackFileConfig, TEST_PROVIDER_CONFIG } from "../local/stack/program";
+import type { ClientToVerify } from "./verify-grants";
 import { testTls } from "../local/servers/tls";
 import { ROOT } from "../local/stack/program";
 
@@ -52,7 +61,7 @@ async function main(): Promise<void> {
     try {
         await runMode("actions mode (Pulumi.dev.yaml as is)", await declareTenant({ stack: STACK }), caFile, true);
         await runMode(
-            'rules mode (Pulumi.dev.yaml with extensibility: rules, managementApiScopes: ["update:users_app_metadata"])',
+            'rules mode (Pulumi.dev.yaml with extensibility: rules, managementApiScopes: ["update:users_app_metadata"]; offline only: a deploy needs rulesEndOfLifeAcknowledged)',
             await declareTenant({ stack: STACK, config: RULES_MODE }),
             caFile,
             false,
@@ -99,10 +108,14 @@ async function runMode(title: string, declared: DeclaredTenant, caFile: string, 
 
         out("");
         out("grant verification (scripts/verify-grants.ts, as pulumi up runs it after the grants exist):");
-        const code = await verify(tenant, declared.localCredentials(tenant), caFile);
+        const code = await verify(tenant, declared.localVerification(tenant), caFile);
         if (code !== 0) throw new Error(`grant verification failed against the declared tenant (exit ${code})`);
 
-        if (showDrift) await showDriftedTenant(declared, caFile);
+        if (showDrift) {
+            await showDriftedTenant(declared, caFile);
+            await showWrongExtensionUrl(declared, caFile);
+            await showHandAddedBinding(declared, caFile);
+        }
     } finally {
         await harness.stop();
     }
@@ -124,11 +137,71 @@ async function showDriftedTenant(declared: DeclaredTenant, caFile: string): Prom
         ),
     });
     try {
-        const code = await verify(drifted, declared.localCredentials(drifted), caFile);
+        const code = await verify(drifted, declared.localVerification(drifted), caFile);
         out(`  => verify-grants exited ${code}: pulumi up would fail here${code === 0 ? " (it did not: unexpected)" : ""}`);
         if (code !== 1) throw new Error(`grant verification did not catch the drift (exit ${code})`);
     } finally {
         await drifted.stop();
+    }
+}
+
+/**
+ * A wrong authzExtensionUrl: tokens are issued and every grant is right, yet every login would be
+ * denied. The configuration refuses a URL without /api; another extension's id passes it, and the
+ * verification's call to the groups endpoint catches it.
+ */
+async function showWrongExtensionUrl(declared: DeclaredTenant, caFile: string): Promise<void> {
+    const dashboardUrl = String(declared.settings.AUTHZ_EXTENSION_URL).replace(/\/api$/, "");
+    out("");
+    out(`wrong authzExtensionUrl: the extension's dashboard URL (${dashboardUrl}) instead of its API URL:`);
+    const values: Record<string, string> = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig(STACK), [`${PROJECT}:authzExtensionUrl`]: dashboardUrl };
+    try {
+        loadConfig({ project: PROJECT, stack: STACK, get: (ns, key) => values[`${ns}:${key}`], env: {}, rootDir: ROOT });
+        throw new Error("the configuration accepted an extension URL without /api");
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        err.problems.forEach((p) => out(`  refused before anything is declared: ${p}`));
+    }
+    out("wrong authzExtensionUrl: another extension's id, which the configuration cannot tell from the right one:");
+    const tenant = await LocalTenant.start(declared.model);
+    try {
+        const wrong = declared.localVerification(tenant).map((client) => ({
+            ...client,
+            grants: client.grants.map((g) => (g.probe?.expect === "groups" ? { ...g, probe: { ...g.probe, url: g.probe.url.replace("/api/users/", "/0000000000000000/api/users/") } } : g)),
+        }));
+        const code = await verify(tenant, wrong, caFile);
+        out(`  => verify-grants exited ${code}: pulumi up would fail here, though every token was issued${code === 0 ? " (it did not: unexpected)" : ""}`);
+        if (code !== 1) throw new Error(`the verification did not catch the wrong extension URL (exit ${code})`);
+    } finally {
+        await tenant.stop();
+    }
+}
+
+/** A Marketplace action bound to post-login by hand: invisible to a refresh, named by the drift check. */
+async function showHandAddedBinding(declared: DeclaredTenant, caFile: string): Promise<void> {
+    const reader = { id: "demo-drift-reader", secret: "demo-drift-reader-secret-not-real-0123456789abcdef" };
+    const tenant = await LocalTenant.start({
+        ...declared.model,
+        clients: [...declared.model.clients, reader],
+        grants: [...declared.model.grants, { clientId: reader.id, audience: MANAGEMENT_API, scopes: deployerScopes("preview", "actions") }],
+    });
+    try {
+        const state = deployToLocalTenant(await runProgram({ stack: STACK }), declared, tenant);
+        const marketplace = tenant.management.createActionByHand("Marketplace: Geo Enrichment");
+        tenant.management.bindByHand("post-login", marketplace, "Marketplace: Geo Enrichment");
+        out("");
+        out("drift a refresh cannot see: someone binds a Marketplace action to post-login in the dashboard");
+        out(`  (scripts/check-login-drift.ts, as drift.yml runs it, with the read-only deployer: ${deployerScopes("preview", "actions").join(" ")})`);
+        const result = await runChild(process.execPath, ["--import", "tsx", join("scripts", "check-login-drift.ts")], {
+            cwd: ROOT,
+            env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, AUTH0_CLIENT_ID: reader.id, AUTH0_CLIENT_SECRET: reader.secret },
+            stdin: JSON.stringify(state.exported),
+        });
+        (result.stdout + result.stderr).split("\n").filter(Boolean).forEach((line) => out(`  ${line}`));
+        out(`  => check-login-drift exited ${result.code}: the drift workflow opens an issue${result.code === 1 ? "" : " (it did not: unexpected)"}`);
+        if (result.code !== 1) throw new Error(`the drift check did not catch the hand-added binding (exit ${result.code})`);
+    } finally {
+        await tenant.stop();
     }
 }
 
@@ -152,7 +225,7 @@ function snapshot(tenant: LocalTenant, count: (audience: string) => number): Rec
 }
 
 /** Runs the verification script in a child process, as the Command does; relays its lines. */
-async function verify(tenant: LocalTenant, credentials: readonly DeclaredCredential[], caFile: string): Promise<number> {
+async function verify(tenant: LocalTenant, credentials: readonly ClientToVerify[], caFile: string): Promise<number> {
     const result = await runChild(process.execPath, ["--import", "tsx", join("scripts", "verify-grants.ts")], {
         cwd: ROOT,
         env: {

@@ -10,7 +10,11 @@
  *
  * Input comes only from the environment, so no secret is ever on a command line:
  *   VERIFY_GRANTS_DOMAIN   the tenant's domain (host or host:port); tokens at https://<domain>/oauth/token
- *   VERIFY_GRANTS_CLIENTS  JSON [{ name, clientId, clientSecret, authenticationMethod?, grants: [{ audience, scopes }] }]
+ *   VERIFY_GRANTS_CLIENTS  JSON [{ name, clientId, clientSecret, authenticationMethod?, grants: [{ audience, scopes, probe? }] }]
+ *                          probe: { url (with {user_id}), expect: "groups" | "entitlements", notFoundForUnknownUser? }:
+ *                          with the grant's token, GET what the login code calls for a probe user that
+ *                          exists nowhere, and fail on DNS, TLS, 401, 403, 5xx, a 404 the API does not
+ *                          answer for unknown users, or a body the login code would refuse
  *   VERIFY_GRANTS_SETTLE_S optional: keep retrying failed checks this long (Auth0 applies changes
  *                          within seconds of the API call that made them). Default 0.
  * To trust a private CA (the local tenant's), set NODE_EXTRA_CA_CERTS.
@@ -27,10 +31,25 @@ const RETRY_INTERVAL_MS = 2_000;
 /** Longest error code echoed from the token endpoint (its descriptions are not echoed). */
 const ERROR_CODE_MAX = 40;
 
+/** What the login code will get from an API: one GET it makes, with the token of this grant. */
+export interface ProbeToVerify {
+    /** The URL the login code calls, with `{user_id}` for the (URL-encoded) probe user. */
+    readonly url: string;
+    /** The body the login code accepts: a list of groups, or `{ entitlements: [...] }`. */
+    readonly expect: "groups" | "entitlements";
+    /** Whether the API answers an unknown user with 404 (the probe user is unknown). Default: false. */
+    readonly notFoundForUnknownUser?: boolean;
+}
+
 export interface GrantToVerify {
     readonly audience: string;
     readonly scopes: readonly string[];
+    /** Called with the issued token after the scopes check out. Default: none. */
+    readonly probe?: ProbeToVerify;
 }
+
+/** A user id no tenant has: the probe asks the APIs about it, so no real user's data is read. */
+export const PROBE_USER_ID = "auth0|verify-grants-probe";
 
 export interface ClientToVerify {
     /** How the stack names the client, e.g. `login-code-blue`. */
@@ -51,6 +70,8 @@ export interface CheckResult {
     readonly granted?: readonly string[];
     /** What is wrong, naming client, audience and scopes; never a secret. */
     readonly problem?: string;
+    /** The URL the probe called (when the grant has one and it answered as the login code expects). */
+    readonly probed?: string;
 }
 
 /** Verifies every grant of every client; resolves with one result per (client, audience). */
@@ -138,7 +159,58 @@ async function checkOne(
         ].filter(Boolean);
         return fail(parts.join("; "), granted);
     }
-    return { client: client.name, clientId: client.clientId, audience: grant.audience, ok: true, granted };
+    if (grant.probe) {
+        const problem = await probe(grant.probe, accessToken);
+        if (problem) return fail(`the token works, but what the login code calls does not: ${problem}`, granted);
+    }
+    return { client: client.name, clientId: client.clientId, audience: grant.audience, ok: true, granted, probed: grant.probe?.url };
+}
+
+/** Transport failures by Node's error code, named the way an operator looks for them. */
+function transportProblem(err: unknown): string {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const code = cause?.code ?? (err as Error).name;
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `DNS: the host does not resolve (${code})`;
+    if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) return `TLS: the certificate is not trusted for that host (${code})`;
+    if (code === "TimeoutError" || code === "UND_ERR_CONNECT_TIMEOUT") return "no answer within 10 s (timeout)";
+    if (/redirect/i.test(cause?.message ?? (err as Error).message)) return "it redirects (the login code does not follow redirects)";
+    return `the request failed (${code})`;
+}
+
+/**
+ * GETs the probe's URL for PROBE_USER_ID with `accessToken`, as the login code does, and says what
+ * is wrong (undefined when the answer is one the login code accepts). Never echoes a body.
+ */
+export async function probe(target: ProbeToVerify, accessToken: string): Promise<string | undefined> {
+    const url = target.url.replace("{user_id}", encodeURIComponent(PROBE_USER_ID));
+    const where = `GET ${target.url}`;
+    let response: Response;
+    try {
+        response = await fetch(url, { headers: { authorization: `Bearer ${accessToken}` }, redirect: "error", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (err) {
+        return `${where}: ${transportProblem(err)}`;
+    }
+    const text = await response.text().catch(() => "");
+    if (response.status === 401) return `${where}: 401, the API does not accept the token (wrong audience or issuer for this URL?)`;
+    if (response.status === 403) return `${where}: 403, the token lacks a scope this endpoint requires`;
+    if (response.status >= 500) return `${where}: ${response.status}, the API is failing`;
+    if (response.status === 404) {
+        return target.notFoundForUnknownUser ? undefined : `${where}: 404, no such endpoint (is the URL right? the extension's API URL ends in /api)`;
+    }
+    if (response.status !== 200) return `${where}: ${response.status}, the login code accepts only 200`;
+    let body: unknown;
+    try {
+        body = JSON.parse(text);
+    } catch {
+        return `${where}: 200, but the body is not JSON (${response.headers.get("content-type") ?? "no content-type"})`;
+    }
+    const ok =
+        target.expect === "groups"
+            ? Array.isArray(body) && body.every((g) => typeof (g as { name?: unknown })?.name === "string")
+            : Array.isArray((body as { entitlements?: unknown })?.entitlements) &&
+              ((body as { entitlements: unknown[] }).entitlements).every((e) => typeof e === "string");
+    if (!ok) return `${where}: 200, but the body is not ${target.expect === "groups" ? "a list of groups" : "{ entitlements: [strings] }"} as the login code expects`;
+    return undefined;
 }
 
 function list(scopes: readonly string[]): string {
@@ -160,7 +232,11 @@ export function readInput(env: NodeJS.ProcessEnv): { domain: string; clients: Cl
     }
     const isGrant = (g: unknown): boolean => {
         const grant = g as Partial<Record<keyof GrantToVerify, unknown>> | null;
-        return typeof grant?.audience === "string" && Array.isArray(grant.scopes) && grant.scopes.every((s) => typeof s === "string");
+        const probeInput = grant?.probe as Partial<Record<keyof ProbeToVerify, unknown>> | undefined;
+        const probeOk =
+            probeInput === undefined ||
+            (typeof probeInput.url === "string" && /^https:\/\//.test(probeInput.url) && (probeInput.expect === "groups" || probeInput.expect === "entitlements"));
+        return typeof grant?.audience === "string" && Array.isArray(grant.scopes) && grant.scopes.every((s) => typeof s === "string") && probeOk;
     };
     const isClient = (c: unknown): boolean => {
         const client = c as Partial<Record<keyof ClientToVerify, unknown>> | null;
@@ -195,7 +271,10 @@ async function main(): Promise<number> {
     }
     const results = await verifyGrants(input.domain, input.clients, input.settleSeconds);
     for (const r of results) {
-        if (r.ok) console.log(`ok    client ${r.client} (${r.clientId}), audience ${r.audience}: scopes ${list(r.granted ?? [])}`);
+        if (r.ok) {
+            const probed = r.probed ? `; GET ${r.probed} answers as the login code expects` : "";
+            console.log(`ok    client ${r.client} (${r.clientId}), audience ${r.audience}: scopes ${list(r.granted ?? [])}${probed}`);
+        }
         else console.log(`FAIL  ${r.problem}`);
     }
     const failed = results.filter((r) => !r.ok).length;

@@ -4,6 +4,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, JSONWebKeySet, jwtVerify
 import { Audience, ExtensibilityMode, LOGIN_CALLS, LoginCall, LoginSettingName } from "../../infra/loginContract";
 import { Endpoint, Fault, FaultPlan } from "./faults";
 import { LocalHttpsServer, sendJson } from "./https";
+import { LocalManagementApi, RulesAvailability } from "./managementApi";
 import {
     ApiModel,
     AUTHZ_EXTENSION_API,
@@ -43,8 +44,15 @@ type Reply = { status: number; body: unknown };
  * Authorization Extension API. Each resource endpoint requires exactly the scopes LOGIN_CALLS
  * lists for it. Faults can be injected per endpoint; requests are counted per audience.
  */
+export interface LocalTenantOptions {
+    /** Whether the tenant still has Rules; `deprecated` answers them 403 as Auth0 does. Default: available. */
+    readonly rules?: RulesAvailability;
+}
+
 export class LocalTenant {
     readonly faults = new FaultPlan();
+    /** The provider's Management API endpoints (infra/deployerScopes.ts), each requiring its scope. */
+    readonly management: LocalManagementApi;
     /** Every access token issued, so tests can look for them where they must not be. */
     readonly issuedTokens: string[] = [];
     private readonly tokenCounts = new Map<string, number>();
@@ -61,13 +69,14 @@ export class LocalTenant {
     private jwks!: JSONWebKeySet;
     private readonly kid = randomUUID();
 
-    private constructor(readonly model: TenantModel) {
+    private constructor(readonly model: TenantModel, options: LocalTenantOptions) {
+        this.management = new LocalManagementApi(options.rules ?? "available");
         model.users.forEach((user) => this.users.set(user.user_id, structuredClone(user)));
         model.clients.forEach((client) => this.clientSecrets.set(client.id, client.secret));
     }
 
-    static async start(model: TenantModel): Promise<LocalTenant> {
-        const tenant = new LocalTenant(model);
+    static async start(model: TenantModel, options: LocalTenantOptions = {}): Promise<LocalTenant> {
+        const tenant = new LocalTenant(model, options);
         await tenant.listen();
         return tenant;
     }
@@ -91,6 +100,7 @@ export class LocalTenant {
             const path = pathOf(req);
             if (req.method === "POST" && path === "/oauth/token") return this.token(body, req, res);
             if (req.method === "GET" && path === "/.well-known/jwks.json") return sendJson(res, 200, this.jwks);
+            if (this.management.serves(req.method ?? "", path)) return this.managementCall(req, body, res, verifyKeys);
             return this.resource(req, body, res, managementRoutes, this.audience("managementApi"), verifyKeys);
         });
         const apiRoutes = routes("api", "");
@@ -174,6 +184,24 @@ export class LocalTenant {
     addClient(client: ClientModel): void {
         if (this.clientSecrets.has(client.id)) throw new Error(`local tenant: client ${client.id} exists`);
         this.clientSecrets.set(client.id, client.secret);
+    }
+
+    /**
+     * A Management API token carrying exactly `scopes`, as the token endpoint issues one to a
+     * deployer whose grant has them (the dashboard's API Explorer hands out the same).
+     */
+    async managementToken(scopes: readonly string[]): Promise<string> {
+        const token = await new SignJWT({ scope: scopes.join(" "), gty: "client-credentials", azp: "local-deployer" })
+            .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: this.kid })
+            .setIssuer(this.issuer)
+            .setSubject("local-deployer@clients")
+            .setAudience(this.audience("managementApi"))
+            .setIssuedAt()
+            .setExpirationTime(`${DEFAULT_TOKEN_LIFETIME_S}s`)
+            .setJti(randomUUID())
+            .sign(this.signingKey);
+        this.issuedTokens.push(token);
+        return token;
     }
 
     /** Every token issued so far is rejected from now on with 401 (a stale token). */
@@ -316,6 +344,32 @@ export class LocalTenant {
         }
         const userId = decodeURIComponent(match.found[1] ?? "");
         const reply = this.handle(match.route.endpoint, userId, rawBody);
+        sendJson(res, reply.status, reply.body);
+    }
+
+    /** A provider call to the Management API: bearer JWT as for any endpoint, then the table's scope. */
+    private async managementCall(req: IncomingMessage, rawBody: string, res: ServerResponse, verifyKeys: ReturnType<typeof createLocalJWKSet>): Promise<void> {
+        const audience = this.audience("managementApi");
+        this.callCounts.set(audience, this.calls(audience) + 1);
+        const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+        const unauthorized = (message: string) =>
+            sendJson(res, 401, { statusCode: 401, error: "Unauthorized", message }, { "www-authenticate": 'Bearer error="invalid_token"' });
+        if (!bearer) return unauthorized("Missing authentication");
+        let claims;
+        try {
+            claims = (await jwtVerify(bearer, verifyKeys, { issuer: this.issuer, audience, algorithms: ["RS256"] })).payload;
+        } catch {
+            return unauthorized("Invalid token");
+        }
+        if (typeof claims.jti === "string" && this.revokedJtis.has(claims.jti)) return unauthorized("Token revoked");
+        const granted = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+        const url = new URL(req.url ?? "/", "https://local");
+        const reply = this.management.handle(req.method ?? "", url.pathname, url.searchParams, parseBody(rawBody, "application/json"), granted);
+        if (reply.body === undefined) {
+            res.writeHead(reply.status);
+            res.end();
+            return;
+        }
         sendJson(res, reply.status, reply.body);
     }
 

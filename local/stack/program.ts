@@ -70,6 +70,9 @@ export async function runProgram(scenario: Scenario = {}): Promise<ProgramRun> {
         const fileStack = scenario.stackFile ?? (fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)) ? stack : "dev");
         Object.assign(config, stackFileConfig(fileStack));
     }
+    // Offline runs never reach a tenant: rules mode runs here (demo, tests, bench) without the
+    // end-of-life acknowledgment a deploy needs; a scenario may remove it to see the refusal.
+    config[`${PROJECT}:rulesEndOfLifeAcknowledged`] = "true";
     for (const [k, v] of Object.entries(scenario.config ?? {})) {
         const fullKey = k.includes(":") ? k : `${PROJECT}:${k}`;
         if (v === undefined) delete config[fullKey];

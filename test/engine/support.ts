@@ -48,7 +48,7 @@ export type Mode = "actions" | "rules";
 /** The settings that put a stack in a mode: rules read app_metadata writes through the Management API. */
 export function modeSettings(mode: Mode): Record<string, unknown> {
     return mode === "rules"
-        ? { extensibility: "rules", managementApiScopes: ["update:users_app_metadata"] }
+        ? { extensibility: "rules", rulesEndOfLifeAcknowledged: true, managementApiScopes: ["update:users_app_metadata"] }
         : { extensibility: "actions", managementApiScopes: [] };
 }
 

@@ -49,7 +49,7 @@ describe("infra/config", () => {
         assert.strictEqual(config.extensibility, "actions");
         assert.deepStrictEqual(config.managementApiScopes, []);
         assert.strictEqual(config.api.identifier, "urn:auth0-tenant:dev:api");
-        const rules = loadConfig(source({ extensibility: "rules", managementApiScopes: undefined }));
+        const rules = loadConfig(source({ extensibility: "rules", managementApiScopes: undefined, rulesEndOfLifeAcknowledged: "true" }));
         assert.deepStrictEqual(rules.managementApiScopes, ["update:users_app_metadata"]);
     });
 
@@ -83,7 +83,7 @@ describe("infra/config", () => {
                 assertRefused({ managementApiScopes: JSON.stringify([scope]) }, `${PROJECT}:managementApiScopes`, /raise its own or others' privileges.*allowPrivilegedManagementScopes/));
         }
         it("Management API scopes that miss one the rules call", () =>
-            assertRefused({ extensibility: "rules", managementApiScopes: '["read:users"]' }, `${PROJECT}:managementApiScopes`, /rules login code calls the Management API with scope update:users_app_metadata/));
+            assertRefused({ extensibility: "rules", managementApiScopes: '["read:users"]', rulesEndOfLifeAcknowledged: "true" }, `${PROJECT}:managementApiScopes`, /rules login code calls the Management API with scope update:users_app_metadata/));
         it("an unknown extensibility mode", () => assertRefused({ extensibility: "hooks" }, `${PROJECT}:extensibility`, /expected one of: actions, rules/));
         it("the Authorization Extension enabled without a URL", () =>
             assertRefused({ authzExtensionUrl: undefined }, `${PROJECT}:authzExtensionUrl`, /missing; expected an https URL/));
@@ -107,8 +107,20 @@ describe("infra/config", () => {
         it("a claim namespace on an Auth0 domain", () => assertRefused({ claimNamespace: "https://x.auth0.com/" }, `${PROJECT}:claimNamespace`, /reserved by Auth0/));
         it("a secret generation that is not a positive whole number", () => assertRefused({ secretGeneration: "0" }, `${PROJECT}:secretGeneration`, /whole number from 1/));
         it("a boolean that is not true or false", () => assertRefused({ protect: "yes" }, `${PROJECT}:protect`, /expected true or false/));
+        it("rules mode for a deploy without the end-of-life acknowledgment, saying why and naming actions", () =>
+            assertRefused(
+                { extensibility: "rules", managementApiScopes: undefined },
+                `${PROJECT}:extensibility`,
+                /end of life on 2026-11-18.*Insufficient privileges to use this deprecated feature.*Use extensibility: actions.*rulesEndOfLifeAcknowledged to true/,
+            ));
+        it("an Authorization Extension URL that does not end in /api", () =>
+            assertRefused(
+                { authzExtensionUrl: "https://dev-tenant-as-code.us12.webtask.run/adf6e2f2b84784b57522e3b19dfc9201" },
+                `${PROJECT}:authzExtensionUrl`,
+                /does not end in \/api/,
+            ));
         it("rules mode in a stack that does not own the login flow", () =>
-            assertRefused({ extensibility: "rules", loginFlowOwner: "false", managementApiScopes: undefined }, `${PROJECT}:extensibility`, /rules mode needs .*loginFlowOwner = true/));
+            assertRefused({ extensibility: "rules", loginFlowOwner: "false", managementApiScopes: undefined, rulesEndOfLifeAcknowledged: "true" }, `${PROJECT}:extensibility`, /rules mode needs .*loginFlowOwner = true/));
     });
 
     it("must allow privileged Management API scopes only with the explicit override", () => {

@@ -4,6 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { settingsRead } from "../../infra/loginCode";
 import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
+import { RULE_ORDER_BASE } from "../../infra/loginFlow";
 import { missingAuthzExtensionApi, installedAuthzExtensionApi } from "../../local/stack/mocks";
 import { ProgramRun, ROOT, T, runProgram } from "../../local/stack/program";
 
@@ -191,8 +192,8 @@ describe("infra/index (the tenant program under mocks)", function () {
         it("must deploy one Rule per file, its script byte for byte, in the configured order", () => {
             const rules = run.ofType(T.rule).sort((a, b) => (a.inputs.order as number) - (b.inputs.order as number));
             assert.deepStrictEqual(rules.map((r) => [r.inputs.name, r.inputs.order, r.inputs.enabled]), [
-                ["auth0-tenant-dev-require-verified-email", 1, true],
-                ["auth0-tenant-dev-enrich-from-apis", 2, true],
+                ["auth0-tenant-dev-require-verified-email", RULE_ORDER_BASE, true],
+                ["auth0-tenant-dev-enrich-from-apis", RULE_ORDER_BASE + 1, true],
             ]);
             for (const rule of rules) {
                 assert.strictEqual(rule.inputs.script, file("rules", rule.name.replace("login-rule-", "")));
@@ -202,7 +203,7 @@ describe("infra/index (the tenant program under mocks)", function () {
         it("must follow the configured order, not the file names", async () => {
             const reversed = await runProgram({ stack: "dev", config: { ...RULES_MODE, loginCodeOrder: '["enrich-from-apis", "require-verified-email"]' } });
             const order = Object.fromEntries(reversed.ofType(T.rule).map((r) => [r.name, r.inputs.order]));
-            assert.deepStrictEqual(order, { "login-rule-enrich-from-apis": 1, "login-rule-require-verified-email": 2 });
+            assert.deepStrictEqual(order, { "login-rule-enrich-from-apis": RULE_ORDER_BASE, "login-rule-require-verified-email": RULE_ORDER_BASE + 1 });
         });
 
         it("must declare one RuleConfig per setting the rules read, every value a Pulumi secret", async () => {

@@ -12,6 +12,7 @@ import {
     stackOfUrn,
 } from "../../policy/policies";
 import { T } from "../../local/stack/program";
+import { RULE_ORDER_BASE } from "../../infra/loginFlow";
 import { AnalyzedProgram, AnalyzedResource, aResource, analyzeProgram, evaluate } from "./support/analyzer";
 
 /** Rules mode calls the Management API, so its stacks grant the one scope the rules use. */
@@ -187,15 +188,15 @@ describe("policy pack", () => {
         it("must ignore disabled rules and mentions of the token endpoint in comments", async () => {
             const commentOnly = aResource(T.rule, "comment-only", {
                 name: "comment-only",
-                order: 3,
+                order: RULE_ORDER_BASE + 2,
                 enabled: true,
                 script: "/** Runs before anything calls /oauth/token. */\nfunction (user, context, callback) { return callback(null, user, context); }",
             });
-            const disabledCheap = aResource(T.rule, "disabled", { name: "disabled", order: 9, enabled: false, script: "function (u, c, cb) { return cb(null, u, c); }" });
+            const disabledCheap = aResource(T.rule, "disabled", { name: "disabled", order: RULE_ORDER_BASE + 9, enabled: false, script: "function (u, c, cb) { return cb(null, u, c); }" });
             assert.deepStrictEqual(await evaluate([apiCallingRulesRunLast], [...rules(), disabledCheap]), []);
             const findings = await evaluate([apiCallingRulesRunLast], [...rules(), commentOnly]);
             assert.strictEqual(findings.length, 1, "a cheap rule ordered last makes the API-calling rule run too early");
-            assert.match(findings[0].message, /"comment-only" \(order 3\)/);
+            assert.match(findings[0].message, new RegExp(`"comment-only" \\(order ${RULE_ORDER_BASE + 2}\\)`));
         });
     });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { GrantVerification, GrantVerificationArgs, VERIFY_GRANTS_COMMAND } from "../../infra/grantVerification";
+import { GrantVerification, GrantVerificationArgs, loginCodeProbe, VERIFY_GRANTS_COMMAND } from "../../infra/grantVerification";
 import { declareTenant } from "../../local/declaredTenant";
 import { LocalTenant } from "../../local/servers/localTenant";
 import { TenantMocks } from "../../local/stack/mocks";
@@ -25,7 +25,7 @@ function build(name: string, args: GrantVerificationArgs): Built {
     return { component, command: commands[0] };
 }
 
-function baseArgs(overrides: { secret?: string; scopes?: string[]; audience?: string } = {}): GrantVerificationArgs {
+function baseArgs(overrides: { secret?: string; scopes?: string[]; audience?: string; apiBaseUrl?: string } = {}): GrantVerificationArgs {
     return {
         domain: "dev-tenant-as-code.us.auth0.com",
         clients: [
@@ -34,8 +34,12 @@ function baseArgs(overrides: { secret?: string; scopes?: string[]; audience?: st
                 clientId: pulumi.output("blue-client-id"),
                 clientSecret: pulumi.secret(overrides.secret ?? SECRET),
                 grants: [
-                    { audience: pulumi.output(overrides.audience ?? "https://test-api"), scopes: overrides.scopes ?? ["read:entitlements"] },
-                    { audience: "urn:auth0-authz-api", scopes: ["read:groups"] },
+                    {
+                        audience: pulumi.output(overrides.audience ?? "https://test-api"),
+                        scopes: overrides.scopes ?? ["read:entitlements"],
+                        probe: loginCodeProbe("api", overrides.apiBaseUrl ?? "https://test-api.dev.example.com"),
+                    },
+                    { audience: "urn:auth0-authz-api", scopes: ["read:groups"], probe: loginCodeProbe("authzExtension", "https://ext.example.webtask.run/abc/api") },
                 ],
             },
         ],
@@ -49,6 +53,15 @@ const triggersOf = (built: Built) => promiseOf(pulumi.output(props(built).trigge
 describe("infra/grantVerification (GrantVerification under mocks)", function () {
     before(async function () {
         await pulumi.runtime.setMocks(new TenantMocks(), "auth0-tenant", "verify-test", false);
+    });
+
+    it("must probe what the login code calls (LOGIN_CALLS), and re-run when a probed URL changes", async function () {
+        assert.deepEqual(loginCodeProbe("api", "https://api.example.com/"), { url: "https://api.example.com/users/{user_id}/entitlements", expect: "entitlements", notFoundForUnknownUser: true });
+        assert.deepEqual(loginCodeProbe("authzExtension", "https://ext.example/x/api"), { url: "https://ext.example/x/api/users/{user_id}/groups", expect: "groups", notFoundForUnknownUser: false });
+        const before = await triggersOf(build("probe-a", baseArgs()));
+        const moved = await triggersOf(build("probe-b", baseArgs({ apiBaseUrl: "https://api.elsewhere.example.com" })));
+        assert.notDeepEqual(before[1], moved[1]);
+        assert.match(String(moved[1]), /https:\/\/api\.elsewhere\.example\.com\/users\/\{user_id\}\/entitlements/);
     });
 
     it("must be a component with one child Command named <name>-check, parented to it", async function () {
@@ -79,8 +92,8 @@ describe("infra/grantVerification (GrantVerification under mocks)", function () 
         const parsed = JSON.parse(await promiseOf(clients)) as { clientSecret: string; grants: unknown[] }[];
         assert.equal(parsed[0].clientSecret, SECRET);
         assert.deepEqual(parsed[0].grants, [
-            { audience: "https://test-api", scopes: ["read:entitlements"] },
-            { audience: "urn:auth0-authz-api", scopes: ["read:groups"] },
+            { audience: "https://test-api", scopes: ["read:entitlements"], probe: loginCodeProbe("api", "https://test-api.dev.example.com") },
+            { audience: "urn:auth0-authz-api", scopes: ["read:groups"], probe: loginCodeProbe("authzExtension", "https://ext.example.webtask.run/abc/api") },
         ]);
         assert.equal(await promiseOf(pulumi.output(env.VERIFY_GRANTS_DOMAIN)), "dev-tenant-as-code.us.auth0.com");
         assert.equal(await promiseOf(pulumi.output(env.VERIFY_GRANTS_SETTLE_S)), "30");

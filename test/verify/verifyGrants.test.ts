@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { declareTenant, DeclaredTenant } from "../../local/declaredTenant";
 import { LocalTenant } from "../../local/servers/localTenant";
 import { TenantModel } from "../../local/servers/model";
+import { createServer } from "node:https";
+import { AddressInfo } from "node:net";
+import { generate } from "selfsigned";
+import { ClientToVerify } from "../../scripts/verify-grants";
 import { ChildResult, runTsFile } from "../local/support/child";
 
 const SCRIPT = "scripts/verify-grants.ts";
@@ -60,7 +64,7 @@ describe("scripts/verify-grants.ts against the local tenant", function () {
                 try {
                     results[name] = await runTsFile(SCRIPT, {
                         VERIFY_GRANTS_DOMAIN: tenant.domain,
-                        VERIFY_GRANTS_CLIENTS: JSON.stringify(d.localCredentials(tenant)),
+                        VERIFY_GRANTS_CLIENTS: JSON.stringify(d.localVerification(tenant)),
                     });
                 } finally {
                     await tenant.stop();
@@ -80,7 +84,7 @@ describe("scripts/verify-grants.ts against the local tenant", function () {
                 for (const grant of credential.grants) {
                     const audience = grant.audience.endsWith("/api/v2/") ? "/api/v2/" : grant.audience;
                     assert.ok(
-                        r.stdout.split("\n").some((l) => l.startsWith(`ok    client ${credential.name} (`) && l.includes(audience) && l.endsWith(`scopes ${grant.scopes.join(", ")}`)),
+                        r.stdout.split("\n").some((l) => l.startsWith(`ok    client ${credential.name} (`) && l.includes(audience) && l.includes(`scopes ${grant.scopes.join(", ")}`)),
                         `${credential.name} ${grant.audience} in:\n${r.stdout}`,
                     );
                 }
@@ -129,5 +133,91 @@ describe("scripts/verify-grants.ts against the local tenant", function () {
         assert.equal(r.code, 2);
         assert.match(r.stderr, /VERIFY_GRANTS_CLIENTS: missing or not JSON/);
         assert.ok(!output(r).includes(secret));
+    });
+});
+
+describe("scripts/verify-grants.ts: what the login code will get from the APIs it calls", function () {
+    let declared: DeclaredTenant;
+    before(async function () {
+        declared = await declareTenant();
+    });
+
+    /** Runs the verification of both slots against a fresh local tenant, changed by `prepare`. */
+    async function verifyWith(prepare: (tenant: LocalTenant, clients: ClientToVerify[]) => ClientToVerify[] | void): Promise<ChildResult> {
+        const tenant = await LocalTenant.start(declared.model);
+        try {
+            const clients = declared.localVerification(tenant);
+            const changed = prepare(tenant, clients) ?? clients;
+            return await runTsFile(SCRIPT, { VERIFY_GRANTS_DOMAIN: tenant.domain, VERIFY_GRANTS_CLIENTS: JSON.stringify(changed) });
+        } finally {
+            await tenant.stop();
+        }
+    }
+    const withProbeUrl = (clients: ClientToVerify[], audience: string, url: (current: string) => string): ClientToVerify[] =>
+        clients.map((c) => ({ ...c, grants: c.grants.map((g) => (g.audience === audience && g.probe ? { ...g, probe: { ...g.probe, url: url(g.probe.url) } } : g)) }));
+    const failures = (r: ChildResult) => r.stdout.split("\n").filter((l) => l.startsWith("FAIL"));
+
+    it("must call the extension's groups and the custom API's entitlements with each slot's token, and pass when they answer as the login code expects", async function () {
+        const r = await verifyWith(() => undefined);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const probed = r.stdout.split("\n").filter((l) => / answers as the login code expects$/.test(l));
+        assert.equal(probed.length, 4, r.stdout);
+        for (const slot of ["blue", "green"]) {
+            assert.ok(probed.some((l) => l.includes(`login-code-${slot}`) && /GET https:\/\/127\.0\.0\.1:\d+\/api\/users\/\{user_id\}\/groups/.test(l)), r.stdout);
+            assert.ok(probed.some((l) => l.includes(`login-code-${slot}`) && /GET https:\/\/127\.0\.0\.1:\d+\/users\/\{user_id\}\/entitlements/.test(l)), r.stdout);
+        }
+    });
+
+    it("must fail on a wrong extension URL (404 from the extension, which answers every user with a list)", async function () {
+        const r = await verifyWith((_t, clients) => withProbeUrl(clients, "urn:auth0-authz-api", (u) => u.replace("/api/users/", "/users/")));
+        assert.equal(r.code, 1);
+        assert.equal(failures(r).length, 2, r.stdout);
+        for (const line of failures(r)) assert.match(line, /audience urn:auth0-authz-api: the token works, but what the login code calls does not: GET .*\/users\/\{user_id\}\/groups: 404, no such endpoint/);
+    });
+
+    it("must accept a 404 from the custom API for the unknown probe user", async function () {
+        const r = await verifyWith((tenant) => void tenant.faults.always("entitlements", { kind: "status", status: 404, body: { message: "no such user" } }));
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+    });
+
+    for (const [name, fault, expected] of [
+        ["401", { kind: "status", status: 401 }, /401, the API does not accept the token/],
+        ["403", { kind: "status", status: 403 }, /403, the token lacks a scope/],
+        ["5xx", { kind: "status", status: 503 }, /503, the API is failing/],
+        ["a body that is not JSON", { kind: "invalid-json" }, /200, but the body is not JSON/],
+    ] as const) {
+        it(`must fail naming the endpoint when the extension answers ${name}`, async function () {
+            const r = await verifyWith((tenant) => void tenant.faults.always("groups", fault));
+            assert.equal(r.code, 1);
+            assert.equal(failures(r).length, 2, r.stdout);
+            for (const line of failures(r)) assert.match(line, expected);
+        });
+    }
+
+    it("must fail when the custom API answers with JSON the login code refuses", async function () {
+        const r = await verifyWith((tenant) => void tenant.faults.always("entitlements", { kind: "status", status: 200, body: { user_id: "x" } }));
+        assert.equal(r.code, 1);
+        for (const line of failures(r)) assert.match(line, /audience https:\/\/test-api: .*200, but the body is not \{ entitlements: \[strings\] \}/);
+    });
+
+    it("must fail on DNS when apiBaseUrl names a host that does not resolve", async function () {
+        const r = await verifyWith((_t, clients) => withProbeUrl(clients, "https://test-api", (u) => u.replace(/^https:\/\/[^/]+/, "https://api.verify-probe.invalid")));
+        assert.equal(r.code, 1);
+        for (const line of failures(r)) assert.match(line, /DNS: the host does not resolve/);
+    });
+
+    it("must fail on TLS when the API's certificate is not trusted", async function () {
+        const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], { keyType: "ec", curve: "P-256", algorithm: "sha256" });
+        const untrusted = createServer({ cert: pems.cert, key: pems.private }, (_req, res) => res.end("[]"));
+        await new Promise<void>((resolve) => untrusted.listen(0, "127.0.0.1", () => resolve()));
+        try {
+            const port = (untrusted.address() as AddressInfo).port;
+            const r = await verifyWith((_t, clients) => withProbeUrl(clients, "urn:auth0-authz-api", (u) => u.replace(/^https:\/\/[^/]+/, `https://127.0.0.1:${port}`)));
+            assert.equal(r.code, 1);
+            for (const line of failures(r)) assert.match(line, /TLS: the certificate is not trusted/);
+        } finally {
+            untrusted.closeAllConnections();
+            await new Promise((resolve) => untrusted.close(resolve));
+        }
     });
 });

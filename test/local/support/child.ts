@@ -12,7 +12,7 @@ export type { ChildResult };
  * the repository root), trusting the local servers' CA through NODE_EXTRA_CA_CERTS. Input goes
  * through the environment only.
  */
-export async function runTsFile(file: string, env: Record<string, string>): Promise<ChildResult> {
+export async function runTsFile(file: string, env: Record<string, string>, stdin?: string): Promise<ChildResult> {
     const dir = mkdtempSync(join(tmpdir(), "tenant-test-ca-"));
     const caFile = join(dir, "ca.pem");
     writeFileSync(caFile, (await testTls()).cert);
@@ -20,6 +20,7 @@ export async function runTsFile(file: string, env: Record<string, string>): Prom
         return await runChild(process.execPath, ["--import", "tsx", file], {
             cwd: ROOT,
             env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_EXTRA_CA_CERTS: caFile, ...env },
+            stdin,
         });
     } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { deployerScopes } from "../../infra/deployerScopes";
+import { declareTenant, DeclaredTenant } from "../../local/declaredTenant";
+import { deployToLocalTenant } from "../../local/deployedState";
+import { LocalTenant } from "../../local/servers/localTenant";
+import { MANAGEMENT_API } from "../../local/servers/model";
+import { ProgramRun, runProgram } from "../../local/stack/program";
+import { ChildResult, runTsFile } from "../local/support/child";
+
+const SCRIPT = "scripts/check-login-drift.ts";
+/** The drift job's Management API client: the read-only preview deployer. */
+const READER = { id: "drift-reader", secret: "drift-reader-secret-not-real-0123456789abcdefghij" };
+
+describe("scripts/check-login-drift.ts (what a refresh cannot see) against the local tenant", function () {
+    let declared: DeclaredTenant;
+    let run: ProgramRun;
+    before(async function () {
+        declared = await declareTenant();
+        run = await runProgram({});
+    });
+
+    /** Deploys the dev stack to a fresh local tenant, lets `byHand` change it, and runs the check. */
+    async function check(byHand: (tenant: LocalTenant, actionIds: Record<string, string>) => void): Promise<ChildResult> {
+        const model = {
+            ...declared.model,
+            clients: [...declared.model.clients, READER],
+            grants: [...declared.model.grants, { clientId: READER.id, audience: MANAGEMENT_API, scopes: deployerScopes("preview", "actions") }],
+        };
+        const tenant = await LocalTenant.start(model);
+        try {
+            const state = deployToLocalTenant(run, declared, tenant);
+            byHand(tenant, state.actionIds);
+            return await runTsFile(SCRIPT, { AUTH0_CLIENT_ID: READER.id, AUTH0_CLIENT_SECRET: READER.secret }, JSON.stringify(state.exported));
+        } finally {
+            await tenant.stop();
+        }
+    }
+    const drift = (r: ChildResult) => r.stdout.split("\n").filter((l) => l.startsWith("DRIFT"));
+
+    it("must find nothing on the tenant as deployed, with the read-only preview deployer", async function () {
+        const r = await check(() => undefined);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /ok {5}post-login: bound as declared \(auth0-tenant-dev-require-verified-email, auth0-tenant-dev-enrich-from-apis\)/);
+        assert.match(r.stdout, /ok {5}action auth0-tenant-dev-enrich-from-apis: secrets .*M2M_CLIENT_SECRET/);
+        assert.equal(r.stdout.split("\n").filter((l) => / token and login-code calls as declared$/.test(l)).length, 4, r.stdout);
+    });
+
+    it("must name a post-login binding and an Action secret added by hand", async function () {
+        const r = await check((tenant, ids) => {
+            tenant.management.bindByHand("post-login", tenant.management.createActionByHand("Marketplace: Geo Enrichment"), "Marketplace: Geo Enrichment");
+            tenant.management.addActionSecretByHand(ids["auth0-tenant-dev-enrich-from-apis"], "HAND_MADE_TOKEN", "value-set-in-the-dashboard");
+        });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.equal(drift(r).length, 2, r.stdout);
+        assert.match(r.stdout, /DRIFT {2}post-login: binding Marketplace: Geo Enrichment \(action [^)]+\) was added in the tenant .*the next pulumi up removes it/);
+        assert.match(r.stdout, /DRIFT {2}action auth0-tenant-dev-enrich-from-apis \([^)]+\): secret HAND_MADE_TOKEN was added in the tenant.*"Unmanaged Action Secret"/);
+        assert.ok(!(r.stdout + r.stderr).includes("value-set-in-the-dashboard"));
+    });
+
+    it("must name a client secret rotated by hand and a stack action unbound by hand", async function () {
+        const r = await check((tenant, ids) => {
+            const green = declared.credentials.find((c) => c.name === "login-code-green")!;
+            tenant.setClientSecret(green.clientId, "rotated-in-the-dashboard-0123456789abcdefghijklmnopqrstuvwxyz");
+            tenant.management.bindings.set("post-login", (tenant.management.bindings.get("post-login") ?? []).filter((b) => b.actionId !== ids["auth0-tenant-dev-require-verified-email"]));
+        });
+        assert.equal(r.code, 1);
+        assert.match(r.stdout, /DRIFT {2}post-login: declared binding auth0-tenant-dev-require-verified-email .* is not bound/);
+        assert.equal(drift(r).filter((l) => /client login-code-green .*refused the client's credentials \(401/.test(l)).length, 2, r.stdout);
+    });
+
+    it("must fail on what the login code calls: the extension's API not answering", async function () {
+        const r = await check((tenant) => void tenant.stopService("authzExtension"));
+        assert.equal(r.code, 1);
+        assert.equal(drift(r).filter((l) => /audience urn:auth0-authz-api: the token works, but what the login code calls does not/.test(l)).length, 2, r.stdout);
+    });
+
+    it("must refuse a state exported without --show-secrets, without echoing it", async function () {
+        const r = await runTsFile(SCRIPT, { AUTH0_CLIENT_ID: READER.id, AUTH0_CLIENT_SECRET: READER.secret }, JSON.stringify({
+            deployment: { resources: [{ urn: "urn:pulumi:dev::auth0-tenant::command:local:Command::verify-grants-check", type: "command:local:Command", inputs: { environment: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc" } } }] },
+        }));
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /encrypted; export the state with --show-secrets/);
+    });
+
+    it("must never print a secret or a token", async function () {
+        const r = await check(() => undefined);
+        for (const c of declared.credentials) assert.ok(!(r.stdout + r.stderr).includes(c.clientSecret));
+        assert.ok(!(r.stdout + r.stderr).includes(READER.secret));
+        assert.ok(!(r.stdout + r.stderr).includes("eyJ"));
+    });
+});

@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { missingAuthzExtensionApi } from "../../local/stack/mocks";
+import { runProgram } from "../../local/stack/program";
+
+const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
+
+describe("infra/authzExtension (the lookup of the extension's API)", function () {
+    it("must fail with one clean message naming auth0-tenant:authzExtensionEnabled when the extension's API is missing", async function () {
+        const err = await runProgram({ calls: { [GET_RESOURCE_SERVER]: missingAuthzExtensionApi() } }).then(
+            () => assert.fail("the program ran without the extension's API"),
+            (e: unknown) => e as Error,
+        );
+        // Reported by the CLI as a RunError: its message, no stack, once.
+        assert.ok(pulumi.RunError.isInstance(err), `not a RunError: ${err.message}`);
+        assert.doesNotMatch(err.message, /error serializing property/);
+        assert.match(err.message, /^authzExtension: could not find the API urn:auth0-authz-api/);
+        assert.match(err.message, /or set auth0-tenant:authzExtensionEnabled to false$/);
+        assert.doesNotMatch(err.message, /authzExtension\.enabled/);
+    });
+});
