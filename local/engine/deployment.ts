@@ -413,13 +413,13 @@ function valuesAt(inputs: Props, path: string): Value[] {
     return [valueAt(inputs, path)];
 }
 
-/** Dependents before what they depend on (and children before parents). */
+/** Dependents before what they depend on (children before parents, resources before their provider). */
 function deleteOrder(resources: StateResource[]): StateResource[] {
     const urns = new Set(resources.map((r) => r.urn));
     const ordered: StateResource[] = [];
     const visited = new Set<string>();
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const dependents = (urn: string) => resources.filter((r) => r.dependencies.includes(urn) || r.parent === urn);
+    const dependents = (urn: string) => resources.filter((r) => r.dependencies.includes(urn) || r.parent === urn || r.provider === urn);
     const visit = (r: StateResource) => {
         if (visited.has(r.urn)) return;
         visited.add(r.urn);
