@@ -32,6 +32,8 @@
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { ExtensibilityMode, LoginSettingName } from "../infra/loginContract";
+import { StateResource } from "./engine/deployment";
+import { operate } from "./engine/operation";
 import { DeclaredTenant, declaredTenant, loginCredential, LoginSettings, SampleDirectory } from "./declaredTenant";
 import { ActionsRuntime } from "./runtime/actions";
 import { trustedNetwork } from "./runtime/network";
@@ -379,4 +381,44 @@ export async function simulateRotations(plan: RotationPlan, options: SimulationO
 
 function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The same rotations with their steps taken from the engine double's plan (local/engine): the
+ * stack deployed at generation `from`, then `pulumi up` at `to`, each through the CLI's config
+ * checks, the program run by cmd/run and the engine's step rules. The steps are the plan's
+ * creates, updates and replacements of custom resources, in the order the engine issues them; the
+ * values the local tenant needs come from the program's registrations above. A plan that changes
+ * a resource the registrations do not (or the reverse), deletes anything, or that the engine
+ * refuses, is refused here.
+ */
+export async function withEnginePlan(plan: RotationPlan, stack = "dev"): Promise<RotationPlan> {
+    const settings = (generation: number) => ({
+        ...(plan.mode === "rules" ? { extensibility: "rules", rulesEndOfLifeAcknowledged: true, managementApiScopes: ["update:users_app_metadata"] } : { extensibility: "actions", managementApiScopes: [] }),
+        secretGeneration: generation,
+    });
+    const deploy = async (generation: number, prior: readonly StateResource[]) => {
+        const result = await operate({ stack, set: settings(generation), dryRun: false, prior });
+        if (result.stage === "config") throw new Error(`the engine double refuses the configuration of ${stack} at generation ${generation}: ${result.error}`);
+        if (!result.ok) {
+            const why = [result.error, ...result.violations.map((v) => v.message), ...result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)];
+            throw new Error(`the engine double refuses pulumi up of ${stack} at generation ${generation}: ${why.filter(Boolean).join("; ")}`);
+        }
+        return result;
+    };
+    let prior = await deploy(plan.rotations[0]?.from ?? 1, []);
+    const rotations: Rotation[] = [];
+    for (const rotation of plan.rotations) {
+        const next = await deploy(rotation.to, prior.state);
+        const planned = next.steps.filter((s) => s.op !== "same" && !s.replaced && !s.type.startsWith("pulumi:providers:") && next.state.some((r) => r.urn === s.urn && r.custom));
+        const deletes = next.steps.filter((s) => s.op === "delete" && !s.replaced);
+        if (deletes.length) throw new Error(`the engine plans deletes in rotation ${rotation.from}->${rotation.to}: ${deletes.map((s) => s.name).join(", ")}`);
+        const names = (xs: readonly { name: string }[]) => xs.map((x) => x.name).sort();
+        if (!isDeepStrictEqual(names(planned), names(rotation.steps))) {
+            throw new Error(`rotation ${rotation.from}->${rotation.to}: the engine plans [${names(planned).join(", ")}] but the program's registrations change [${names(rotation.steps).join(", ")}]`);
+        }
+        rotations.push({ ...rotation, steps: planned.map((s) => rotation.steps.find((r) => r.name === s.name)!) });
+        prior = next;
+    }
+    return { ...plan, rotations };
 }

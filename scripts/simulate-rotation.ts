@@ -9,7 +9,7 @@
  * refreshed during the run), and legacy Rules with 5 s. Prints figures; never a secret.
  */
 import { ExtensibilityMode } from "../infra/loginContract";
-import { planRotations, RotationPlan, simulateRotations, SimulationReport, Strategy } from "../local/rotationSimulation";
+import { planRotations, RotationPlan, simulateRotations, SimulationReport, Strategy, withEnginePlan } from "../local/rotationSimulation";
 
 const FIRST_GENERATION = 1;
 const CONCURRENCY = 50;
@@ -34,7 +34,7 @@ interface Row {
 async function main(): Promise<void> {
     const rotations = rotationsFromArgs(process.argv.slice(2));
     const plans = new Map<ExtensibilityMode, RotationPlan>();
-    for (const mode of ["actions", "rules"] as const) plans.set(mode, await planRotations(FIRST_GENERATION, rotations, mode));
+    for (const mode of ["actions", "rules"] as const) plans.set(mode, await withEnginePlan(await planRotations(FIRST_GENERATION, rotations, mode)));
 
     console.log(`Rotations ${FIRST_GENERATION} -> ${FIRST_GENERATION + rotations}, derived from the program (dev stack file); steps of the first, in the engine's order:`);
     for (const [mode, plan] of plans) {
