@@ -120,7 +120,9 @@ export class Deployment implements MonitorHandlers {
 
     constructor(private readonly opts: DeploymentOptions) {
         this.prior = new Map(opts.prior.map((r) => [r.urn, r]));
-        this.generation = opts.prior.length;
+        // Every creation gets a number no earlier operation used, so stand-in ids and generated
+        // values (a RandomPassword's result) are new on every replacement, as they are for real.
+        this.generation = Math.max(0, ...opts.prior.map((r) => Number(/-(\d+)$/.exec(r.id ?? "")?.[1] ?? 0)));
     }
 
     private urnOf(type: string, name: string, parent: string): string {

@@ -152,3 +152,16 @@ describe("engine double: what the providers accept", () => {
         }
     });
 });
+
+describe("engine double: generated values", () => {
+    it("must give every replacement a value no earlier operation produced", async () => {
+        const password = (generation: number) => registration("random:index/randomPassword:RandomPassword", "secret", { length: 16, keepers: { generation: String(generation) } }, { version: "4.21.2" });
+        const results: unknown[] = [];
+        let state: readonly StateResource[] = [];
+        for (const generation of [1, 2, 3]) {
+            state = (await deploy([password(generation)], state)).state;
+            results.push(state.find((r) => r.name === "secret")!.outputs.result);
+        }
+        assert.equal(new Set(results.map(String)).size, 3, `three distinct results: ${results.join(", ")}`);
+    });
+});
