@@ -25,6 +25,12 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { NodejsOptions } from "./languageHost";
 
+/** A YAML scalar as the CLI's config.Value holds it (Go's %v of a string, number or boolean). */
+function scalarText(value: unknown): string {
+    if (value === null || value === undefined) return "";
+    return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
+}
+
 /** A refusal, worded as the CLI words it. */
 export class CliConfigError extends Error {}
 
@@ -62,7 +68,7 @@ export function loadProject(root: string): Project {
     const raw = yaml.load(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
     const runtime = typeof raw.runtime === "string" ? { name: raw.runtime, options: {} } : (raw.runtime as { name: string; options?: NodejsOptions });
     const project: Project = {
-        name: String(raw.name ?? ""),
+        name: scalarText(raw.name),
         main: raw.main as string | undefined,
         runtime: { name: runtime.name, options: runtime.options ?? {} },
         config: (raw.config ?? {}) as Record<string, ProjectConfigType>,
@@ -144,10 +150,10 @@ export function readStackFile(root: string, stack: string): StackFile {
 
 function stackValue(raw: unknown): StackValue {
     if (raw && typeof raw === "object" && !Array.isArray(raw) && Object.keys(raw).length === 1 && "secure" in raw) {
-        return { text: String((raw as { secure: unknown }).secure), object: false, secure: true };
+        return { text: scalarText((raw).secure), object: false, secure: true };
     }
     if (raw !== null && typeof raw === "object") return { text: JSON.stringify(raw), object: true, secure: false };
-    return { text: raw === null ? "" : String(raw), object: false, secure: false };
+    return { text: scalarText(raw), object: false, secure: false };
 }
 
 /** The passphrase secrets manager's decrypter (crypt.go 165-228, manager.go 49-63). */
@@ -190,7 +196,7 @@ export function mergeStackConfig(project: Project, stack: string, file: StackFil
             if (key.startsWith(`${project.name}:`)) missing.push(declared);
             continue;
         }
-        values.set(key, typeof fallback === "object" && fallback !== null ? { text: JSON.stringify(fallback), object: true, secure: false } : { text: String(fallback), object: false, secure: false });
+        values.set(key, typeof fallback === "object" && fallback !== null ? { text: JSON.stringify(fallback), object: true, secure: false } : { text: scalarText(fallback), object: false, secure: false });
     }
     if (missing.length) {
         const list = missing.length === 1 ? `'${missing[0]}'` : `${missing.slice(0, -1).map((k) => `'${k}'`).join(", ")} and '${missing[missing.length - 1]}'`;

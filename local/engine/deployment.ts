@@ -158,7 +158,15 @@ export class Deployment implements MonitorHandlers {
         return urn;
     }
 
-    async register(req: Registration): Promise<RegisterResult> {
+    register(req: Registration): Promise<RegisterResult> {
+        try {
+            return Promise.resolve(this.registerNow(req));
+        } catch (err) {
+            return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+    }
+
+    private registerNow(req: Registration): RegisterResult {
         const urn = this.urnOf(req.type, req.name, req.parent);
         if (this.state.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
         this.registrations.push({ ...req, urn });

@@ -10,21 +10,13 @@
  * outputs) is decided by the `MonitorHandlers` it is given.
  */
 import * as grpc from "@grpc/grpc-js";
-import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
-/* eslint-disable @typescript-eslint/no-require-imports */
-const resrpc = require("@pulumi/pulumi/proto/resource_grpc_pb") as { ResourceMonitorService: grpc.ServiceDefinition };
-const engrpc = require("@pulumi/pulumi/proto/engine_grpc_pb") as { EngineService: grpc.ServiceDefinition };
-const resproto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, new () => ProtoMessage> & {
-    ResourceMonitorFeature: Record<string, number>;
-};
-const engproto = require("@pulumi/pulumi/proto/engine_pb") as Record<string, new () => ProtoMessage>;
-/* eslint-enable @typescript-eslint/no-require-imports */
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as engrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
+import * as engproto from "@pulumi/pulumi/proto/engine_pb";
+import * as resrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { Props, decode, encode } from "./wire";
-
-// The generated message classes, used through their getters and setters only.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ProtoMessage = any;
 
 /** A RegisterResource request, decoded. */
 export interface Registration {
@@ -85,32 +77,32 @@ const MONITOR_FEATURES = [
 ];
 const SEVERITY: Severity[] = ["debug", "info", "warning", "error"];
 
-function structOf(props: Props): ProtoMessage {
+export function structOf(props: Props): structproto.Struct {
     return structproto.Struct.fromJavaScript(encode(props) as Record<string, structproto.JavaScriptValue>);
 }
-function propsOf(struct: ProtoMessage): Props {
+function propsOf(struct: structproto.Struct | undefined): Props {
     return struct ? (decode(struct.toJavaScript()) as Props) : {};
 }
 
-type Unary = (call: { request: ProtoMessage }, callback: grpc.sendUnaryData<ProtoMessage>) => void;
-
 /** A method the double does not model: the program fails loudly, naming it. */
-function unimplemented(method: string): Unary {
-    return (_call, callback) =>
-        callback({ code: grpc.status.UNIMPLEMENTED, details: `engine double: ${method} is not modelled (local/engine/monitor.ts)` } as grpc.ServiceError, null);
+function unimplemented<Req, Res>(method: string): grpc.handleUnaryCall<Req, Res> {
+    return (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details: `engine double: ${method} is not modelled (local/engine/monitor.ts)` }, null);
 }
 
-function handle(fn: (req: ProtoMessage) => Promise<ProtoMessage> | ProtoMessage): Unary {
+function handle<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
         Promise.resolve()
             .then(() => fn(call.request))
-            .then((res) => callback(null, res), (err: unknown) => callback({ code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) } as grpc.ServiceError, null));
+            .then(
+                (res) => callback(null, res),
+                (err: unknown) => callback({ code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) }, null),
+            );
     };
 }
 
-export function decodeRegistration(req: ProtoMessage): Registration {
+export function decodeRegistration(req: resproto.RegisterResourceRequest): Registration {
     const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((deps: ProtoMessage, key: string) => {
+    req.getPropertydependenciesMap().forEach((deps, key) => {
         propertyDependencies[key] = deps.getUrnsList();
     });
     return {
@@ -142,8 +134,8 @@ export interface EngineEndpoint {
 export async function serveEngine(info: DeploymentInfo, handlers: MonitorHandlers): Promise<EngineEndpoint> {
     const server = new grpc.Server();
     let root = "";
-    server.addService(resrpc.ResourceMonitorService, {
-        supportsFeature: handle((req) => {
+    const monitor: resrpc.IResourceMonitorServer = {
+        supportsFeature: handle((req: resproto.SupportsFeatureRequest) => {
             const res = new resproto.SupportsFeatureResponse();
             res.setHassupport(LEGACY_FEATURES.has(req.getId()));
             return res;
@@ -158,10 +150,10 @@ export async function serveEngine(info: DeploymentInfo, handlers: MonitorHandler
             res.setConfigsecretkeysList(info.configSecretKeys);
             res.setDryrun(info.dryRun);
             res.setParallel(info.parallel);
-            res.setSupportedfeaturesList(MONITOR_FEATURES.map((f) => resproto.ResourceMonitorFeature[`RESOURCE_MONITOR_FEATURE_${f}`]));
+            res.setSupportedfeaturesList(MONITOR_FEATURES.map((f) => resproto.ResourceMonitorFeature[`RESOURCE_MONITOR_FEATURE_${f}` as keyof typeof resproto.ResourceMonitorFeature]));
             return res;
         }),
-        registerResource: handle(async (req) => {
+        registerResource: handle(async (req: resproto.RegisterResourceRequest) => {
             const result = await handlers.register(decodeRegistration(req));
             const res = new resproto.RegisterResourceResponse();
             res.setUrn(result.urn);
@@ -169,11 +161,11 @@ export async function serveEngine(info: DeploymentInfo, handlers: MonitorHandler
             res.setObject(structOf(result.outputs));
             return res;
         }),
-        registerResourceOutputs: handle((req) => {
+        registerResourceOutputs: handle((req: resproto.RegisterResourceOutputsRequest) => {
             handlers.registerOutputs(req.getUrn(), propsOf(req.getOutputs()));
             return new emptyproto.Empty();
         }),
-        invoke: handle((req) => {
+        invoke: handle((req: resproto.ResourceInvokeRequest) => {
             const res = new resproto.ResourceInvokeResponse();
             res.setReturn(structOf(handlers.invoke(req.getTok(), propsOf(req.getArgs()))));
             return res;
@@ -188,9 +180,9 @@ export async function serveEngine(info: DeploymentInfo, handlers: MonitorHandler
         registerResourceHook: unimplemented("ResourceMonitor.RegisterResourceHook"),
         registerErrorHook: unimplemented("ResourceMonitor.RegisterErrorHook"),
         registerPackage: unimplemented("ResourceMonitor.RegisterPackage"),
-    });
-    server.addService(engrpc.EngineService, {
-        log: handle((req) => {
+    };
+    const engine: engrpc.IEngineServer = {
+        log: handle((req: engproto.LogRequest) => {
             handlers.log(SEVERITY[req.getSeverity()] ?? "info", req.getMessage(), req.getUrn());
             return new emptyproto.Empty();
         }),
@@ -199,13 +191,15 @@ export async function serveEngine(info: DeploymentInfo, handlers: MonitorHandler
             res.setUrn(root);
             return res;
         }),
-        setRootResource: handle((req) => {
+        setRootResource: handle((req: engproto.SetRootResourceRequest) => {
             root = req.getUrn();
             return new engproto.SetRootResourceResponse();
         }),
         startDebugging: unimplemented("Engine.StartDebugging"),
         requirePulumiVersion: handle(() => new engproto.RequirePulumiVersionResponse()),
-    });
+    };
+    server.addService(resrpc.ResourceMonitorService, monitor);
+    server.addService(engrpc.EngineService, engine);
     const port = await new Promise<number>((resolve, reject) =>
         server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );

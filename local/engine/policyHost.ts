@@ -13,14 +13,12 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
-import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
+import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { StateResource } from "./deployment";
-import { Props, encode } from "./wire";
-/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
-const analyzerRpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as { AnalyzerClient: new (address: string, creds: grpc.ChannelCredentials) => any };
-const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb") as Record<string, any>;
-/* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+import { structOf } from "./monitor";
+import { Props } from "./wire";
 
 export interface PolicyFinding {
     readonly policy: string;
@@ -44,11 +42,7 @@ export interface PolicyRunRequest {
     readonly stack_: readonly StateResource[];
 }
 
-function struct(props: Props): unknown {
-    return structproto.Struct.fromJavaScript(encode(props) as Record<string, structproto.JavaScriptValue>);
-}
-
-function options(r: StateResource): unknown {
+function options(r: StateResource): analyzerProto.AnalyzerResourceOptions {
     const o = new analyzerProto.AnalyzerResourceOptions();
     o.setProtect(r.protect);
     o.setIgnorechangesList([...r.ignoreChanges]);
@@ -59,8 +53,9 @@ function options(r: StateResource): unknown {
     return o;
 }
 
-function unary<T>(client: Record<string, (req: unknown, cb: (err: grpc.ServiceError | null, res: T) => void) => void>, method: string, req: unknown): Promise<T> {
-    return new Promise((resolve, reject) => client[method](req, (err, res) => (err ? reject(err) : resolve(res))));
+/** A unary call as a promise. */
+function unary<Res>(call: (callback: (err: grpc.ServiceError | null, res: Res) => void) => unknown): Promise<Res> {
+    return new Promise((resolve, reject) => call((err, res) => (err ? reject(err) : resolve(res))));
 }
 
 /** Starts the pack, analyzes the operation's resources, stops the pack; returns its findings. */
@@ -93,16 +88,16 @@ export async function runPolicyPack(req: PolicyRunRequest, engineAddress: string
         });
         const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         try {
-            await unary(client, "getAnalyzerInfo", new emptyproto.Empty());
+            await unary((cb) => client.getAnalyzerInfo(new emptyproto.Empty(), cb));
             const findings: PolicyFinding[] = [];
-            const collect = (res: { getDiagnosticsList(): Array<Record<string, () => unknown>> }) => {
+            const collect = (res: analyzerProto.AnalyzeResponse) => {
                 for (const d of res.getDiagnosticsList()) {
                     findings.push({
-                        policy: String(d.getPolicyname()),
-                        pack: String(d.getPolicypackname()),
-                        enforcement: LEVELS[Number(d.getEnforcementlevel())] ?? "advisory",
-                        message: String(d.getMessage()),
-                        urn: String(d.getUrn()) || undefined,
+                        policy: d.getPolicyname(),
+                        pack: d.getPolicypackname(),
+                        enforcement: LEVELS[d.getEnforcementlevel()] ?? "advisory",
+                        message: d.getMessage(),
+                        urn: d.getUrn() || undefined,
                     });
                 }
             };
@@ -114,7 +109,7 @@ export async function runPolicyPack(req: PolicyRunRequest, engineAddress: string
                 pr.setType(p.type);
                 pr.setUrn(p.urn);
                 pr.setName(p.name);
-                pr.setProperties(struct(p.inputs));
+                pr.setProperties(structOf(p.inputs));
                 return pr;
             };
             for (const { resource, inputs } of req.analyzed) {
@@ -122,11 +117,11 @@ export async function runPolicyPack(req: PolicyRunRequest, engineAddress: string
                 a.setType(resource.type);
                 a.setUrn(resource.urn);
                 a.setName(resource.name);
-                a.setProperties(struct(inputs));
+                a.setProperties(structOf(inputs));
                 a.setOptions(options(resource));
                 const provider = providerOf(resource);
                 if (provider) a.setProvider(provider);
-                collect(await unary(client, "analyze", a));
+                collect(await unary<analyzerProto.AnalyzeResponse>((cb) => client.analyze(a, cb)));
             }
             const stackReq = new analyzerProto.AnalyzeStackRequest();
             stackReq.setResourcesList(
@@ -135,7 +130,7 @@ export async function runPolicyPack(req: PolicyRunRequest, engineAddress: string
                     a.setType(r.type);
                     a.setUrn(r.urn);
                     a.setName(r.name);
-                    a.setProperties(struct(r.outputs));
+                    a.setProperties(structOf(r.outputs));
                     a.setOptions(options(r));
                     a.setParent(r.parent);
                     a.setDependenciesList([...r.dependencies]);
@@ -144,7 +139,7 @@ export async function runPolicyPack(req: PolicyRunRequest, engineAddress: string
                     return a;
                 }),
             );
-            collect(await unary(client, "analyzeStack", stackReq));
+            collect(await unary<analyzerProto.AnalyzeResponse>((cb) => client.analyzeStack(stackReq, cb)));
             return findings;
         } finally {
             client.close();

@@ -296,7 +296,7 @@ export function checkValue(spec: TypeSpec, value: Value, at: string): string[] {
                 : wrong;
         case "object":
             return value && typeof value === "object" && !Array.isArray(value) && !(value instanceof ResourceRef)
-                ? checkProps(spec.props, value as Record<string, Value>, `${at}.`, spec.name)
+                ? checkProps(spec.props, value, `${at}.`, spec.name)
                 : wrong;
         case "union":
             return spec.options.some((o) => checkValue(o, value, at).length === 0) ? [] : wrong;

@@ -102,8 +102,8 @@ export function sameValue(a: Value, b: Value): boolean {
         return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
     }
     if (a && b && typeof a === "object" && typeof b === "object") {
-        const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => (a as Props)[k] !== undefined || (b as Props)[k] !== undefined));
-        return [...keys].every((k) => sameValue((a as Props)[k], (b as Props)[k]));
+        const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => (a)[k] !== undefined || (b)[k] !== undefined));
+        return [...keys].every((k) => sameValue((a)[k], (b)[k]));
     }
     return a === b;
 }

@@ -38,7 +38,7 @@ describe("Pulumi.yaml defaults", () => {
         it(`must give ${key} the default infra/config.ts applies when it is unset`, () => {
             const base: Record<string, string> = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig("dev") };
             delete base[`${PROJECT}:${key}`];
-            const value = typeof type.default === "object" ? JSON.stringify(type.default) : String(type.default);
+            const value = typeof type.default === "string" || typeof type.default === "number" || typeof type.default === "boolean" ? String(type.default) : JSON.stringify(type.default);
             assert.deepEqual(configFrom({ ...base, [`${PROJECT}:${key}`]: value }), configFrom(base));
             // The dev stack with the extension off shows authzExtensionUrl's default is "not set".
             delete base[`${PROJECT}:authzExtensionEnabled`];
