@@ -67,6 +67,9 @@ export function routineChanges(file: StackFile, mode: Mode): Record<string, Reco
         "the token lifetime": { apiTokenLifetime: 7200 },
         "Management API scopes": { managementApiScopes: [...management, "read:users"] },
         "the extension disabled": { authzExtensionEnabled: false },
-        [mode === "actions" ? "actions to rules" : "rules to actions"]: modeSettings(mode === "actions" ? "rules" : "actions"),
+        // A stack that does not own the tenant's login flow (a review stack) never deploys rules.
+        ...(c["auth0-tenant:loginFlowOwner"] === false && mode === "actions"
+            ? {}
+            : { [mode === "actions" ? "actions to rules" : "rules to actions"]: modeSettings(mode === "actions" ? "rules" : "actions") }),
     };
 }
