@@ -60,15 +60,21 @@ export function describeStack(stack: string, modes: readonly Mode[]): void {
                 assert.ok(stepsOf(first).every((s) => s.op === "create"), "a new stack only creates");
             });
 
-            for (const [change, settings] of Object.entries(routineChanges(file, mode))) {
+            for (const [change, { set: settings, from }] of Object.entries(routineChanges(file, mode))) {
                 const operations = operationsFor(stack, change);
                 if (!operations.length) continue;
                 describe(change, () => {
                     const results: Partial<Record<"preview" | "update", OperationResult>> = {};
                     before(async () => {
+                        let start = prior;
+                        if (from) {
+                            const before = await operate({ stack, stackFile: file, set: { ...base, ...from }, dryRun: false, prior });
+                            assertAccepted(before, `pulumi up of ${stack} with ${JSON.stringify(from)}`);
+                            start = before.state;
+                        }
                         const set = { ...base, ...settings };
-                        if (operations.includes("preview")) results.preview = await operate({ stack, stackFile: file, set, dryRun: true, prior, policyPack: change === "no change" ? "policy" : undefined });
-                        if (operations.includes("update")) results.update = await operate({ stack, stackFile: file, set, dryRun: false, prior });
+                        if (operations.includes("preview")) results.preview = await operate({ stack, stackFile: file, set, dryRun: true, prior: start, policyPack: change === "no change" ? "policy" : undefined });
+                        if (operations.includes("update")) results.update = await operate({ stack, stackFile: file, set, dryRun: false, prior: start });
                     });
 
                     for (const op of operations) {

@@ -52,8 +52,21 @@ export function modeSettings(mode: Mode): Record<string, unknown> {
         : { extensibility: "actions", managementApiScopes: [] };
 }
 
+/** A routine change: the settings applied, and (optionally) the settings the stack had before. */
+export interface RoutineChange {
+    readonly set: Record<string, unknown>;
+    readonly from?: Record<string, unknown>;
+}
+
 /** Every routine change of issue 9, as `pulumi config set` on top of the stack's base settings. */
-export function routineChanges(file: StackFile, mode: Mode): Record<string, Record<string, unknown>> {
+export function routineChanges(file: StackFile, mode: Mode): Record<string, RoutineChange> {
+    const changes: Record<string, RoutineChange> = Object.fromEntries(Object.entries(settingChanges(file, mode)).map(([k, set]) => [k, { set }]));
+    // Turned back on: from a deployed stack with the extension off to the stack file as it is.
+    changes["the extension enabled"] = { set: {}, from: { authzExtensionEnabled: false } };
+    return changes;
+}
+
+function settingChanges(file: StackFile, mode: Mode): Record<string, Record<string, unknown>> {
     const c = file.config;
     const generation = Number(c["auth0-tenant:secretGeneration"] ?? 1);
     const scopes = (c["auth0-tenant:apiScopes"] as string[]) ?? [];
