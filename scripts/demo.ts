@@ -23,6 +23,13 @@ import { Harness } from "../local/loginHarness";
 import { LocalTenant } from "../local/servers/localTenant";
 import { testTls } from "../local/servers/tls";
 import { ROOT } from "../local/stack/program";
+import { parseStrict, runCommand } from "./cli";
+
+const USAGE = `usage: npm run demo
+
+The dev stack's tenant served on 127.0.0.1: the program run under mocks in actions and rules
+mode, logins run through the declared login code, then the post-deploy grant verification
+against it and against a drifted copy. No Auth0 account, no network. No options but --help.`;
 
 const STACK = "dev";
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
@@ -167,12 +174,15 @@ async function verify(tenant: LocalTenant, credentials: readonly DeclaredCredent
     return result.code ?? 1;
 }
 
-main().then(
-    () => {
-        process.exitCode = 0;
+void runCommand({
+    name: "demo",
+    usage: USAGE,
+    parse: (argv) => parseStrict(argv, {}),
+    run: async () => {
+        try {
+            await main();
+        } catch (err) {
+            throw new Error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
     },
-    (err: unknown) => {
-        process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = 1;
-    },
-);
+});
