@@ -81,7 +81,7 @@ export function main(argv: readonly string[]): number {
     }
     const [stack, flag, value] = argv;
     if (!stack || !/^[a-z0-9][a-z0-9-]*$/.test(stack) || (flag !== undefined && flag !== "--by") || argv.length > 3) {
-        console.error(USAGE);
+        console.error(`bump-generation: cannot use ${argv.length ? argv.map((a) => JSON.stringify(a)).join(" ") : "no arguments"}\n\n${USAGE}`);
         return 2;
     }
     const file = path.join(ROOT, `Pulumi.${stack}.yaml`);

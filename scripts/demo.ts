@@ -174,15 +174,17 @@ async function verify(tenant: LocalTenant, credentials: readonly DeclaredCredent
     return result.code ?? 1;
 }
 
-void runCommand({
-    name: "demo",
-    usage: USAGE,
-    parse: (argv) => parseStrict(argv, {}),
-    run: async () => {
-        try {
-            await main();
-        } catch (err) {
-            throw new Error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
-    },
-});
+if (require.main === module) {
+    void runCommand({
+        name: "demo",
+        usage: USAGE,
+        parse: (argv) => parseStrict(argv, {}),
+        run: async () => {
+            try {
+                await main();
+            } catch (err) {
+                throw new Error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+            }
+        },
+    });
+}

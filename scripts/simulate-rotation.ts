@@ -33,7 +33,8 @@ against the naive in-place update, in actions mode (5 s and 61 s token lifetimes
   --rotations N  rotations per run, 1 to ${MAX_ROTATIONS} (default ${DEFAULT_ROTATIONS}; about 3 s each for the six runs)
   --json         print the figures as one JSON document instead of the tables (for npm run figures)
   --help         this text
-Progress goes to stderr when it is a terminal. Exit 0 done, 1 the simulation failed, 2 bad arguments.`;
+Progress goes to stderr when it is a terminal.
+Exit 0 done, 1 the simulation failed, 2 bad arguments.`;
 
 interface Args {
     readonly rotations: number;
