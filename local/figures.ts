@@ -171,7 +171,7 @@ export function tokenRequestsSpec(bench: BenchFigures): TopLevelSpec {
                 {
                     mark: { type: "bar" },
                     encoding: {
-                        y: { field: "approach", type: "nominal", title: null, sort: null },
+                        y: { field: "approach", type: "nominal", title: null, sort: null, axis: { labelLimit: 0 } },
                         yOffset: { field: "audience", type: "nominal" },
                         // Bars on a log scale start at its lower end: below 1, so a single request still shows.
                         x: { field: "requests", type: "quantitative", scale: { type: "log", domainMin: LOG_FLOOR }, stack: null, title: "token requests (log scale)" },
@@ -217,7 +217,7 @@ export function loginLatencySpec(bench: BenchFigures): TopLevelSpec {
                 {
                     mark: { type: "bar" },
                     encoding: {
-                        y: { field: "approach", type: "nominal", title: null, sort: null },
+                        y: { field: "approach", type: "nominal", title: null, sort: null, axis: { labelLimit: 0 } },
                         yOffset: { field: "measure", type: "nominal", sort: measures.map(([, label]) => label) },
                         x: { field: "ms", type: "quantitative", stack: null, title: "added latency (ms)" },
                         color: { field: "measure", type: "nominal", title: null, sort: measures.map(([, label]) => label) },
