@@ -329,18 +329,25 @@ export function loadConfig(source: ConfigSource): TenantConfig {
     }
 
     // Login code order: a permutation of the files present for the active mode.
-    const files = readLoginCode(source.rootDir, extensibility);
+    // A login code file the stack cannot deploy is reported with the configuration's problems.
+    let files: LoginCodeFile[] | undefined;
+    try {
+        files = readLoginCode(source.rootDir, extensibility);
+    } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+    }
     const orderKey = key("loginCodeOrder");
-    const present = files.map((f) => f.name);
+    const present = (files ?? []).map((f) => f.name);
     const order = parseJson<unknown>("loginCodeOrder", `a JSON array of file names, e.g. ${JSON.stringify(present)}`);
     let loginCode: LoginCodeFile[] = [];
-    if (order === undefined) {
+    // Nothing to order until the files can be read.
+    if (files && order === undefined) {
         if (raw("loginCodeOrder") === undefined) {
             problems.push(`${orderKey}: missing; expected the ${extensibility}/ files in execution order (cheap checks first), e.g. ${JSON.stringify(present)}`);
         }
-    } else if (!Array.isArray(order) || order.some((n) => typeof n !== "string")) {
+    } else if (files && (!Array.isArray(order) || order.some((n) => typeof n !== "string"))) {
         problems.push(`${orderKey}: expected a JSON array of file names, e.g. ${JSON.stringify(present)}`);
-    } else {
+    } else if (files) {
         const names = order as string[];
         const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
         const unknown = names.filter((n) => !present.includes(n));

@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigSource, TenantConfig, loadConfig } from "../../infra/config";
 import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
@@ -166,6 +169,25 @@ describe("infra/config", () => {
         });
         assert.strictEqual(problems.length, 4, problems.join("\n"));
         for (const p of problems) assert.ok(!p.includes(password), p);
+    });
+
+    it("must report a login code file the stack cannot deploy with the other problems, in the same refusal", () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "config-test-"));
+        try {
+            fs.mkdirSync(path.join(root, "actions"));
+            fs.writeFileSync(path.join(root, "actions", "Enrich_From_APIs.js"), "");
+            assert.throws(
+                () => loadConfig({ ...source({ protec: "true" }), rootDir: root }),
+                (err: unknown) =>
+                    err instanceof ConfigError &&
+                    pulumi.RunError.isInstance(err) &&
+                    err.problems.length === 2 &&
+                    err.problems.includes("actions/Enrich_From_APIs.js: file names must be kebab-case .js, e.g. require-verified-email.js") &&
+                    err.problems.some((p) => p.includes("did you mean `protect`")),
+            );
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
     });
 
     it("must refuse with a pulumi.RunError, so the CLI prints the problems once and no stack trace", () => {
