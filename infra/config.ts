@@ -289,9 +289,9 @@ export function loadConfig(source: ConfigSource): TenantConfig {
                 "(pulumi config set auth0:domain <host>, or AUTH0_DOMAIN)",
         );
     } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(domain)) {
-        problems.push(`auth0:domain: ${JSON.stringify(domain)} has a scheme; expected a bare hostname, e.g. dev-abc123.us.auth0.com`);
+        problems.push(`auth0:domain: ${JSON.stringify(withoutUserinfo(domain))} has a scheme; expected a bare hostname, e.g. dev-abc123.us.auth0.com`);
     } else if (!HOSTNAME_PATTERN.test(domain)) {
-        problems.push(`auth0:domain: ${JSON.stringify(domain)} is not a hostname; expected e.g. dev-abc123.us.auth0.com`);
+        problems.push(`auth0:domain: ${JSON.stringify(withoutUserinfo(domain))} is not a hostname; expected e.g. dev-abc123.us.auth0.com`);
     } else if (domain !== domain.toLowerCase()) {
         // Refused, not lower-cased here: the provider reads auth0:domain itself and would go on
         // using the value as written, so the program and the provider would disagree.
@@ -562,9 +562,12 @@ function readApiScopes(label: string, value: unknown, problems: string[]): ApiSc
     });
 }
 
-/** A URL as it may be shown in a message: any `user:password@` replaced, so no credential is echoed. */
+/**
+ * A URL or host as it may be shown in a message: any `user:password@` before the host (with or
+ * without a scheme) replaced, so no credential is echoed.
+ */
 function withoutUserinfo(text: string): string {
-    return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1***@");
+    return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@]*@/i, "$1***@");
 }
 
 /**

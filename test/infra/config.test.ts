@@ -169,6 +169,10 @@ describe("infra/config", () => {
         });
         assert.strictEqual(problems.length, 4, problems.join("\n"));
         for (const p of problems) assert.ok(!p.includes(password), p);
+        for (const domain of [`deployer:${password}@dev.us.auth0.com`, `https://deployer:${password}@dev.us.auth0.com`]) {
+            const [problem] = refusal({ "auth0:domain": domain });
+            assert.match(problem, /^auth0:domain: "(https:\/\/)?\*\*\*@dev\.us\.auth0\.com" (is not a hostname|has a scheme)/);
+        }
     });
 
     it("must report a login code file the stack cannot deploy with the other problems, in the same refusal", () => {
