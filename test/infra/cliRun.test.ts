@@ -1,5 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { runChild } from "../../local/childProcess";
 import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
 import { ResourceMonitor, startResourceMonitor } from "./support/resourceMonitor";
@@ -7,13 +9,16 @@ import { ResourceMonitor, startResourceMonitor } from "./support/resourceMonitor
 /**
  * The program run as the CLI runs it: the nodejs language host execs the SDK's launcher
  * `@pulumi/pulumi/cmd/run` with --monitor, --project, --stack, --pwd and the program directory,
- * the stack's config as JSON in PULUMI_CONFIG, and PULUMI_NODEJS_TYPESCRIPT=true when Pulumi.yaml
- * says `typescript: true` (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go at
- * 1b59498, execRuntime, lines 911-923). Without --engine the SDK's log.error writes
+ * the stack's config as JSON in PULUMI_CONFIG, PULUMI_NODEJS_TYPESCRIPT=true unless Pulumi.yaml's
+ * runtime options say `typescript: false` (the default is true), PULUMI_NODEJS_TSCONFIG_PATH
+ * from `tsconfig` (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go at 1b59498:
+ * parseOptions lines 291-301, execRuntime lines 911-923). Without --engine the SDK's log.error writes
  * `error: [runtime] <message>` to stderr (sdk/nodejs/log/index.ts lines 86-95), the text the CLI
  * would show as the program's error diagnostic.
  */
 const LAUNCHER = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run");
+const RUNTIME_OPTIONS = (yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options?: { typescript?: boolean; tsconfig?: string } } })
+    .runtime.options ?? {};
 
 async function runUnderLauncher(monitor: ResourceMonitor, config: Record<string, string>) {
     return runChild(
@@ -26,7 +31,9 @@ async function runUnderLauncher(monitor: ResourceMonitor, config: Record<string,
                 HOME: process.env.HOME,
                 PULUMI_CONFIG: JSON.stringify(config),
                 PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["auth0:clientSecret"]),
-                PULUMI_NODEJS_TYPESCRIPT: "true",
+                // The language host's translation of Pulumi.yaml's runtime options (execRuntime, above).
+                ...(RUNTIME_OPTIONS.typescript === false ? {} : { PULUMI_NODEJS_TYPESCRIPT: "true" }),
+                ...(RUNTIME_OPTIONS.tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: RUNTIME_OPTIONS.tsconfig } : {}),
                 // Type checking changes nothing printed here and takes ~40 s; transpile only.
                 PULUMI_NODEJS_TRANSPILE_ONLY: "true",
             },
