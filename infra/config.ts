@@ -16,11 +16,12 @@ const TOKEN_LIFETIME_MIN_S = 60;
 const DEFAULT_TOKEN_LIFETIME_S = 86_400;
 const EXTENSIBILITY_MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
 
-// Auth0's bounds on an API's permissions. Scopes per API: 1000 (Auth0 docs, "Entity Limits",
-// https://auth0.com/docs/troubleshoot/customer-support/operational-policies/entity-limit-policy,
-// Authorization Core RBAC table). A scope's value is 1 to 280 characters and its description at
-// most 500 (Management API v2, POST /api/v2/resource-servers, schema ResourceServerScope:
-// https://auth0.com/docs/api/management/v2/resource-servers/post-resource-servers).
+// Auth0's bounds on an API's permissions. Scopes per API: 1000 (Auth0 docs, "Entity limits",
+// https://auth0.com/docs/policies/entity-limits, the Authorization Core RBAC table). A scope's
+// value is 1 to 280 characters and its description at most 500: schema ResourceServerScope of
+// the Management API v2 OpenAPI document (value minLength 1, maxLength 280; description
+// maxLength 500), the body of POST /api/v2/resource-servers
+// (https://auth0.com/docs/api/management/v2/resource-servers/post-resource-servers).
 const API_SCOPES_MAX = 1000;
 const SCOPE_VALUE_MAX_CHARS = 280;
 const SCOPE_DESCRIPTION_MAX_CHARS = 500;
