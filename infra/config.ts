@@ -6,6 +6,7 @@ import {
     scopesNeeded,
 } from "./loginContract";
 import { LoginCodeFile, readLoginCode } from "./loginCode";
+import { AUTHZ_EXTENSION_AUDIENCE } from "./authzExtension";
 
 /** A scope as Auth0 writes them: `<action>:<resource>`, e.g. `read:entitlements`. */
 const SCOPE_PATTERN = /^[a-z][a-z0-9_.-]*:[a-z0-9_.:-]+$/i;
@@ -14,6 +15,44 @@ const TOKEN_LIFETIME_MAX_S = 2_592_000; // Auth0's ceiling for API access tokens
 const TOKEN_LIFETIME_MIN_S = 60;
 const DEFAULT_TOKEN_LIFETIME_S = 86_400;
 const EXTENSIBILITY_MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
+
+// Auth0's bounds on an API's permissions. Scopes per API: 1000 (Auth0 docs, "Entity limits",
+// https://auth0.com/docs/policies/entity-limits, the Authorization Core RBAC table). A scope's
+// value is 1 to 280 characters and its description at most 500: schema ResourceServerScope of
+// the Management API v2 OpenAPI document (value minLength 1, maxLength 280; description
+// maxLength 500), the body of POST /api/v2/resource-servers
+// (https://auth0.com/docs/api/management/v2/resource-servers/post-resource-servers).
+const API_SCOPES_MAX = 1000;
+const SCOPE_VALUE_MAX_CHARS = 280;
+const SCOPE_DESCRIPTION_MAX_CHARS = 500;
+
+/**
+ * Every key of the project's namespace, as `Pulumi.yaml` declares them (a test keeps the two
+ * equal). Kept in code rather than read from Pulumi.yaml at deploy time: the program then needs
+ * no YAML parser at run time and reads the same list under the CLI, the mock runtime and the
+ * offline tools, whatever their working directory.
+ */
+export const PROJECT_CONFIG_KEYS = [
+    "extensibility",
+    "rulesEndOfLifeAcknowledged",
+    "loginCodeOrder",
+    "apiIdentifier",
+    "apiScopes",
+    "apiTokenLifetime",
+    "apiBaseUrl",
+    "managementApiScopes",
+    "allowPrivilegedManagementScopes",
+    "authzExtensionEnabled",
+    "authzExtensionUrl",
+    "claimNamespace",
+    "failurePolicyGroups",
+    "failurePolicyApi",
+    "failurePolicyManagement",
+    "secretGeneration",
+    "protect",
+    "loginFlowOwner",
+] as const;
+export type ProjectConfigKey = (typeof PROJECT_CONFIG_KEYS)[number];
 
 /**
  * Why rules mode needs an acknowledgment. Auth0's wording, on every Rules page of its docs (e.g.
@@ -142,8 +181,15 @@ export interface TenantConfig {
     readonly loginFlowOwner: boolean;
 }
 
-/** Thrown with every problem found, each naming the key and the expected form. */
-export class ConfigError extends Error {
+/**
+ * Thrown with every problem found, each naming the key and the expected form. A RunError, so the
+ * CLI prints the message once, without a stack trace: pulumi/pulumi sdk/nodejs/cmd/run/run.ts
+ * lines 418-420 (commit 1b59498, v3.259.0+14; compiled the same in @pulumi/pulumi 3.270.0,
+ * cmd/run/run.js lines 377-379) logs `err.message` alone for a RunError, while any other Error
+ * goes through defaultErrorMessage (sdk/nodejs/cmd/run/error.ts line 33, `util.inspect(err)`):
+ * the message, the stack, then the error's own properties — the problem list a second time.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(readonly problems: readonly string[]) {
         super(`invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";
@@ -156,6 +202,8 @@ export interface ConfigSource {
     readonly stack: string;
     /** Value of `<namespace>:<key>` as stored (JSON text for objects and arrays). */
     get(namespace: string, key: string): string | undefined;
+    /** Every `<namespace>:<key>` the stack sets, after the CLI applied Pulumi.yaml's defaults. */
+    keys(): readonly string[];
     readonly env: Readonly<Record<string, string | undefined>>;
     /** Directory holding `rules/` and `actions/`. */
     readonly rootDir: string;
@@ -174,6 +222,7 @@ export function pulumiConfigSource(rootDir: string): ConfigSource {
             }
             return config.get(key);
         },
+        keys: () => Object.keys(pulumi.runtime.allConfig()),
         env: process.env,
         rootDir,
     };
@@ -186,10 +235,25 @@ export function pulumiConfigSource(rootDir: string): ConfigSource {
 export function loadConfig(source: ConfigSource): TenantConfig {
     const problems: string[] = [];
     const { project, stack } = source;
-    const key = (k: string) => `${project}:${k}`;
-    const raw = (k: string) => source.get(project, k);
+    const key = (k: ProjectConfigKey) => `${project}:${k}`;
+    const raw = (k: ProjectConfigKey) => source.get(project, k);
 
-    const parseJson = <T>(k: string, expected: string): T | undefined => {
+    // A key the project does not declare is a typo or a leftover: the CLI passes it through
+    // without a word (pulumi/pulumi pkg/workspace/config.go at 1b59498: validateStackConfigValues,
+    // lines 83-88, and mergeConfig, lines 297-303, walk only project.Config), so the program
+    // refuses it here.
+    for (const fullKey of source.keys()) {
+        if (!fullKey.startsWith(`${project}:`)) continue;
+        const name = fullKey.slice(project.length + 1);
+        if ((PROJECT_CONFIG_KEYS as readonly string[]).includes(name)) continue;
+        const closest = closestKey(name, PROJECT_CONFIG_KEYS);
+        problems.push(
+            `${fullKey}: not a key of this project; ` +
+                (closest ? `did you mean \`${closest}\`?` : `expected one of: ${PROJECT_CONFIG_KEYS.join(", ")}`),
+        );
+    }
+
+    const parseJson = <T>(k: ProjectConfigKey, expected: string): T | undefined => {
         const text = raw(k);
         if (text === undefined) return undefined;
         try {
@@ -199,7 +263,7 @@ export function loadConfig(source: ConfigSource): TenantConfig {
             return undefined;
         }
     };
-    const bool = (k: string, fallback: boolean): boolean => {
+    const bool = (k: ProjectConfigKey, fallback: boolean): boolean => {
         const text = raw(k);
         if (text === undefined) return fallback;
         if (text === "true" || text === "false") return text === "true";
@@ -211,15 +275,20 @@ export function loadConfig(source: ConfigSource): TenantConfig {
             problems.push(`${label}: missing; expected an https URL, e.g. ${example}`);
             return undefined;
         }
+        const shown = JSON.stringify(withoutUserinfo(value));
         let url: URL;
         try {
             url = new URL(value);
         } catch {
-            problems.push(`${label}: ${JSON.stringify(value)} is not a URL; expected an https URL, e.g. ${example}`);
+            problems.push(`${label}: ${shown} is not a URL; expected an https URL, e.g. ${example}`);
+            return undefined;
+        }
+        if (url.username || url.password) {
+            problems.push(`${label}: ${shown} carries credentials before the host; expected a URL without user:password@, e.g. ${example}`);
             return undefined;
         }
         if (url.protocol !== "https:") {
-            problems.push(`${label}: ${JSON.stringify(value)} must use https; expected e.g. ${example}`);
+            problems.push(`${label}: ${shown} must use https; expected e.g. ${example}`);
             return undefined;
         }
         return value;
@@ -233,9 +302,13 @@ export function loadConfig(source: ConfigSource): TenantConfig {
                 "(pulumi config set auth0:domain <host>, or AUTH0_DOMAIN)",
         );
     } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(domain)) {
-        problems.push(`auth0:domain: ${JSON.stringify(domain)} has a scheme; expected a bare hostname, e.g. dev-abc123.us.auth0.com`);
+        problems.push(`auth0:domain: ${JSON.stringify(withoutUserinfo(domain))} has a scheme; expected a bare hostname, e.g. dev-abc123.us.auth0.com`);
     } else if (!HOSTNAME_PATTERN.test(domain)) {
-        problems.push(`auth0:domain: ${JSON.stringify(domain)} is not a hostname; expected e.g. dev-abc123.us.auth0.com`);
+        problems.push(`auth0:domain: ${JSON.stringify(withoutUserinfo(domain))} is not a hostname; expected e.g. dev-abc123.us.auth0.com`);
+    } else if (domain !== domain.toLowerCase()) {
+        // Refused, not lower-cased here: the provider reads auth0:domain itself and would go on
+        // using the value as written, so the program and the provider would disagree.
+        problems.push(`auth0:domain: ${JSON.stringify(domain)} has upper-case letters; expected it in lower case: ${domain.toLowerCase()}`);
     }
 
     // The deploying client's credentials are read by the provider itself; refuse early when
@@ -279,18 +352,25 @@ export function loadConfig(source: ConfigSource): TenantConfig {
     }
 
     // Login code order: a permutation of the files present for the active mode.
-    const files = readLoginCode(source.rootDir, extensibility);
+    // A login code file the stack cannot deploy is reported with the configuration's problems.
+    let files: LoginCodeFile[] | undefined;
+    try {
+        files = readLoginCode(source.rootDir, extensibility);
+    } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+    }
     const orderKey = key("loginCodeOrder");
-    const present = files.map((f) => f.name);
+    const present = (files ?? []).map((f) => f.name);
     const order = parseJson<unknown>("loginCodeOrder", `a JSON array of file names, e.g. ${JSON.stringify(present)}`);
     let loginCode: LoginCodeFile[] = [];
-    if (order === undefined) {
+    // Nothing to order until the files can be read.
+    if (files && order === undefined) {
         if (raw("loginCodeOrder") === undefined) {
             problems.push(`${orderKey}: missing; expected the ${extensibility}/ files in execution order (cheap checks first), e.g. ${JSON.stringify(present)}`);
         }
-    } else if (!Array.isArray(order) || order.some((n) => typeof n !== "string")) {
+    } else if (files && (!Array.isArray(order) || order.some((n) => typeof n !== "string"))) {
         problems.push(`${orderKey}: expected a JSON array of file names, e.g. ${JSON.stringify(present)}`);
-    } else {
+    } else if (files) {
         const names = order as string[];
         const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
         const unknown = names.filter((n) => !present.includes(n));
@@ -382,7 +462,7 @@ export function loadConfig(source: ConfigSource): TenantConfig {
 
     // Groups feed authorization decisions downstream, so a login without them fails closed;
     // the custom API and Management API calls are enrichment and fail open by default.
-    const policy = (k: string, fallback: FailurePolicy): FailurePolicy => {
+    const policy = (k: ProjectConfigKey, fallback: FailurePolicy): FailurePolicy => {
         const text = raw(k) ?? fallback;
         if ((FAILURE_POLICIES as readonly string[]).includes(text)) return text as FailurePolicy;
         problems.push(`${key(k)}: ${JSON.stringify(text)} is not a policy; expected one of: ${FAILURE_POLICIES.join(", ")}`);
@@ -431,20 +511,26 @@ export function loadConfig(source: ConfigSource): TenantConfig {
 function validateApiIdentifier(label: string, identifier: string, domain: string | undefined, problems: string[]): void {
     const expected = "an absolute URI such as https://test-api or urn:example:api, without spaces";
     if (!identifier || /\s/.test(identifier)) {
-        problems.push(`${label}: ${JSON.stringify(identifier)} is not valid; expected ${expected}`);
+        problems.push(`${label}: ${JSON.stringify(withoutUserinfo(identifier))} is not valid; expected ${expected}`);
         return;
     }
     let url: URL;
     try {
         url = new URL(identifier);
     } catch {
-        problems.push(`${label}: ${JSON.stringify(identifier)} is not valid; expected ${expected}`);
+        problems.push(`${label}: ${JSON.stringify(withoutUserinfo(identifier))} is not valid; expected ${expected}`);
         return;
     }
+    const shown = JSON.stringify(withoutUserinfo(identifier));
     if (!["https:", "http:", "urn:"].includes(url.protocol)) {
-        problems.push(`${label}: ${JSON.stringify(identifier)} has scheme ${url.protocol}; expected ${expected}`);
-    } else if (domain && url.hostname === domain && url.pathname.startsWith("/api/v2")) {
-        problems.push(`${label}: ${JSON.stringify(identifier)} is the Management API's identifier; expected your own API's`);
+        problems.push(`${label}: ${shown} has scheme ${url.protocol}; expected ${expected}`);
+    } else if (url.username || url.password) {
+        problems.push(`${label}: ${shown} carries credentials before the host; expected ${expected}`);
+    } else if (domain && url.hostname === domain.toLowerCase() && url.pathname.toLowerCase().startsWith("/api/v2")) {
+        // url.hostname is lower-cased by the URL parser, so the domain is compared the same way.
+        problems.push(`${label}: ${shown} is the Management API's identifier; expected your own API's`);
+    } else if (identifier.toLowerCase() === AUTHZ_EXTENSION_AUDIENCE) {
+        problems.push(`${label}: ${shown} is the Authorization Extension API's identifier (the extension owns that API); expected your own API's`);
     }
 }
 
@@ -484,14 +570,59 @@ function readApiScopes(label: string, value: unknown, problems: string[]): ApiSc
         problems.push(`${label}: expected a list of "<scope> <description>" strings, e.g. ${example}`);
         return [];
     }
+    if (value.length > API_SCOPES_MAX) {
+        problems.push(`${label}: ${value.length} scopes; expected at most ${API_SCOPES_MAX}, Auth0's limit of scopes per API`);
+        return [];
+    }
     const entries = (value as string[]).map((v) => {
         const text = v.trim();
         const space = text.search(/\s/);
         return space < 0 ? { name: text, description: "" } : { name: text.slice(0, space), description: text.slice(space).trim() };
+    });
+    entries.forEach((e, i) => {
+        if (e.name.length > SCOPE_VALUE_MAX_CHARS) {
+            problems.push(`${label}[${i}]: the scope is ${e.name.length} characters; expected at most ${SCOPE_VALUE_MAX_CHARS}, Auth0's limit`);
+        }
+        if (e.description.length > SCOPE_DESCRIPTION_MAX_CHARS) {
+            problems.push(`${label}[${i}]: the description of ${e.name} is ${e.description.length} characters; expected at most ${SCOPE_DESCRIPTION_MAX_CHARS}, Auth0's limit`);
+        }
     });
     const names = readScopeList(label, entries.map((e) => e.name), { allowEmpty: false }, problems);
     return names.map((name) => {
         const entry = entries.find((e) => e.name === name)!;
         return { name, description: entry.description || name };
     });
+}
+
+/**
+ * A URL or host as it may be shown in a message: any `user:password@` before the host (with or
+ * without a scheme) replaced, so no credential is echoed.
+ */
+function withoutUserinfo(text: string): string {
+    return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@]*@/i, "$1***@");
+}
+
+/**
+ * The declared key nearest to a mistyped one (case-insensitive Levenshtein distance), when it is
+ * near enough to be the key meant: at most a third of the longer name's letters differ.
+ */
+function closestKey(typed: string, declared: readonly string[]): string | undefined {
+    let best: { key: string; distance: number } | undefined;
+    for (const candidate of declared) {
+        const distance = editDistance(typed.toLowerCase(), candidate.toLowerCase());
+        if (!best || distance < best.distance) best = { key: candidate, distance };
+    }
+    return best && best.distance <= Math.max(2, Math.ceil(Math.max(typed.length, best.key.length) / 3)) ? best.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
 }

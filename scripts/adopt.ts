@@ -23,13 +23,29 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { ManagementClient } from "auth0";
 import { ADOPT_SCOPES, describePlan, planAdoption, readTenant } from "../local/adopt";
 import { ROOT, runProgram, stackFileConfig } from "../local/stack/program";
+import { parseStrict, runCommand, UsageError } from "./cli";
 
-/** Arguments or environment the script cannot work with (exit code 2). */
-export class UsageError extends Error {}
+export { UsageError };
+
+export const USAGE = `usage: npm run adopt -- --stack <stack> --out <file> [--client <app name or client id>]
+                        [--match <logical name>=<name or id>]... [--domain <host[:port]>]
+
+Writes a pulumi import file that adopts the tenant's hand-made objects into the stack.
+  --stack   the stack to adopt into (its Pulumi.<stack>.yaml is the program's configuration)
+  --out     where to write the import file
+  --client  the existing application the login code's client becomes
+            (default: the name the stack gives it)
+  --match   any other object named differently by hand, by its logical name (repeatable)
+  --domain  where to reach the tenant, host[:port] (default: the stack's auth0:domain)
+  --help    this text
+Environment: AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET of an M2M application with the scopes
+  ${ADOPT_SCOPES.join(" ")};
+  NODE_EXTRA_CA_CERTS to trust a private CA.
+Exit codes: 0 file written; 1 the tenant could not be read or a match is ambiguous;
+  2 unusable arguments.`;
 
 interface Args {
     readonly stack: string;
@@ -40,23 +56,13 @@ interface Args {
 }
 
 export function parseAdoptArgs(argv: readonly string[]): Args {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: [...argv],
-            options: {
-                stack: { type: "string" },
-                out: { type: "string" },
-                client: { type: "string" },
-                match: { type: "string", multiple: true },
-                domain: { type: "string" },
-            },
-            strict: true,
-            allowPositionals: false,
-        }).values;
-    } catch (err) {
-        throw new UsageError(err instanceof Error ? err.message : String(err));
-    }
+    const parsed = parseStrict(argv, {
+        stack: { type: "string" },
+        out: { type: "string" },
+        client: { type: "string" },
+        match: { type: "string", multiple: true },
+        domain: { type: "string" },
+    }).values;
     if (!parsed.stack) throw new UsageError("--stack is required (the stack to adopt into, e.g. dev)");
     if (!parsed.out) throw new UsageError("--out is required (where to write the import file, e.g. adopt.json)");
     const matches: Record<string, string> = {};
@@ -89,11 +95,7 @@ export async function adopt(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     try {
         tenant = await readTenant(management);
     } catch (err) {
-        const e = err as { statusCode?: number; message?: string };
-        throw new Error(
-            `reading the tenant at ${domain} failed${e.statusCode ? ` (HTTP ${e.statusCode})` : ""}: ${e.message ?? String(err)}; ` +
-                `the application needs ${ADOPT_SCOPES.join(" ")}`,
-        );
+        throw new Error(`reading the tenant at ${domain} failed: ${whyTenantUnread(err)}`);
     }
     const plan = await planAdoption(run, tenant, { loginClient: args.client, matches: args.matches });
     fs.writeFileSync(args.out, JSON.stringify(plan.file, null, 2) + "\n");
@@ -104,9 +106,31 @@ export async function adopt(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     );
 }
 
+/**
+ * Why the Management API could not be read. Only an HTTP 403 is about scopes; with no answer at
+ * all (fetch's TypeError "fetch failed", its cause the socket's error: DNS, refused, TLS) the
+ * network is the problem and says so.
+ */
+export function whyTenantUnread(err: unknown): string {
+    const e = err as { statusCode?: number; body?: unknown; message?: string; cause?: { code?: string; message?: string } };
+    if (e.statusCode) {
+        // Auth0 answers {"statusCode", "error", "message", "errorCode"}; its message says what is wrong.
+        const body = e.body as { message?: unknown } | undefined;
+        const said = typeof body?.message === "string" ? body.message : (e.message ?? "").split("\n")[0];
+        const answer = `HTTP ${e.statusCode}${said ? ` (${said})` : ""}`;
+        if (e.statusCode === 403) return `${answer}; the application needs ${ADOPT_SCOPES.join(" ")}`;
+        if (e.statusCode === 401) return `${answer}; the tenant refused AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET`;
+        return answer;
+    }
+    return `no answer from the tenant: ${e.cause?.message ?? e.cause?.code ?? e.message ?? String(err)}`;
+}
+
 if (require.main === module) {
-    adopt(process.argv.slice(2), process.env).then((report) => console.log(report)).catch((err: unknown) => {
-        console.error(`adopt: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(err instanceof UsageError ? 2 : 1);
+    void runCommand({
+        name: "adopt",
+        usage: USAGE,
+        // Checked here so unusable arguments get the usage; adopt() parses them again.
+        parse: (argv) => (parseAdoptArgs(argv), argv),
+        run: async (argv) => console.log(await adopt(argv, process.env)),
     });
 }

@@ -17,6 +17,14 @@ import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as yaml from "js-yaml";
 import { slotFor, Slot } from "../infra/rotation";
+import { wantsHelp } from "./cli";
+
+const USAGE = `usage: npx tsx scripts/bump-generation.ts <stack> [--by 1|2]
+
+Raises auth0-tenant:secretGeneration in Pulumi.<stack>.yaml, changing only that line.
+  --by 1  routine rotation (default): the idle slot gets a new secret and becomes active
+  --by 2  emergency rotation: both slots get new secrets in one update
+With GITHUB_OUTPUT set, also writes from, to and slot there. Exit 0 done, 2 unusable input.`;
 
 export const KEY = "auth0-tenant:secretGeneration";
 /** The generation a stack file without the key runs at (Pulumi.yaml's default). */
@@ -67,9 +75,13 @@ export function bumpGeneration(text: string, by = 1): Bump {
 
 /** The command line: returns the exit code. */
 export function main(argv: readonly string[]): number {
+    if (wantsHelp(argv)) {
+        console.log(USAGE);
+        return 0;
+    }
     const [stack, flag, value] = argv;
     if (!stack || !/^[a-z0-9][a-z0-9-]*$/.test(stack) || (flag !== undefined && flag !== "--by") || argv.length > 3) {
-        console.error("usage: tsx scripts/bump-generation.ts <stack> [--by 1|2]");
+        console.error(`bump-generation: cannot use ${argv.length ? argv.map((a) => JSON.stringify(a)).join(" ") : "no arguments"}\n\n${USAGE}`);
         return 2;
     }
     const file = path.join(ROOT, `Pulumi.${stack}.yaml`);

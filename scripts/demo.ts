@@ -32,6 +32,13 @@ import { PROJECT, runProgram, stackFileConfig, TEST_PROVIDER_CONFIG } from "../l
 import type { ClientToVerify } from "./verify-grants";
 import { testTls } from "../local/servers/tls";
 import { ROOT } from "../local/stack/program";
+import { parseStrict, runCommand } from "./cli";
+
+const USAGE = `usage: npm run demo
+
+The dev stack's tenant served on 127.0.0.1: the program run under mocks in actions and rules
+mode, logins run through the declared login code, then the post-deploy grant verification
+against it and against a drifted copy. No Auth0 account, no network. No options but --help.`;
 
 const STACK = "dev";
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
@@ -156,7 +163,7 @@ async function showWrongExtensionUrl(declared: DeclaredTenant, caFile: string): 
     out(`wrong authzExtensionUrl: the extension's dashboard URL (${dashboardUrl}) instead of its API URL:`);
     const values: Record<string, string> = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig(STACK), [`${PROJECT}:authzExtensionUrl`]: dashboardUrl };
     try {
-        loadConfig({ project: PROJECT, stack: STACK, get: (ns, key) => values[`${ns}:${key}`], env: {}, rootDir: ROOT });
+        loadConfig({ project: PROJECT, stack: STACK, get: (ns, key) => values[`${ns}:${key}`], keys: () => Object.keys(values), env: {}, rootDir: ROOT });
         throw new Error("the configuration accepted an extension URL without /api");
     } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
@@ -240,12 +247,17 @@ async function verify(tenant: LocalTenant, credentials: readonly ClientToVerify[
     return result.code ?? 1;
 }
 
-main().then(
-    () => {
-        process.exitCode = 0;
-    },
-    (err: unknown) => {
-        process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = 1;
-    },
-);
+if (require.main === module) {
+    void runCommand({
+        name: "demo",
+        usage: USAGE,
+        parse: (argv) => parseStrict(argv, {}),
+        run: async () => {
+            try {
+                await main();
+            } catch (err) {
+                throw new Error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+            }
+        },
+    });
+}

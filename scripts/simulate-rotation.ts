@@ -1,15 +1,20 @@
 /**
- * `npm run simulate:rotation [-- --rotations N]`: secret rotations applied to the local tenant
- * while logins keep running (local/rotationSimulation.ts), the stack's blue/green update side by
- * side with the naive in-place update of one credential. Each rotation's steps are derived from
- * the real program (generation N against N+1) and applied in the engine's order.
+ * `npm run simulate:rotation [-- --rotations N] [--json]`: secret rotations applied to the local
+ * tenant while logins keep running (local/rotationSimulation.ts), the stack's blue/green update
+ * side by side with the naive in-place update of one credential. Each rotation's steps are
+ * derived from the real program (generation N against N+1) and applied in the engine's order.
  *
  * Runs: Actions with a 5 s token lifetime (the code caches no token: every login fetches its
  * tokens, the worst case), Actions with 61 s (each token reused for about a second: warm caches,
- * refreshed during the run), and legacy Rules with 5 s. Prints figures; never a secret.
+ * refreshed during the run), and legacy Rules with 5 s. Prints figures, at most 120 columns, or
+ * with --json the figures as one JSON document (shape: RotationFigures in local/figures.ts, read
+ * by `npm run figures`). Progress goes to stderr when it is a terminal. Never prints a secret.
  */
 import { ExtensibilityMode } from "../infra/loginContract";
-import { planRotations, RotationPlan, simulateRotations, SimulationReport, Strategy, withEnginePlan } from "../local/rotationSimulation";
+import { RotationFigures, RotationRun, ROTATION_FIGURES_KIND } from "../local/figures";
+import { planRotations, RotationPlan, simulateRotations, Strategy, withEnginePlan } from "../local/rotationSimulation";
+import { Progress, wrap } from "./progress";
+import { parseStrict, runCommand, UsageError } from "./cli";
 
 const FIRST_GENERATION = 1;
 const CONCURRENCY = 50;
@@ -17,98 +22,162 @@ const CONTAINERS = 4;
 const STEP_DELAY_MS = 50;
 const ROTATION_INTERVAL_MS = 200;
 const LOGINS_PER_STEP = 20;
+const DEFAULT_ROTATIONS = 10;
+const MAX_ROTATIONS = 100;
+const WIDTH = 120;
 
-function rotationsFromArgs(argv: readonly string[]): number {
-    const at = argv.indexOf("--rotations");
-    if (at < 0) return 10;
-    const value = Number(argv[at + 1]);
-    if (!Number.isInteger(value) || value < 1 || value > 100) throw new Error("--rotations must be a whole number from 1 to 100");
-    return value;
+const USAGE = `usage: npm run simulate:rotation [-- [--rotations N] [--json]]
+
+Secret rotations under continuous logins against the local tenant: the stack's blue/green update
+against the naive in-place update, in actions mode (5 s and 61 s token lifetimes) and rules mode.
+  --rotations N  rotations per run, 1 to ${MAX_ROTATIONS} (default ${DEFAULT_ROTATIONS}; about 3 s each for the six runs)
+  --json         print the figures as one JSON document instead of the tables (for npm run figures)
+  --help         this text
+Progress goes to stderr when it is a terminal.
+Exit 0 done, 1 the simulation failed, 2 bad arguments.`;
+
+interface Args {
+    readonly rotations: number;
+    readonly json: boolean;
 }
 
-interface Row {
-    readonly lifetimeS: number;
-    readonly report: SimulationReport;
+function parse(argv: readonly string[]): Args {
+    const { values } = parseStrict(argv, { rotations: { type: "string" }, json: { type: "boolean" } });
+    const rotations = values.rotations === undefined ? DEFAULT_ROTATIONS : Number(values.rotations);
+    if (!Number.isInteger(rotations) || rotations < 1 || rotations > MAX_ROTATIONS) {
+        throw new UsageError(`--rotations ${JSON.stringify(values.rotations)}: expected a whole number from 1 to ${MAX_ROTATIONS}`);
+    }
+    return { rotations, json: values.json ?? false };
 }
 
-async function main(): Promise<void> {
-    const rotations = rotationsFromArgs(process.argv.slice(2));
+/** Every step of a plan as the simulation labels it, `start` first (SimulationReport.failuresByStep). */
+function stepLabels(plan: RotationPlan): string[] {
+    return ["start", ...plan.rotations.flatMap((r) => r.steps.map((s) => `${r.from}->${r.to} ${s.name}`))];
+}
+
+/** Runs every mode and strategy and returns the figures. */
+export async function simulate(rotations: number, progress: Progress): Promise<RotationFigures> {
     const plans = new Map<ExtensibilityMode, RotationPlan>();
-    for (const mode of ["actions", "rules"] as const) plans.set(mode, await withEnginePlan(await planRotations(FIRST_GENERATION, rotations, mode)));
-
-    console.log(`Rotations ${FIRST_GENERATION} -> ${FIRST_GENERATION + rotations}, derived from the program (dev stack file); steps of the first, in the engine's order:`);
-    for (const [mode, plan] of plans) {
-        const first = plan.rotations[0];
-        console.log(`  ${mode.padEnd(8)} ${first.steps.map((s) => `${s.name} (${s.effect.kind})`).join("  ->  ")}`);
+    for (const mode of ["actions", "rules"] as const) {
+        progress.update(`deriving ${rotations} rotations of the ${mode} stack from the program and the engine double's plan`);
+        plans.set(mode, await withEnginePlan(await planRotations(FIRST_GENERATION, rotations, mode)));
     }
-    console.log(
-        `\n${CONCURRENCY} concurrent logins over ${CONTAINERS} containers per deployment (a deploy starts fresh containers; ` +
-            `logins in flight keep theirs), ${STEP_DELAY_MS} ms after each step and at least ${LOGINS_PER_STEP} logins started ` +
-            `after it, ${ROTATION_INTERVAL_MS} ms between rotations.\n`,
+    const configurations: { mode: ExtensibilityMode; tokenLifetimeS: number; strategy: Strategy }[] = [];
+    for (const [mode, tokenLifetimeS] of [["actions", 5], ["actions", 61], ["rules", 5]] as const) {
+        for (const strategy of ["blue-green", "in-place"] as const) configurations.push({ mode, tokenLifetimeS, strategy });
+    }
+    const runs: RotationRun[] = [];
+    for (const [i, { mode, tokenLifetimeS, strategy }] of configurations.entries()) {
+        progress.update(`run ${i + 1}/${configurations.length}: ${mode}, ${tokenLifetimeS} s tokens, ${strategy}`);
+        const plan = plans.get(mode)!;
+        const report = await simulateRotations(plan, {
+            strategy,
+            concurrency: CONCURRENCY,
+            containers: CONTAINERS,
+            tokenLifetimeS,
+            stepDelayMs: STEP_DELAY_MS,
+            rotationIntervalMs: ROTATION_INTERVAL_MS,
+            loginsPerStep: LOGINS_PER_STEP,
+        });
+        runs.push({
+            mode,
+            tokenLifetimeS,
+            strategy,
+            rotations: report.rotations,
+            steps: report.steps,
+            deploys: report.deploys,
+            logins: report.logins,
+            tokenRequests: report.tokenRequests,
+            failedLogins: report.failedLogins,
+            wallMs: Math.round(report.wallMs),
+            failureReasons: report.failureReasons,
+            timeline: stepLabels(plan).map((step) => ({ step, failedLogins: report.failuresByStep[step] ?? 0 })),
+        });
+    }
+    progress.done();
+    return {
+        kind: ROTATION_FIGURES_KIND,
+        firstGeneration: FIRST_GENERATION,
+        rotations,
+        concurrency: CONCURRENCY,
+        containers: CONTAINERS,
+        stepDelayMs: STEP_DELAY_MS,
+        rotationIntervalMs: ROTATION_INTERVAL_MS,
+        loginsPerStep: LOGINS_PER_STEP,
+        firstRotationSteps: Object.fromEntries([...plans].map(([mode, plan]) => [mode, plan.rotations[0].steps.map((s) => `${s.name} (${s.effect.kind})`)])),
+        runs,
+    };
+}
+
+/** The figures as the tables a person reads, no line longer than 120 columns. */
+export function formatRotationReport(figures: RotationFigures): string[] {
+    const lines: string[] = [];
+    lines.push(...wrap(`Rotations ${figures.firstGeneration} -> ${figures.firstGeneration + figures.rotations}, derived from the program (dev stack file); steps of the first, in the engine's order:`, WIDTH));
+    for (const [mode, steps] of Object.entries(figures.firstRotationSteps)) {
+        lines.push(...wrap(steps.join(" -> "), WIDTH, `  ${mode.padEnd(8)} `, " ".repeat(11)));
+    }
+    lines.push("");
+    lines.push(
+        ...wrap(
+            `${figures.concurrency} concurrent logins over ${figures.containers} containers per deployment (a deploy starts fresh containers; ` +
+                `logins in flight keep theirs), ${figures.stepDelayMs} ms after each step and at least ${figures.loginsPerStep} logins started ` +
+                `after it, ${figures.rotationIntervalMs} ms between rotations.`,
+            WIDTH,
+        ),
     );
-
-    const runs: { mode: ExtensibilityMode; lifetimeS: number }[] = [
-        { mode: "actions", lifetimeS: 5 },
-        { mode: "actions", lifetimeS: 61 },
-        { mode: "rules", lifetimeS: 5 },
-    ];
-    const rows: Row[] = [];
-    for (const { mode, lifetimeS } of runs) {
-        for (const strategy of ["blue-green", "in-place"] as Strategy[]) {
-            const report = await simulateRotations(plans.get(mode)!, {
-                strategy,
-                concurrency: CONCURRENCY,
-                containers: CONTAINERS,
-                tokenLifetimeS: lifetimeS,
-                stepDelayMs: STEP_DELAY_MS,
-                rotationIntervalMs: ROTATION_INTERVAL_MS,
-                loginsPerStep: LOGINS_PER_STEP,
-            });
-            rows.push({ lifetimeS, report });
-        }
-    }
-
+    lines.push("");
     const header = "mode     token lifetime  strategy     rotations  steps  logins  token requests  failed logins  failed %   wall";
-    console.log(header);
-    console.log("-".repeat(header.length));
-    for (const { lifetimeS, report: r } of rows) {
-        console.log(
+    lines.push(header, "-".repeat(header.length));
+    for (const r of figures.runs) {
+        lines.push(
             [
                 r.mode.padEnd(8),
-                `${lifetimeS} s`.padStart(14),
+                `${r.tokenLifetimeS} s`.padStart(14),
                 ` ${r.strategy.padEnd(11)}`,
                 String(r.rotations).padStart(9),
                 String(r.steps).padStart(6),
                 String(r.logins).padStart(7),
                 String(r.tokenRequests).padStart(15),
                 String(r.failedLogins).padStart(14),
-                `${((100 * r.failedLogins) / r.logins).toFixed(1)} %`.padStart(9),
+                `${((100 * r.failedLogins) / Math.max(1, r.logins)).toFixed(1)} %`.padStart(9),
                 `${(r.wallMs / 1000).toFixed(1)} s`.padStart(7),
             ].join(" "),
         );
     }
-
-    console.log("\nWhere failed logins started (after which step), and why:");
-    for (const { lifetimeS, report: r } of rows) {
+    lines.push("", "Where failed logins started (after which step), and why:");
+    for (const r of figures.runs) {
         if (r.failedLogins === 0) continue;
         const byStep = new Map<string, number>();
-        for (const [label, count] of Object.entries(r.failuresByStep)) {
+        for (const { step: label, failedLogins } of r.timeline) {
+            if (failedLogins === 0) continue;
             const step = label.replace(/^\d+->\d+ /, "").replace(/-(blue|green)-/, "-<slot>-");
-            byStep.set(step, (byStep.get(step) ?? 0) + count);
+            byStep.set(step, (byStep.get(step) ?? 0) + failedLogins);
         }
         const steps = [...byStep].map(([step, count]) => `${count} after ${step}`).join(", ");
-        const reasons = Object.entries(r.failureReasons).map(([reason, count]) => `${count} × "${reason}"`).join("; ");
-        console.log(`  ${r.mode} ${lifetimeS} s ${r.strategy}: ${steps}\n    ${reasons}`);
+        lines.push(...wrap(`${r.mode} ${r.tokenLifetimeS} s ${r.strategy}: ${steps}`, WIDTH, "  ", "    "));
+        for (const [reason, count] of Object.entries(r.failureReasons)) lines.push(...wrap(`${count} × "${reason}"`, WIDTH, "    ", "      "));
     }
-    console.log(
-        "\nA login fails when it fetches a token with settings whose secret the tenant no longer accepts. With a 5 s lifetime\n" +
-            "(no longer than the code's 60 s refresh margin) no token is cached, so every login in every intermediate state\n" +
-            "fetches; with 61 s the naive update fails only when a refresh falls between the tenant's change and the deploy.\n" +
-            "Rules read the credential as one rule config (M2M_CREDENTIALS), so, like an action deploy, one write switches id and secret.",
+    lines.push("");
+    lines.push(
+        ...wrap(
+            "A login fails when it fetches a token with settings whose secret the tenant no longer accepts. With a 5 s lifetime " +
+                "(no longer than the code's 60 s refresh margin) no token is cached, so every login in every intermediate state " +
+                "fetches; with 61 s the naive update fails only when a refresh falls between the tenant's change and the deploy. " +
+                "Rules read the credential as one rule config (M2M_CREDENTIALS), so, like an action deploy, one write switches id and secret.",
+            WIDTH,
+        ),
     );
+    return lines;
 }
 
-main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-});
+if (require.main === module) {
+    void runCommand({
+        name: "simulate:rotation",
+        usage: USAGE,
+        parse,
+        run: async ({ rotations, json }) => {
+            const figures = await simulate(rotations, new Progress(process.stderr));
+            process.stdout.write(json ? `${JSON.stringify(figures, null, 2)}\n` : `${formatRotationReport(figures).join("\n")}\n`);
+        },
+    });
+}

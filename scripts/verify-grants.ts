@@ -25,6 +25,15 @@
  * 2 when the input is unusable.
  */
 import { createRemoteJWKSet, jwtVerify } from "jose";
+import { parseStrict, runCommand } from "./cli";
+
+const USAGE = `usage: VERIFY_GRANTS_DOMAIN=<host[:port]> VERIFY_GRANTS_CLIENTS='<json>' \\
+         node --import tsx scripts/verify-grants.ts
+
+Checks every declared grant with a real client-credentials exchange; input from the
+environment only (VERIFY_GRANTS_DOMAIN, VERIFY_GRANTS_CLIENTS, VERIFY_GRANTS_SETTLE_S,
+NODE_EXTRA_CA_CERTS), no options but --help. Exit 0 all grants as declared, 1 a grant differs,
+2 unusable input.`;
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const RETRY_INTERVAL_MS = 2_000;
@@ -287,7 +296,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    void main().then((code) => {
-        process.exitCode = code;
-    });
+    void runCommand({ name: "verify-grants", usage: USAGE, parse: (argv) => parseStrict(argv, {}), run: () => main() });
 }

@@ -11,7 +11,8 @@ import { HandClickedTenant, HandClickedTenantServer } from "../../local/adoptTen
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { testTls } from "../../local/servers/tls";
 import { PROJECT, ProgramRun, ROOT, T, runProgram } from "../../local/stack/program";
-import { UsageError, adopt } from "../../scripts/adopt";
+import { UsageError, adopt, whyTenantUnread } from "../../scripts/adopt";
+import * as net from "node:net";
 
 const DOMAIN = "dev-tenant-as-code.us.auth0.com";
 const MANAGEMENT_API = `https://${DOMAIN}/api/v2/`;
@@ -201,6 +202,12 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             const without = ADOPT_SCOPES.filter((s) => s !== "read:rules_configs");
             await assert.rejects(readTenant(management(without)), (err: { statusCode?: number }) => err.statusCode === 403);
         });
+
+        it("must name the missing scopes for a 403, and only then", async function () {
+            const without = ADOPT_SCOPES.filter((s) => s !== "read:rules_configs");
+            const err = await readTenant(management(without)).then(() => assert.fail("expected a 403"), (e: unknown) => e);
+            assert.match(whyTenantUnread(err), /^HTTP 403 \(Insufficient scope, expected any of: read:rules_configs\); the application needs read:resource_servers read:clients/);
+        });
     });
 
     describe("npm run adopt (the script, actions mode, its own client-credentials token, trusting the CA via NODE_EXTRA_CA_CERTS)", function () {
@@ -260,6 +267,20 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             const printed = child.stdout + child.stderr + fs.readFileSync(out, "utf8");
             for (const secret of [LOGIN_APP_SECRET, DEPLOYER.clientSecret, ...server.issuedTokens]) assert.ok(!printed.includes(secret));
             assert.ok(server.requests.some((r) => r.path === "/oauth/token"), "the script fetched its own token");
+        });
+
+        it("must show the network error, not a missing scope, when the tenant does not answer", async function () {
+            // A port just closed on 127.0.0.1: the connection is refused, as with no network.
+            const closed = net.createServer();
+            await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+            const port = (closed.address() as net.AddressInfo).port;
+            await new Promise((resolve) => closed.close(resolve));
+            const creds = { AUTH0_CLIENT_ID: DEPLOYER.clientId, AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret };
+            await assert.rejects(adopt(["--stack", "dev", "--out", path.join(dir, "unreached.json"), "--domain", `127.0.0.1:${port}`], creds), (err: Error) => {
+                assert.match(err.message, new RegExp(`reading the tenant at 127\\.0\\.0\\.1:${port} failed: no answer from the tenant: .*ECONNREFUSED`));
+                assert.doesNotMatch(err.message, /needs read:|scope/);
+                return true;
+            });
         });
 
         it("must refuse unusable arguments or missing credentials, writing nothing", async function () {

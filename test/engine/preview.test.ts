@@ -16,7 +16,7 @@ describe("npm run preview", function () {
         assert.match(help.stdout, /usage: npm run preview -- --stack <name>/);
         const bad = preview("--stack", "prod", "--bogus");
         assert.equal(bad.status, 2);
-        assert.match(bad.stderr, /unknown option --bogus[\s\S]*usage:/);
+        assert.match(bad.stderr, /--bogus[\s\S]*usage:/);
     });
 
     it("must refuse, as the engine does, a change that replaces a protected API on prod", () => {

@@ -17,6 +17,7 @@ function read(values: Record<string, string>) {
         project: PROJECT,
         stack: "dev",
         get: (ns, key) => values[`${ns}:${key}`],
+        keys: () => Object.keys(values),
         env: {},
         rootDir: ROOT,
     });

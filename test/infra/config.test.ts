@@ -1,4 +1,8 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigSource, TenantConfig, loadConfig } from "../../infra/config";
 import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
 
@@ -10,7 +14,7 @@ function source(overrides: Record<string, string | undefined> = {}, env: Record<
         if (v === undefined) delete values[full];
         else values[full] = v;
     }
-    return { project: PROJECT, stack, get: (ns, key) => values[`${ns}:${key}`], env, rootDir: ROOT };
+    return { project: PROJECT, stack, get: (ns, key) => values[`${ns}:${key}`], keys: () => Object.keys(values), env, rootDir: ROOT };
 }
 
 function refusal(overrides: Record<string, string | undefined>, env: Record<string, string> = {}): string[] {
@@ -119,8 +123,97 @@ describe("infra/config", () => {
                 `${PROJECT}:authzExtensionUrl`,
                 /does not end in \/api/,
             ));
+        it("an undeclared project key, suggesting the declared key it is a typo of", () =>
+            assertRefused({ protec: "true" }, `${PROJECT}:protec`, /not a key of this project; did you mean `protect`\?/));
+        it("a declared key written in the wrong case", () =>
+            assertRefused({ apiTokenLifeTime: "3600" }, `${PROJECT}:apiTokenLifeTime`, /did you mean `apiTokenLifetime`\?/));
+        it("a declared key missing a letter", () =>
+            assertRefused({ failurePolicyGroup: "continue" }, `${PROJECT}:failurePolicyGroup`, /did you mean `failurePolicyGroups`\?/));
+        it("an undeclared project key close to none, listing the declared keys", () =>
+            assertRefused({ slackWebhook: "https://hooks.example.com" }, `${PROJECT}:slackWebhook`, /not a key of this project; expected one of: extensibility, loginCodeOrder, .*loginFlowOwner$/));
+        it("an upper-case tenant domain, naming the lower-case form", () =>
+            assertRefused({ "auth0:domain": "Dev-Tenant-As-Code.US.auth0.com" }, "auth0:domain", /has upper-case letters; expected it in lower case: dev-tenant-as-code\.us\.auth0\.com$/));
+        it("an upper-case tenant domain from AUTH0_DOMAIN", () =>
+            assertRefused({ "auth0:domain": undefined }, "auth0:domain", /upper-case letters/, { AUTH0_DOMAIN: "DEV.eu.auth0.com" }));
+        it("the Management API's identifier written with an upper-case host", () =>
+            assertRefused({ apiIdentifier: "https://DEV-TENANT-AS-CODE.us.auth0.com/api/v2/" }, `${PROJECT}:apiIdentifier`, /Management API's identifier/));
+        it("the Authorization Extension API's identifier as the custom API's", () =>
+            assertRefused({ apiIdentifier: "urn:auth0-authz-api" }, `${PROJECT}:apiIdentifier`, /Authorization Extension API's identifier/));
+        it("an API identifier with credentials in it", () =>
+            assertRefused({ apiIdentifier: "https://deployer:hunter2-pw@api.example.com" }, `${PROJECT}:apiIdentifier`, /carries credentials before the host/));
+        it("an API base URL with credentials in it", () =>
+            assertRefused({ apiBaseUrl: "https://svc:hunter2-pw@api.example.com" }, `${PROJECT}:apiBaseUrl`, /"https:\/\/\*\*\*@api\.example\.com" carries credentials before the host; expected a URL without user:password@/));
+        it("an Authorization Extension URL with credentials in it", () =>
+            assertRefused({ authzExtensionUrl: "https://ext:hunter2-pw@ext.example.com/api" }, `${PROJECT}:authzExtensionUrl`, /carries credentials/));
+        it("a claim namespace with credentials in it", () =>
+            assertRefused({ claimNamespace: "https://me@example.com/claims/" }, `${PROJECT}:claimNamespace`, /carries credentials/));
+        it("more API scopes than Auth0 allows per API (1000)", () => {
+            const scopes = ["read:entitlements a", "write:logins b", ...Array.from({ length: 999 }, (_, i) => `read:thing${i} c`)];
+            assertRefused({ apiScopes: JSON.stringify(scopes) }, `${PROJECT}:apiScopes`, /1001 scopes; expected at most 1000/);
+        });
+        it("an API scope longer than Auth0's 280 characters", () =>
+            assertRefused({ apiScopes: JSON.stringify(["read:entitlements a", "write:logins b", `read:${"x".repeat(276)} c`]) }, `${PROJECT}:apiScopes[2]`, /281 characters; expected at most 280/));
+        it("an API scope description longer than Auth0's 500 characters", () =>
+            assertRefused({ apiScopes: JSON.stringify(["read:entitlements a", `write:logins ${"d".repeat(501)}`]) }, `${PROJECT}:apiScopes[1]`, /description of write:logins is 501 characters; expected at most 500/));
         it("rules mode in a stack that does not own the login flow", () =>
             assertRefused({ extensibility: "rules", loginFlowOwner: "false", managementApiScopes: undefined, rulesEndOfLifeAcknowledged: "true" }, `${PROJECT}:extensibility`, /rules mode needs .*loginFlowOwner = true/));
+    });
+
+    it("must accept API scopes at Auth0's bounds: 1000 scopes, a 280-character scope, a 500-character description", () => {
+        const scopes = ["read:entitlements a", `write:logins ${"d".repeat(500)}`, `read:${"x".repeat(275)} c`, ...Array.from({ length: 997 }, (_, i) => `read:thing${i} c`)];
+        const config = loadConfig(source({ apiScopes: JSON.stringify(scopes) }));
+        assert.strictEqual(config.api.scopes.length, 1000);
+        assert.strictEqual(config.api.scopes[2].name.length, 280);
+        assert.strictEqual(config.api.scopes[1].description.length, 500);
+    });
+
+    it("must leave keys of other namespaces to their owners", () => {
+        assert.strictEqual(loadConfig(source({ "aws:region": "eu-west-1", "auth0:debug": "true" })).stack, "dev");
+    });
+
+    it("must never echo a URL's password, whichever refusal names it", () => {
+        const password = "hunter2-pw";
+        const problems = refusal({
+            apiBaseUrl: `http://svc:${password}@api.example.com`,
+            authzExtensionUrl: `https://ext:${password}@exa mple.com/api`,
+            claimNamespace: `ftp://me:${password}@example.com/`,
+            apiIdentifier: `https://me:${password}@api example`,
+        });
+        assert.strictEqual(problems.length, 4, problems.join("\n"));
+        for (const p of problems) assert.ok(!p.includes(password), p);
+        for (const domain of [`deployer:${password}@dev.us.auth0.com`, `https://deployer:${password}@dev.us.auth0.com`]) {
+            const [problem] = refusal({ "auth0:domain": domain });
+            assert.match(problem, /^auth0:domain: "(https:\/\/)?\*\*\*@dev\.us\.auth0\.com" (is not a hostname|has a scheme)/);
+        }
+    });
+
+    it("must report a login code file the stack cannot deploy with the other problems, in the same refusal", () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "config-test-"));
+        try {
+            fs.mkdirSync(path.join(root, "actions"));
+            fs.writeFileSync(path.join(root, "actions", "Enrich_From_APIs.js"), "");
+            assert.throws(
+                () => loadConfig({ ...source({ protec: "true" }), rootDir: root }),
+                (err: unknown) =>
+                    err instanceof ConfigError &&
+                    pulumi.RunError.isInstance(err) &&
+                    err.problems.length === 2 &&
+                    err.problems.includes("actions/Enrich_From_APIs.js: file names must be kebab-case .js, e.g. require-verified-email.js") &&
+                    err.problems.some((p) => p.includes("did you mean `protect`")),
+            );
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    });
+
+    it("must refuse with a pulumi.RunError, so the CLI prints the problems once and no stack trace", () => {
+        try {
+            loadConfig(source({ protec: "true" }));
+        } catch (err) {
+            assert.ok(pulumi.RunError.isInstance(err), String(err));
+            return;
+        }
+        assert.fail("expected a refusal");
     });
 
     it("must allow privileged Management API scopes only with the explicit override", () => {
@@ -129,8 +222,9 @@ describe("infra/config", () => {
     });
 
     it("must report every problem at once", () => {
-        const problems = refusal({ "auth0:domain": "https://x", extensibility: "hooks", apiScopes: "[]" });
-        assert.ok(problems.length >= 3, problems.join("\n"));
+        const problems = refusal({ "auth0:domain": "https://x", extensibility: "hooks", apiScopes: "[]", protec: "true" });
+        assert.ok(problems.length >= 4, problems.join("\n"));
+        assert.ok(problems.some((p) => p.includes("did you mean `protect`")), problems.join("\n"));
     });
 
     it("must never echo a secret value in a refusal", () => {

@@ -6,8 +6,12 @@ import { readLoginCode, settingsRead } from "../../infra/loginCode";
 import { LOGIN_SETTINGS } from "../../infra/loginContract";
 import { ROOT } from "../../local/stack/program";
 
+/** Every directory tempRoot made, removed after the suite. */
+const tempRoots: string[] = [];
+
 function tempRoot(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "login-code-"));
+    tempRoots.push(dir);
     for (const [name, code] of Object.entries(files)) {
         fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
         fs.writeFileSync(path.join(dir, name), code);
@@ -16,6 +20,10 @@ function tempRoot(files: Record<string, string>): string {
 }
 
 describe("infra/loginCode", () => {
+    after(() => {
+        for (const dir of tempRoots.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
     it("must derive the settings a rule reads from configuration.NAME, in order of first use", () => {
         const code = "function r(user, context, callback) { const a = configuration.M2M_CLIENT_ID; const b = configuration.AUTH0_DOMAIN + configuration.M2M_CLIENT_ID; }";
         assert.deepStrictEqual(settingsRead("r", code, "rules"), ["M2M_CLIENT_ID", "AUTH0_DOMAIN"]);

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ConfigSource, loadConfig } from "../../infra/config";
+import { ConfigSource, PROJECT_CONFIG_KEYS, loadConfig } from "../../infra/config";
 import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
 
 interface Declared { type?: string; description?: string; secret?: boolean; items?: { type?: string } }
@@ -16,6 +16,7 @@ function keysRead(stack: string): Set<string> {
         project: PROJECT,
         stack,
         get: (ns, key) => { read.add(`${ns}:${key}`); return values[`${ns}:${key}`]; },
+        keys: () => Object.keys(values),
         env: {},
         rootDir: ROOT,
     };
@@ -40,6 +41,10 @@ describe("Pulumi.yaml and the stack files", () => {
             assert.ok(["string", "integer", "boolean", "array"].includes(decl.type ?? ""), `${key} has no valid type`);
             if (decl.type === "array") assert.ok(decl.items?.type, `${key} declares no item type`);
         }
+    });
+
+    it("must list in infra/config.ts exactly the keys Pulumi.yaml declares, so no declared key is refused as unknown", () => {
+        assert.deepStrictEqual([...PROJECT_CONFIG_KEYS].sort(), Object.keys(project.config).sort());
     });
 
     for (const stack of ["dev", "prod"]) {

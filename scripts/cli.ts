@@ -1,0 +1,59 @@
+/**
+ * What every script in scripts/ does with its command line: `--help` (or `-h`) prints the
+ * script's usage to stdout and exits 0; arguments it cannot use print the problem and the usage
+ * to stderr and exit 2; a failure while running prints one line to stderr and exits 1.
+ */
+import { parseArgs, ParseArgsConfig } from "node:util";
+
+/** Arguments or environment the script cannot work with (exit code 2). */
+export class UsageError extends Error {}
+
+export interface Command<A> {
+    /** How messages name the script, e.g. `adopt`. */
+    readonly name: string;
+    /** The usage text: `usage: ...` then what the options mean. */
+    readonly usage: string;
+    /** Turns argv into the script's arguments; throws a {@link UsageError} for unusable ones. */
+    readonly parse: (argv: readonly string[]) => A;
+    /** Runs the script; resolves to its exit code (default 0). */
+    readonly run: (args: A) => Promise<number | void> | number | void;
+}
+
+/** Whether the command line asks for help (before any `--`). */
+export function wantsHelp(argv: readonly string[]): boolean {
+    const end = argv.indexOf("--");
+    return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+/** util.parseArgs, strict, with its complaints turned into {@link UsageError}s. */
+export function parseStrict<T extends NonNullable<ParseArgsConfig["options"]>>(argv: readonly string[], options: T, allowPositionals = false) {
+    try {
+        return parseArgs({ args: [...argv], options, strict: true, allowPositionals });
+    } catch (err) {
+        throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+}
+
+/** Runs a command from `process.argv`, setting `process.exitCode` as described above. */
+export async function runCommand<A>(command: Command<A>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+    if (wantsHelp(argv)) {
+        process.stdout.write(`${command.usage.trimEnd()}\n`);
+        process.exitCode = 0;
+        return;
+    }
+    let args: A;
+    try {
+        args = command.parse(argv);
+    } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        process.stderr.write(`${command.name}: ${err.message}\n\n${command.usage.trimEnd()}\n`);
+        process.exitCode = 2;
+        return;
+    }
+    try {
+        process.exitCode = (await command.run(args)) ?? 0;
+    } catch (err) {
+        process.stderr.write(`${command.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = err instanceof UsageError ? 2 : 1;
+    }
+}

@@ -1,0 +1,45 @@
+import * as assert from "assert";
+import { runChild } from "../../local/childProcess";
+import { readFigures, RotationFigures } from "../../local/figures";
+import { ROOT } from "../../local/stack/program";
+import { formatRotationReport } from "../../scripts/simulate-rotation";
+
+describe("npm run simulate:rotation", function () {
+    this.timeout(120_000);
+    let figures: RotationFigures;
+    let stderr: string;
+
+    before(async () => {
+        const result = await runChild(process.execPath, ["--import", "tsx", "scripts/simulate-rotation.ts", "--rotations", "1", "--json"], {
+            cwd: ROOT,
+            env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        });
+        assert.strictEqual(result.code, 0, result.stderr);
+        figures = readFigures(result.stdout, "simulate:rotation --json") as RotationFigures;
+        stderr = result.stderr;
+    });
+
+    it("must print with --json only the figures, every run with a failure count after each of its steps", () => {
+        assert.strictEqual(figures.kind, "rotation");
+        assert.strictEqual(figures.rotations, 1);
+        assert.deepStrictEqual(
+            figures.runs.map((r) => `${r.mode} ${r.tokenLifetimeS} ${r.strategy}`),
+            ["actions 5 blue-green", "actions 5 in-place", "actions 61 blue-green", "actions 61 in-place", "rules 5 blue-green", "rules 5 in-place"],
+        );
+        for (const run of figures.runs) {
+            assert.strictEqual(run.timeline.length, run.steps + 1);
+            assert.strictEqual(run.timeline[0].step, "start");
+            assert.strictEqual(run.timeline.reduce((n, t) => n + t.failedLogins, 0), run.failedLogins, `${run.mode} ${run.strategy}`);
+        }
+    });
+
+    it("must keep stderr quiet when it is not a terminal", () => {
+        assert.strictEqual(stderr, "");
+    });
+
+    it("must fit its tables in 120 columns", () => {
+        const lines = formatRotationReport(figures);
+        assert.ok(lines.some((l) => l.startsWith("mode     token lifetime  strategy")));
+        for (const line of lines) assert.ok(line.length <= 120, `${line.length} columns: ${line}`);
+    });
+});
