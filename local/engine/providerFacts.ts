@@ -116,6 +116,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
             clientId: { source: `${GRANT}:37` },
             audience: { source: `${GRANT}:45` },
             subjectType: { source: `${GRANT}:75` },
+            defaultFor: { source: `${GRANT}:99` },
         },
         writeOnly: {},
         validations: [
