@@ -24,6 +24,8 @@
 import { readFileSync } from "node:fs";
 import { ClientToVerify, verifyGrants } from "./verify-grants";
 
+import { parseStrict, runCommand } from "./cli";
+
 const REQUEST_TIMEOUT_MS = 10_000;
 /** How Pulumi marks a secret value in a state export. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -171,7 +173,16 @@ export async function loginFlowDrift(declared: DeclaredLoginFlow, tenant: Tenant
     return { ok, drift };
 }
 
-async function main(): Promise<number> {
+const USAGE = `usage: pulumi stack export --stack <name> --show-secrets |
+         node --import tsx scripts/check-login-drift.ts
+
+Drift that pulumi refresh cannot see: each Action's secret names, the post-login bindings, and
+the grant verification with its probes for every credential slot. Reads the stack's state on
+stdin and the tenant with AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET (read:actions is enough).
+  --help    this text
+Exit 0 nothing drifted, 1 naming each difference, 2 unusable input.`;
+
+async function run(): Promise<number> {
     let declared: DeclaredLoginFlow;
     try {
         declared = declaredLoginFlow(JSON.parse(readFileSync(0, "utf8")));
@@ -204,7 +215,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    void main().then((code) => {
-        process.exitCode = code;
-    });
+    void runCommand({ name: "check-login-drift", usage: USAGE, parse: (argv) => void parseStrict(argv, {}), run });
 }

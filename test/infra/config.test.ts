@@ -130,7 +130,7 @@ describe("infra/config", () => {
         it("a declared key missing a letter", () =>
             assertRefused({ failurePolicyGroup: "continue" }, `${PROJECT}:failurePolicyGroup`, /did you mean `failurePolicyGroups`\?/));
         it("an undeclared project key close to none, listing the declared keys", () =>
-            assertRefused({ slackWebhook: "https://hooks.example.com" }, `${PROJECT}:slackWebhook`, /not a key of this project; expected one of: extensibility, loginCodeOrder, .*loginFlowOwner$/));
+            assertRefused({ slackWebhook: "https://hooks.example.com" }, `${PROJECT}:slackWebhook`, /not a key of this project; expected one of: extensibility, .*loginCodeOrder, .*loginFlowOwner$/));
         it("an upper-case tenant domain, naming the lower-case form", () =>
             assertRefused({ "auth0:domain": "Dev-Tenant-As-Code.US.auth0.com" }, "auth0:domain", /has upper-case letters; expected it in lower case: dev-tenant-as-code\.us\.auth0\.com$/));
         it("an upper-case tenant domain from AUTH0_DOMAIN", () =>
