@@ -13,8 +13,11 @@ export type Fault =
     | { readonly kind: "omit-expires-in" }
     /** Send nothing for `delayMs`, then answer normally: a slow server, headers late. */
     | { readonly kind: "slow-headers"; readonly delayMs: number }
-    /** Hold the request until `until` settles, then answer normally (lets a test line requests up). */
-    | { readonly kind: "hold"; readonly until: Promise<unknown> }
+    /**
+     * Hold the request until `until` settles, then answer normally, or act out `then` (lets a
+     * test line requests up).
+     */
+    | { readonly kind: "hold"; readonly until: Promise<unknown>; readonly then?: Fault }
     /**
      * Send 200 and its headers at once, then the body one byte every `intervalMs`, never ending
      * (until the client or the server closes): each byte arrives well inside any idle timeout.
@@ -34,24 +37,28 @@ export type Endpoint = "token" | "groups" | "entitlements" | "patchUser";
  * It also counts the requests each endpoint received, so a test can wait for one to arrive.
  */
 export class FaultPlan {
-    private readonly queues = new Map<Endpoint, { fault: Fault; remaining: number }[]>();
+    private readonly queues = new Map<Endpoint, { fault: Fault; remaining: number; audience?: string }[]>();
     private readonly arrivals = new Map<Endpoint, number>();
     private readonly waiters: { endpoint: Endpoint; count: number; resolve: () => void }[] = [];
 
-    inject(endpoint: Endpoint, fault: Fault, times = 1): this {
+    /**
+     * `audience` (token endpoint only): the fault applies only to token requests for that
+     * audience, since the login code requests its tokens concurrently, in no fixed order.
+     */
+    inject(endpoint: Endpoint, fault: Fault, times = 1, audience?: string): this {
         const queue = this.queues.get(endpoint) ?? [];
-        queue.push({ fault, remaining: times });
+        queue.push({ fault, remaining: times, audience });
         this.queues.set(endpoint, queue);
         return this;
     }
 
-    /** Every request to `endpoint` gets `fault` until `clear()`. */
-    always(endpoint: Endpoint, fault: Fault): this {
-        return this.inject(endpoint, fault, Number.POSITIVE_INFINITY);
+    /** Every request to `endpoint` (for `audience`, if given) gets `fault` until `clear()`. */
+    always(endpoint: Endpoint, fault: Fault, audience?: string): this {
+        return this.inject(endpoint, fault, Number.POSITIVE_INFINITY, audience);
     }
 
     /** Called once per request the endpoint receives: records its arrival, returns its fault. */
-    take(endpoint: Endpoint): Fault | undefined {
+    take(endpoint: Endpoint, audience?: string): Fault | undefined {
         const arrived = (this.arrivals.get(endpoint) ?? 0) + 1;
         this.arrivals.set(endpoint, arrived);
         for (const waiter of this.waiters.filter((w) => w.endpoint === endpoint && w.count <= arrived)) {
@@ -59,11 +66,17 @@ export class FaultPlan {
             waiter.resolve();
         }
         const queue = this.queues.get(endpoint);
-        const head = queue?.[0];
-        if (!queue || !head) return undefined;
-        head.remaining -= 1;
-        if (head.remaining <= 0) queue.shift();
-        return head.fault;
+        const index = queue?.findIndex((entry) => entry.audience === undefined || entry.audience === audience) ?? -1;
+        const entry = queue?.[index];
+        if (!queue || !entry) return undefined;
+        entry.remaining -= 1;
+        if (entry.remaining <= 0) queue.splice(index, 1);
+        return entry.fault;
+    }
+
+    /** Requests `endpoint` has received so far. */
+    received(endpoint: Endpoint): number {
+        return this.arrivals.get(endpoint) ?? 0;
     }
 
     /** Resolves once `endpoint` has received `count` requests in all (at once if it already has). */
@@ -101,7 +114,7 @@ export async function applyFault(res: ServerResponse, fault: Fault): Promise<"an
             return "continue";
         case "hold":
             await untilClosedOr(res, fault.until);
-            return "continue";
+            return fault.then ? applyFault(res, fault.then) : "continue";
         case "drip-body":
             void drip(res, fault.intervalMs);
             return "answered";
@@ -145,8 +158,13 @@ async function sendOversized(res: ServerResponse, bytes: number, declareLength: 
         // Respect backpressure: a client that stops reading stops this writer too.
         if (!res.write(chunk)) {
             await new Promise<void>((resolve) => {
-                res.once("drain", resolve);
-                res.once("close", resolve);
+                const done = () => {
+                    res.off("drain", done);
+                    res.off("close", done);
+                    resolve();
+                };
+                res.on("drain", done);
+                res.on("close", done);
             });
         }
     }

@@ -257,7 +257,7 @@ export class LocalTenant {
         const params = parseBody(rawBody, req.headers["content-type"]);
         const audience = typeof params.audience === "string" ? params.audience : "";
         this.tokenCounts.set(audience, this.tokenRequests(audience) + 1);
-        const fault = this.faults.take("token");
+        const fault = this.faults.take("token", audience);
         if (fault && (await applyFault(res, fault)) === "answered") return;
 
         if (params.grant_type !== "client_credentials") {
