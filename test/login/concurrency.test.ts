@@ -74,7 +74,8 @@ for (const mode of ["actions", "rules"] as const) {
             it("must deny on the groups' failure while the entitlements call is still unanswered", async function () {
                 const harness = await harnesses.start();
                 const release = gate();
-                harness.tenant.faults.inject("groups", { kind: "status", status: 502 });
+                // The groups answer (502) waits until the entitlements call has arrived, which is held.
+                harness.tenant.faults.inject("groups", { kind: "hold", until: harness.tenant.faults.arrived("entitlements"), then: { kind: "status", status: 502 } });
                 harness.tenant.faults.inject("entitlements", { kind: "hold", until: release.opened });
                 const container = harness.container();
                 const denied = await harness.login(container);
@@ -91,7 +92,7 @@ for (const mode of ["actions", "rules"] as const) {
             it("must deny on the entitlements' failure (policy deny) while the groups call is still unanswered", async function () {
                 const harness = await harnesses.start();
                 const release = gate();
-                harness.tenant.faults.inject("entitlements", { kind: "status", status: 500 });
+                harness.tenant.faults.inject("entitlements", { kind: "hold", until: harness.tenant.faults.arrived("groups"), then: { kind: "status", status: 500 } });
                 harness.tenant.faults.inject("groups", { kind: "hold", until: release.opened });
                 const denied = await harness.login(harness.container({ FAILURE_POLICY_API: "deny" }));
                 release.open();

@@ -243,7 +243,8 @@ for (const mode of ["actions", "rules"] as const) {
                 const denied = await harness.login(harness.container());
                 assert.equal(denied.outcome, "denied");
                 assert.deepEqual(denied.idTokenClaims, {}, "a denied login carries no claim");
-                harness.tenant.faults.inject("entitlements", { kind: "status", status: 500 });
+                // always: the denied login's discarded entitlements call may still reach the server.
+                harness.tenant.faults.always("entitlements", { kind: "status", status: 500 });
                 const continued = await harness.login(harness.container());
                 assert.equal(continued.outcome, "allowed", continued.reason);
                 assert.equal(continued.idTokenClaims[ENTITLEMENTS_CLAIM], undefined);
