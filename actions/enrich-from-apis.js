@@ -303,7 +303,14 @@ function readCache(login, key) {
 }
 
 function writeCache(login, key, token) {
-  const result = login.cache.set(key, JSON.stringify(token), { expires_at: token.refreshAt });
+  let result;
+  try {
+    result = login.cache.set(key, JSON.stringify(token), { expires_at: token.refreshAt });
+  } catch (err) {
+    // A shared token request can outlive the login that started it (denied meanwhile): its
+    // api.cache may be gone. The token is in module scope all the same.
+    result = { type: 'error', code: (err && err.name) || 'error' };
+  }
   if (!result || result.type !== 'success') {
     log(login.userId, 'token', 'api.cache.set failed (' + (result && result.code) + '), token kept in memory only');
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runChild } from "../../local/childProcess";
+import { ChildResult, runChild } from "../../local/childProcess";
 import { ROOT } from "../../local/stack/program";
 
 /** `npm run bench -- <args>` from the repository root, as a user types it. */
@@ -9,31 +9,42 @@ function bench(...args: string[]) {
 
 describe("npm run bench", function () {
     this.timeout(60000);
+    // Every invocation at once: the two short runs take seconds each, and need not take turns.
+    let help: ChildResult, unknown: ChildResult, notANumber: ChildResult, json: ChildResult, text: ChildResult;
+    before(async function () {
+        [help, unknown, notANumber, json, text] = await Promise.all([
+            bench("--help"),
+            bench("--rtt", "40", "--concurrency", "8"),
+            bench("--rtt", "fast"),
+            bench("--json", "--rtt", "5", "--logins", "4", "--wave", "2"),
+            bench("--rtt", "5", "--logins", "4", "--wave", "2"),
+        ]);
+    });
 
-    it("must print its usage and exit 0 on --help", async function () {
-        const result = await bench("--help");
+    it("must print its usage and exit 0 on --help", function () {
+        const result = help;
         assert.equal(result.code, 0, result.stderr);
         assert.match(result.stdout, /^Usage: npm run bench -- \[options\]/);
         for (const option of ["--rtt", "--jitter", "--logins", "--wave", "--json", "--help"]) assert.ok(result.stdout.includes(option), option);
         assert.equal(result.stderr, "");
     });
 
-    it("must refuse an unknown option with its usage on stderr and exit 2", async function () {
-        const result = await bench("--rtt", "40", "--concurrency", "8");
+    it("must refuse an unknown option with its usage on stderr and exit 2", function () {
+        const result = unknown;
         assert.equal(result.code, 2);
         assert.match(result.stderr, /--concurrency/);
         assert.match(result.stderr, /Usage: npm run bench/);
         assert.equal(result.stdout, "");
     });
 
-    it("must refuse a value that is not a whole number, naming the option, and exit 2", async function () {
-        const result = await bench("--rtt", "fast");
+    it("must refuse a value that is not a whole number, naming the option, and exit 2", function () {
+        const result = notANumber;
         assert.equal(result.code, 2);
         assert.match(result.stderr, /--rtt must be a whole number of at least 0, got 'fast'/);
     });
 
-    it("must write its figures as JSON on stdout with --json, one result per mode and approach, and nothing on stderr when it is not a terminal", async function () {
-        const result = await bench("--json", "--rtt", "5", "--logins", "4", "--wave", "2");
+    it("must write its figures as JSON on stdout with --json, one result per mode and approach, and nothing on stderr when it is not a terminal", function () {
+        const result = json;
         assert.equal(result.code, 0, result.stderr);
         assert.equal(result.stderr, "", "progress goes to stderr only when it is a terminal");
         const figures = JSON.parse(result.stdout) as Record<string, unknown>;
@@ -69,8 +80,8 @@ describe("npm run bench", function () {
         assert.deepEqual(perCall.tokenRequests, { authzExtension: 4, api: 4, managementApi: 0 });
     });
 
-    it("must print tables and notes that fit 120 columns", async function () {
-        const result = await bench("--rtt", "5", "--logins", "4", "--wave", "2");
+    it("must print tables and notes that fit 120 columns", function () {
+        const result = text;
         assert.equal(result.code, 0, result.stderr);
         const lines = result.stdout.split("\n");
         assert.ok(lines.some((line) => line.startsWith("actions  this code")), result.stdout);
