@@ -21,7 +21,7 @@ Options:
   --jitter <ms>    extra delay per request, uniform from 0 to <ms>, seeded (default 0)
   --logins <n>     logins per run (default 1000)
   --wave <n>       logins in flight together; the first wave is the cold one (default 10)
-  --json           print the figures as JSON on stdout instead of the tables
+  --json           print the figures as JSON on stdout instead of the tables (needs --rtt > 0)
   -h, --help       print this help and exit
 
 Progress goes to stderr when it is a terminal.
@@ -71,6 +71,8 @@ function parseOptions(argv: readonly string[]): { options: BenchOptions } | { he
     const wave = whole("wave", parsed.wave, 10, 1);
     for (const value of [rttMs, jitterMs, logins, wave]) if (typeof value === "string") return { error: value };
     const options = { rttMs, jitterMs, logins, wave, json: parsed.json ?? false } as BenchOptions;
+    // The JSON's round trips are numbers: at no distance there is nothing to count them in.
+    if (options.json && options.rttMs === 0) return { error: "--json needs --rtt above 0 (its figures include round trips)" };
     if (options.logins <= options.wave) return { error: `--logins (${options.logins}) must exceed --wave (${options.wave}): the waves after the first are the warm ones` };
     return { options };
 }
@@ -183,11 +185,13 @@ async function main(argv: readonly string[]): Promise<number> {
         // One short run of each, discarded: the process's own start (loading, compiling the code
         // paths) is not a cold container's cost, and would land on whichever run came first.
         for (const mode of ["actions", "rules"] as const) {
-            for (const approach of APPROACHES) await run(worker, mode, approach, { ...options, logins: 4, wave: 2 }, update);
+            for (const approach of APPROACHES) await run(worker, mode, approach, { ...options, logins: 4, wave: 2 }, (t) => update(`warming up: ${t}`));
         }
+        const runs = 2 * APPROACHES.length + 1;
+        const numbered = (text: string) => update(`run ${figures.length + firstLogins.length + 1}/${runs}, ${text}`);
         for (const mode of ["actions", "rules"] as const) {
-            for (const approach of APPROACHES) figures.push(await run(worker, mode, approach, options, update));
-            if (mode === "rules") firstLogins.push(await run(worker, mode, FIRST_LOGINS, options, update));
+            for (const approach of APPROACHES) figures.push(await run(worker, mode, approach, options, numbered));
+            if (mode === "rules") firstLogins.push(await run(worker, mode, FIRST_LOGINS, options, numbered));
         }
     } finally {
         progress.done();
@@ -198,7 +202,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
     const rows = figures.map((f) => summarize(f, AUDIENCES));
     if (options.json) {
-        const trips = (value: number) => (options.rttMs > 0 ? round(value / options.rttMs) : null);
+        const trips = (value: number) => round(value / options.rttMs);
         const results = figures.map((f, i) => {
             const r = rows[i];
             return {
