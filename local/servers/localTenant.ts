@@ -95,22 +95,24 @@ export class LocalTenant {
             });
 
         const managementRoutes = routes("managementApi", "");
-        const serverOptions = { distance: this.options.distance };
+        // Each server draws its own jitter: one seed for all would make their delays move in step.
+        const distance = this.options.distance;
+        const serverOptions = (n: number) => ({ distance: distance && { ...distance, seed: (distance.seed ?? 1) + n } });
         this.authorizationServer = await LocalHttpsServer.start(async (req, body, res) => {
             const path = pathOf(req);
             if (req.method === "POST" && path === "/oauth/token") return this.token(body, req, res);
             if (req.method === "GET" && path === "/.well-known/jwks.json") return sendJson(res, 200, this.jwks);
             return this.resource(req, body, res, managementRoutes, this.audience("managementApi"), verifyKeys);
-        }, serverOptions);
+        }, serverOptions(0));
         const apiRoutes = routes("api", "");
         this.apiServer = await LocalHttpsServer.start((req, body, res) =>
             this.resource(req, body, res, apiRoutes, this.model.customApi, verifyKeys),
-        serverOptions);
+        serverOptions(1));
         if (this.model.apis.some((api) => api.identifier === AUTHZ_EXTENSION_API)) {
             const extensionRoutes = routes("authzExtension", AUTHZ_EXTENSION_PREFIX);
             this.extensionServer = await LocalHttpsServer.start((req, body, res) =>
                 this.resource(req, body, res, extensionRoutes, AUTHZ_EXTENSION_API, verifyKeys),
-            serverOptions);
+            serverOptions(2));
         }
         this.validateModel();
     }
