@@ -109,9 +109,13 @@ export async function applyFault(res: ServerResponse, fault: Fault): Promise<"an
             return "answered";
         case "omit-expires-in":
             return "continue";
-        case "slow-headers":
-            await untilClosedOr(res, delay(fault.delayMs));
+        case "slow-headers": {
+            // The timer goes with the client: a test's process must not wait out a delay nobody awaits.
+            const gone = new AbortController();
+            res.once("close", () => gone.abort());
+            await untilClosedOr(res, delay(fault.delayMs, undefined, { signal: gone.signal }));
             return "continue";
+        }
         case "hold":
             await untilClosedOr(res, fault.until);
             return fault.then ? applyFault(res, fault.then) : "continue";
