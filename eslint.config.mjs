@@ -28,7 +28,7 @@ export default tseslint.config(
     languageOptions: {
       globals: {
         require: "readonly", exports: "writable", module: "readonly", console: "readonly",
-        fetch: "readonly", AbortSignal: "readonly", Buffer: "readonly", setTimeout: "readonly",
+        fetch: "readonly", AbortSignal: "readonly", AbortController: "readonly", Buffer: "readonly", setTimeout: "readonly",
         clearTimeout: "readonly", URL: "readonly",
       },
     },

@@ -23,8 +23,15 @@
  *     setting (never a value); the user sees a generic reason.
  *   - Groups (token or call fails): deny, or continue without the groups claim and without the
  *     app_metadata update. Entitlements: deny, or continue without the entitlements claim.
- *   - Each request times out after CALL_TIMEOUT_MS; the whole Action stays within LOGIN_BUDGET_MS
- *     (well under Auth0's 20 s limit): a request is not started when the budget is spent.
+ *   - The groups chain and the entitlements chain (each: token, then call) run side by side: a
+ *     cold login waits two round trips, a warm one one. A step failing under deny ends the login
+ *     at once: the other step's answer would be discarded, so it is not awaited (its API call is
+ *     aborted; a token request in flight is kept, other logins may be waiting on it).
+ *   - Each request is bounded from connect to the last byte of its body by CALL_TIMEOUT_MS, and
+ *     reads at most MAX_RESPONSE_BYTES; the whole Action stays within LOGIN_BUDGET_MS (well under
+ *     Auth0's 20 s limit): a request is not started when the budget is spent.
+ *   - Each claim is at most CLAIM_MAX_BYTES (half of Auth0's 100 KB custom-claim limit per
+ *     token); a larger one is that step's failure, and its policy applies.
  *   - A 401 from an API drops the cached token and retries once with a fresh one.
  *   - Tokens are cached per (client, audience) until expiry minus TOKEN_EXPIRY_MARGIN_S: in module
  *     scope (one container) and in api.cache (shared across executions, best effort; a failed
@@ -37,6 +44,16 @@ const CALL_TIMEOUT_MS = 3000;
 const LOGIN_BUDGET_MS = 15000;
 const MIN_CALL_TIME_MS = 250;
 const TOKEN_EXPIRY_MARGIN_S = 60;
+// Most body bytes read from any one response (token or API): far above what a usable answer
+// needs (a claim is at most CLAIM_MAX_BYTES), far below what would strain the container.
+const MAX_RESPONSE_BYTES = 262144;
+// Auth0 limits the custom claims of a token to 100 KB, the ID and the access token each, and
+// fails the login past it ("Create Custom Claims", General restrictions:
+// https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims; "Migrate Custom
+// Claims", Maximum token size: https://auth0.com/docs/troubleshoot/product-lifecycle/past-migrations/custom-claims-migration).
+// Each token gets this code's two claims: each may use half of 100,000 bytes (the smaller reading
+// of 100 KB), so both fit together whatever the other's size.
+const CLAIM_MAX_BYTES = 50000;
 const AUTHZ_EXTENSION_AUDIENCE = 'urn:auth0-authz-api';
 const FAILURE_POLICIES = ['deny', 'continue'];
 
@@ -73,42 +90,99 @@ exports.onExecutePostLogin = async (event, api) => {
     cache: api.cache,
     userId: userId,
     deadline: Date.now() + LOGIN_BUDGET_MS,
+    // Aborts this login's API calls once their answers can no longer change the outcome.
+    discard: new AbortController(),
   };
+  const groupsClaim = settings.claimNamespace + 'groups';
+  const entitlementsClaim = settings.claimNamespace + 'entitlements';
 
+  // The two chains (token, then call) do not depend on each other: both start now, so a cold
+  // login takes two round trips and a warm one one, instead of four and two.
+  const steps = [];
   if (!settings.authzExtensionUrl) {
     log(userId, 'groups', 'skipped: AUTHZ_EXTENSION_URL not set (extension disabled)');
   } else {
     const groupsUrl = trimSlash(settings.authzExtensionUrl) + '/users/' + encodeURIComponent(userId) + '/groups';
-    try {
-      const body = await callApi(login, AUTHZ_EXTENSION_AUDIENCE, groupsUrl);
-      const groups = toGroups(body);
-      api.idToken.setCustomClaim(settings.claimNamespace + 'groups', groups);
-      api.accessToken.setCustomClaim(settings.claimNamespace + 'groups', groups);
-      const names = groups.map((group) => group.name);
-      if (!sameNames(event.user.app_metadata && event.user.app_metadata.groups, names)) {
-        api.user.setAppMetadata('groups', names);
-      }
-    } catch (err) {
-      log(userId, 'groups', 'failed (' + describe(err) + '), policy ' + settings.groupsPolicy);
-      if (settings.groupsPolicy === 'deny') {
-        return api.access.deny('Login is not available right now: group membership could not be verified.');
-      }
+    steps.push({
+      name: 'groups',
+      policy: settings.groupsPolicy,
+      denial: 'Login is not available right now: group membership could not be verified.',
+      result: callApi(login, AUTHZ_EXTENSION_AUDIENCE, groupsUrl).then((body) => withinClaimLimit(groupsClaim, toGroups(body))),
+    });
+  }
+  const entitlementsUrl = trimSlash(settings.apiBaseUrl) + '/users/' + encodeURIComponent(userId) + '/entitlements';
+  steps.push({
+    name: 'entitlements',
+    policy: settings.apiPolicy,
+    denial: 'Login is not available right now: entitlements could not be loaded.',
+    result: callApi(login, settings.apiAudience, entitlementsUrl).then((body) => withinClaimLimit(entitlementsClaim, toEntitlements(body))),
+  });
+
+  const outcome = await firstDenialOrAll(login, steps);
+  if (outcome.denial) {
+    login.discard.abort();
+    return api.access.deny(outcome.denial);
+  }
+  const groups = outcome.values.groups;
+  if (groups) {
+    api.idToken.setCustomClaim(groupsClaim, groups);
+    api.accessToken.setCustomClaim(groupsClaim, groups);
+    const names = groups.map((group) => group.name);
+    if (!sameNames(event.user.app_metadata && event.user.app_metadata.groups, names)) {
+      api.user.setAppMetadata('groups', names);
     }
   }
-
-  const entitlementsUrl = trimSlash(settings.apiBaseUrl) + '/users/' + encodeURIComponent(userId) + '/entitlements';
-  try {
-    const body = await callApi(login, settings.apiAudience, entitlementsUrl);
-    const entitlements = toEntitlements(body);
-    api.idToken.setCustomClaim(settings.claimNamespace + 'entitlements', entitlements);
-    api.accessToken.setCustomClaim(settings.claimNamespace + 'entitlements', entitlements);
-  } catch (err) {
-    log(userId, 'entitlements', 'failed (' + describe(err) + '), policy ' + settings.apiPolicy);
-    if (settings.apiPolicy === 'deny') {
-      return api.access.deny('Login is not available right now: entitlements could not be loaded.');
-    }
+  const entitlements = outcome.values.entitlements;
+  if (entitlements) {
+    api.idToken.setCustomClaim(entitlementsClaim, entitlements);
+    api.accessToken.setCustomClaim(entitlementsClaim, entitlements);
   }
 };
+
+/**
+ * Waits for the steps side by side. Resolves with { denial } as soon as one fails under a deny
+ * policy (the others' answers would be discarded, so the login does not wait for them), else
+ * with { values } once all have settled: a failed step under continue has no value. A step
+ * settling after the outcome is decided is ignored, and not logged.
+ */
+function firstDenialOrAll(login, steps) {
+  return new Promise((resolve) => {
+    const values = {};
+    let pending = steps.length;
+    let decided = false;
+    if (pending === 0) return resolve({ values: values });
+    steps.forEach((step) => {
+      step.result.then(
+        (value) => {
+          if (decided) return;
+          values[step.name] = value;
+          if (--pending === 0) resolve({ values: values });
+        },
+        (err) => {
+          if (decided) return;
+          log(login.userId, step.name, 'failed (' + describe(err) + '), policy ' + step.policy);
+          if (step.policy === 'deny') {
+            decided = true;
+            return resolve({ denial: step.denial });
+          }
+          if (--pending === 0) resolve({ values: values });
+        }
+      );
+    });
+  });
+}
+
+/**
+ * `value` if the claim fits in its share of Auth0's custom-claim limit, measured as the JSON of
+ * { name: value } in UTF-8; past it, the step fails and its policy applies.
+ */
+function withinClaimLimit(name, value) {
+  const bytes = Buffer.byteLength(JSON.stringify({ [name]: value }));
+  if (bytes > CLAIM_MAX_BYTES) {
+    throw new StepError('claim is ' + bytes + ' bytes, more than ' + CLAIM_MAX_BYTES);
+  }
+  return value;
+}
 
 function settingsProblems(settings) {
   const problems = [];
@@ -131,12 +205,12 @@ function settingsProblems(settings) {
 /** GET `url` with a bearer token for `audience`; on 401, drop that token and retry once. */
 async function callApi(login, audience, url) {
   const token = await getToken(login, audience);
-  let response = await requestJson(login, url, { headers: { authorization: 'Bearer ' + token } });
+  let response = await requestJson(login, url, { headers: { authorization: 'Bearer ' + token } }, login.discard.signal);
   if (response.status === 401) {
     log(login.userId, 'token', 'API answered 401, dropping the cached token for ' + audience + ' and retrying once');
     dropToken(login, audience, token);
     const freshToken = await getToken(login, audience);
-    response = await requestJson(login, url, { headers: { authorization: 'Bearer ' + freshToken } });
+    response = await requestJson(login, url, { headers: { authorization: 'Bearer ' + freshToken } }, login.discard.signal);
   }
   if (response.status !== 200) {
     throw new StepError('API answered ' + response.status);
@@ -229,28 +303,42 @@ function readCache(login, key) {
 }
 
 function writeCache(login, key, token) {
-  const result = login.cache.set(key, JSON.stringify(token), { expires_at: token.refreshAt });
+  let result;
+  try {
+    result = login.cache.set(key, JSON.stringify(token), { expires_at: token.refreshAt });
+  } catch (err) {
+    // A shared token request can outlive the login that started it (denied meanwhile): its
+    // api.cache may be gone. The token is in module scope all the same.
+    result = { type: 'error', code: (err && err.name) || 'error' };
+  }
   if (!result || result.type !== 'success') {
     log(login.userId, 'token', 'api.cache.set failed (' + (result && result.code) + '), token kept in memory only');
   }
 }
 
-/** fetch with the per-call timeout, clipped to what is left of the login budget. */
-async function requestJson(login, url, init) {
+/**
+ * fetch bounded from the first byte to the last: one deadline (the per-call timeout, clipped to
+ * what is left of the login budget) covers connecting, the headers and the whole body, and at
+ * most MAX_RESPONSE_BYTES of body are read. `discard` (optional) aborts the call early: a
+ * login's own API calls take it; token requests, which other logins may be awaiting, do not.
+ */
+async function requestJson(login, url, init, discard) {
   const timeoutMs = Math.min(CALL_TIMEOUT_MS, login.deadline - Date.now());
   if (timeoutMs < MIN_CALL_TIME_MS) {
     throw new StepError('login time budget spent');
   }
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = discard ? AbortSignal.any([deadline, discard]) : deadline;
   let status;
   let text;
   try {
-    const response = await fetch(url, Object.assign({ redirect: 'error', signal: AbortSignal.timeout(timeoutMs) }, init));
+    const response = await fetch(url, Object.assign({ redirect: 'error', signal: signal }, init));
     status = response.status;
-    text = await response.text();
+    text = await readBody(response);
   } catch (err) {
-    if (err && err.name === 'TimeoutError') {
-      throw new StepError('no answer within ' + timeoutMs + ' ms');
-    }
+    if (err instanceof StepError) throw err;
+    if (deadline.aborted) throw new StepError('not finished within ' + timeoutMs + ' ms');
+    if (signal.aborted) throw new StepError('discarded: the login was already decided');
     throw new StepError('request failed: ' + ((err && err.cause && err.cause.code) || (err && err.name)));
   }
   let body;
@@ -263,6 +351,30 @@ async function requestJson(login, url, init) {
     throw new StepError('answered 200 with a body that is not JSON');
   }
   return { status: status, body: body };
+}
+
+/** The body as text, refusing (and no longer reading) one longer than MAX_RESPONSE_BYTES. */
+async function readBody(response) {
+  const tooLarge = () => new StepError('response larger than ' + MAX_RESPONSE_BYTES + ' bytes');
+  if (!response.body) return '';
+  if (Number(response.headers.get('content-length')) > MAX_RESPONSE_BYTES) {
+    response.body.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  const reader = response.body.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > MAX_RESPONSE_BYTES) {
+      reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, length).toString('utf8');
 }
 
 function toGroups(body) {

@@ -4,6 +4,7 @@ import { ActionsRuntime } from "./runtime/actions";
 import { trustedNetwork, TrustedNetwork } from "./runtime/network";
 import { RulesRuntime } from "./runtime/rules";
 import { LoginContainer, LoginResult } from "./runtime/types";
+import { NetworkDistance } from "./servers/https";
 import { LocalTenant } from "./servers/localTenant";
 import { TenantModel } from "./servers/model";
 import { testTls } from "./servers/tls";
@@ -32,13 +33,16 @@ export class Harness {
         readonly runtime: RulesRuntime | ActionsRuntime,
     ) {}
 
-    /** `files` default to the deployed files; `observe` sees the duration of every request the code makes. */
+    /**
+     * `files` default to the deployed files; `observe` sees the duration of every request the
+     * code makes; `distance` puts the tenant's servers that far from the code (default: loopback).
+     */
     static async start(
         mode: ExtensibilityMode,
         model: TenantModel,
-        options: { files?: readonly string[]; observe?: (elapsedMs: number) => void } = {},
+        options: { files?: readonly string[]; observe?: (elapsedMs: number) => void; distance?: NetworkDistance } = {},
     ): Promise<Harness> {
-        const tenant = await LocalTenant.start(model);
+        const tenant = await LocalTenant.start(model, { distance: options.distance });
         const network = trustedNetwork((await testTls()).cert, options.observe);
         const files = options.files ?? LOGIN_FILES[mode];
         const runtime =

@@ -33,8 +33,17 @@
  *   - Groups (token or call fails): deny, or continue without the groups claim and without the
  *     app_metadata update. Entitlements: deny, or continue without the claim. Management API:
  *     deny, or continue with the claims but app_metadata not updated.
- *   - Each request times out after CALL_TIMEOUT_MS; the whole rule stays within LOGIN_BUDGET_MS
- *     (well under Auth0's 20 s limit): a request is not started when the budget is spent.
+ *   - The groups chain and the entitlements chain (each: token, then call) run side by side: a
+ *     cold login waits two round trips, a warm one one; the app_metadata update starts as soon as
+ *     the groups are known (its token alongside the others when no groups are recorded yet). A
+ *     step failing under deny ends the login at once: the others' answers would be discarded, so
+ *     they are not awaited (their API calls are cancelled; a token request in flight is kept,
+ *     other logins may be waiting on it). An update already sent may still be applied.
+ *   - Each request is bounded from connect to the last byte of its body by CALL_TIMEOUT_MS, and
+ *     reads at most MAX_RESPONSE_BYTES; the whole rule stays within LOGIN_BUDGET_MS (well under
+ *     Auth0's 20 s limit): a request is not started when the budget is spent.
+ *   - Each claim is at most CLAIM_MAX_BYTES (half of Auth0's 100 KB custom-claim limit per
+ *     token); a larger one is that step's failure, and its policy applies.
  *   - A 401 from an API drops the cached token and retries once with a fresh one.
  *   - Tokens are cached in `global` per (client, audience) until expiry minus
  *     TOKEN_EXPIRY_MARGIN_S; concurrent executions in one container share one token request.
@@ -48,6 +57,19 @@ function enrichFromApis(user, context, callback) {
   const LOGIN_BUDGET_MS = 15000;
   const MIN_CALL_TIME_MS = 250;
   const TOKEN_EXPIRY_MARGIN_S = 60;
+  // Most body bytes read from any one response (token or API): far above what a usable answer
+  // needs (a claim is at most CLAIM_MAX_BYTES), far below what would strain the container.
+  const MAX_RESPONSE_BYTES = 262144;
+  // Auth0 limits the custom claims of a token to 100 KB, the ID and the access token each, and
+  // fails the login past it ("Create Custom Claims", General restrictions:
+  // https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims; "Migrate Custom
+  // Claims", Maximum token size: https://auth0.com/docs/troubleshoot/product-lifecycle/past-migrations/custom-claims-migration).
+  // Each token gets this rule's two claims: each may use half of 100,000 bytes (the smaller
+  // reading of 100 KB), so both fit together whatever the other's size.
+  const CLAIM_MAX_BYTES = 50000;
+  // Cancellation reasons, told apart when the request fails.
+  const TIMED_OUT = 'timed out';
+  const DISCARDED = 'discarded';
   const AUTHZ_EXTENSION_AUDIENCE = 'urn:auth0-authz-api';
   const FAILURE_POLICIES = ['deny', 'continue'];
 
@@ -89,56 +111,126 @@ function enrichFromApis(user, context, callback) {
 
   /** Resolves to a denial message, or to undefined when the login may continue. */
   async function enrich() {
-    let groups;
+    const groupsClaim = settings.claimNamespace + 'groups';
+    const entitlementsClaim = settings.claimNamespace + 'entitlements';
+    const managementAudience = 'https://' + settings.domain + '/api/v2/';
+    // Cancels this login's API calls once their answers can no longer change the outcome.
+    const discard = axios.CancelToken.source();
+    const recordedGroups = user.app_metadata && user.app_metadata.groups;
+
+    // The chains (token, then call) do not depend on each other: all start now, so a cold login
+    // takes two round trips and a warm one one, instead of four and two; the app_metadata update
+    // starts as soon as the groups are known, alongside the entitlements.
+    const steps = [];
     if (!settings.authzExtensionUrl) {
       log('groups', 'skipped: AUTHZ_EXTENSION_URL not set (extension disabled)');
     } else {
       const groupsUrl = trimSlash(settings.authzExtensionUrl) + '/users/' + encodeURIComponent(user.user_id) + '/groups';
-      try {
-        groups = toGroups(await callApi(AUTHZ_EXTENSION_AUDIENCE, { method: 'GET', url: groupsUrl }));
-        context.idToken[settings.claimNamespace + 'groups'] = groups;
-        context.accessToken[settings.claimNamespace + 'groups'] = groups;
-      } catch (err) {
-        log('groups', 'failed (' + describe(err) + '), policy ' + settings.groupsPolicy);
-        if (settings.groupsPolicy === 'deny') {
-          return 'Login is not available right now: group membership could not be verified.';
-        }
-      }
-    }
-
-    const entitlementsUrl = trimSlash(settings.apiBaseUrl) + '/users/' + encodeURIComponent(user.user_id) + '/entitlements';
-    try {
-      const entitlements = toEntitlements(await callApi(settings.apiAudience, { method: 'GET', url: entitlementsUrl }));
-      context.idToken[settings.claimNamespace + 'entitlements'] = entitlements;
-      context.accessToken[settings.claimNamespace + 'entitlements'] = entitlements;
-    } catch (err) {
-      log('entitlements', 'failed (' + describe(err) + '), policy ' + settings.apiPolicy);
-      if (settings.apiPolicy === 'deny') {
-        return 'Login is not available right now: entitlements could not be loaded.';
-      }
-    }
-
-    // The Management API is the expensive, rate-limited call: only when the groups changed.
-    const names = groups ? groups.map(function (group) { return group.name; }) : undefined;
-    if (!names || sameNames(user.app_metadata && user.app_metadata.groups, names)) {
-      return undefined;
-    }
-    try {
-      await callApi('https://' + settings.domain + '/api/v2/', {
-        method: 'PATCH',
-        url: 'https://' + settings.domain + '/api/v2/users/' + encodeURIComponent(user.user_id),
-        headers: { 'content-type': 'application/json' },
-        data: { app_metadata: { groups: names } },
+      const groupsResult = callApi(AUTHZ_EXTENSION_AUDIENCE, { method: 'GET', url: groupsUrl }, discard.token)
+        .then(function (body) { return withinClaimLimit(groupsClaim, toGroups(body)); });
+      // With no groups recorded yet the update is certain: its token is fetched alongside the
+      // others (a failure here is met again, and handled, when the update asks for it).
+      if (!Array.isArray(recordedGroups)) getToken(managementAudience).catch(function () {});
+      steps.push({
+        name: 'groups',
+        failed: 'failed',
+        policy: settings.groupsPolicy,
+        denial: 'Login is not available right now: group membership could not be verified.',
+        result: groupsResult,
       });
-      user.app_metadata = user.app_metadata || {};
-      user.app_metadata.groups = names;
-    } catch (err) {
-      log('management', 'app_metadata update failed (' + describe(err) + '), policy ' + settings.managementPolicy);
-      if (settings.managementPolicy === 'deny') {
-        return 'Login is not available right now: the user profile could not be updated.';
-      }
+      steps.push({
+        name: 'management',
+        failed: 'app_metadata update failed',
+        policy: settings.managementPolicy,
+        denial: 'Login is not available right now: the user profile could not be updated.',
+        // Without groups there is nothing to record: the groups step reports that failure.
+        result: groupsResult.then(function (groups) { return updateGroups(groups, managementAudience, discard.token); }, function () {}),
+      });
+    }
+    const entitlementsUrl = trimSlash(settings.apiBaseUrl) + '/users/' + encodeURIComponent(user.user_id) + '/entitlements';
+    steps.push({
+      name: 'entitlements',
+      failed: 'failed',
+      policy: settings.apiPolicy,
+      denial: 'Login is not available right now: entitlements could not be loaded.',
+      result: callApi(settings.apiAudience, { method: 'GET', url: entitlementsUrl }, discard.token)
+        .then(function (body) { return withinClaimLimit(entitlementsClaim, toEntitlements(body)); }),
+    });
+
+    const outcome = await firstDenialOrAll(steps);
+    if (outcome.denial) {
+      discard.cancel(DISCARDED);
+      return outcome.denial;
+    }
+    if (outcome.values.groups) {
+      context.idToken[groupsClaim] = outcome.values.groups;
+      context.accessToken[groupsClaim] = outcome.values.groups;
+    }
+    if (outcome.values.entitlements) {
+      context.idToken[entitlementsClaim] = outcome.values.entitlements;
+      context.accessToken[entitlementsClaim] = outcome.values.entitlements;
     }
     return undefined;
+  }
+
+  /** The Management API is the expensive, rate-limited call: only when the groups changed. */
+  async function updateGroups(groups, managementAudience, discardToken) {
+    const names = groups.map(function (group) { return group.name; });
+    if (sameNames(user.app_metadata && user.app_metadata.groups, names)) return;
+    await callApi(managementAudience, {
+      method: 'PATCH',
+      url: 'https://' + settings.domain + '/api/v2/users/' + encodeURIComponent(user.user_id),
+      headers: { 'content-type': 'application/json' },
+      data: { app_metadata: { groups: names } },
+    }, discardToken);
+    user.app_metadata = user.app_metadata || {};
+    user.app_metadata.groups = names;
+  }
+
+  /**
+   * Waits for the steps side by side. Resolves with { denial } as soon as one fails under a deny
+   * policy (the others' answers would be discarded, so the login does not wait for them), else
+   * with { values } once all have settled: a failed step under continue has no value. A step
+   * settling after the outcome is decided is ignored, and not logged.
+   */
+  function firstDenialOrAll(steps) {
+    return new Promise(function (resolve) {
+      const values = {};
+      let pending = steps.length;
+      let decided = false;
+      steps.forEach(function (step) {
+        step.result.then(
+          function (value) {
+            if (decided) return;
+            values[step.name] = value;
+            if (--pending === 0) resolve({ values: values });
+          },
+          function (err) {
+            if (decided) return;
+            log(step.name, step.failed + ' (' + describe(err) + '), policy ' + step.policy);
+            if (step.policy === 'deny') {
+              decided = true;
+              return resolve({ denial: step.denial });
+            }
+            if (--pending === 0) resolve({ values: values });
+          }
+        );
+      });
+    });
+  }
+
+  /**
+   * `value` if the claim fits in its share of Auth0's custom-claim limit, measured as the JSON of
+   * { name: value } in UTF-8; past it, the step fails and its policy applies.
+   */
+  function withinClaimLimit(name, value) {
+    const claim = {};
+    claim[name] = value;
+    const bytes = Buffer.byteLength(JSON.stringify(claim));
+    if (bytes > CLAIM_MAX_BYTES) {
+      throw new StepError('claim is ' + bytes + ' bytes, more than ' + CLAIM_MAX_BYTES);
+    }
+    return value;
   }
 
   function settingsProblems() {
@@ -186,14 +278,17 @@ function enrichFromApis(user, context, callback) {
     return { clientId: parsed.client_id, clientSecret: parsed.client_secret };
   }
 
-  /** Calls with a bearer token for `audience`; on 401, drops that token and retries once. */
-  async function callApi(audience, request) {
+  /**
+   * Calls with a bearer token for `audience`; on 401, drops that token and retries once.
+   * `discardToken` cancels the call once the login is decided.
+   */
+  async function callApi(audience, request, discardToken) {
     const token = await getToken(audience);
-    let response = await requestJson(withBearer(request, token));
+    let response = await requestJson(withBearer(request, token), discardToken);
     if (response.status === 401) {
       log('token', 'API answered 401, dropping the cached token for ' + audience + ' and retrying once');
       dropToken(audience, token);
-      response = await requestJson(withBearer(request, await getToken(audience)));
+      response = await requestJson(withBearer(request, await getToken(audience)), discardToken);
     }
     if (response.status < 200 || response.status > 299) {
       throw new StepError('API answered ' + response.status);
@@ -261,24 +356,45 @@ function enrichFromApis(user, context, callback) {
     }
   }
 
-  /** axios with the per-call timeout, clipped to what is left of the login budget. */
-  async function requestJson(request) {
+  /**
+   * axios bounded from the first byte to the last. axios 0.19's `timeout` is an idle timeout on
+   * the socket (ClientRequest#setTimeout, lib/adapters/http.js), which a body dripping a byte at
+   * a time never trips: one timer for the whole exchange (the per-call timeout, clipped to what
+   * is left of the login budget) cancels it, connect through the last byte of the body. At most
+   * MAX_RESPONSE_BYTES are read (maxContentLength, checked as the body arrives). `discardToken`
+   * (optional) cancels it early: a login's own API calls take it; token requests, which other
+   * logins may be awaiting, do not.
+   */
+  async function requestJson(request, discardToken) {
     const timeout = Math.min(CALL_TIMEOUT_MS, deadline - Date.now());
     if (timeout < MIN_CALL_TIME_MS) {
       throw new StepError('login time budget spent');
     }
+    const cancel = axios.CancelToken.source();
+    const timer = setTimeout(function () { cancel.cancel(TIMED_OUT); }, timeout);
+    if (discardToken) discardToken.promise.then(function () { cancel.cancel(DISCARDED); });
     let response;
     try {
       response = await axios(Object.assign({}, request, {
         timeout: timeout,
+        cancelToken: cancel.token,
+        maxContentLength: MAX_RESPONSE_BYTES,
         maxRedirects: 0,
         validateStatus: function () { return true; },
       }));
     } catch (err) {
+      if (axios.isCancel(err)) {
+        throw new StepError(err.message === TIMED_OUT ? 'not finished within ' + timeout + ' ms' : 'discarded: the login was already decided');
+      }
       if (err && err.code === 'ECONNABORTED') {
-        throw new StepError('no answer within ' + timeout + ' ms');
+        throw new StepError('not finished within ' + timeout + ' ms');
+      }
+      if (err && typeof err.message === 'string' && err.message.indexOf('maxContentLength') === 0) {
+        throw new StepError('response larger than ' + MAX_RESPONSE_BYTES + ' bytes');
       }
       throw new StepError('request failed: ' + ((err && err.code) || 'network error'));
+    } finally {
+      clearTimeout(timer);
     }
     // axios 0.19 leaves the body a string when it is not JSON.
     const body = response.data !== null && typeof response.data === 'object' ? response.data : undefined;

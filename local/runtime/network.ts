@@ -1,4 +1,5 @@
 import { Agent as HttpsAgent } from "node:https";
+import { createSecureContext } from "node:tls";
 import { Agent as UndiciAgent } from "undici";
 
 /**
@@ -16,8 +17,11 @@ export interface TrustedNetwork {
 }
 
 export function trustedNetwork(ca: string, observe?: (elapsedMs: number) => void): TrustedNetwork {
-    const httpsAgent = new HttpsAgent({ ca, keepAlive: true });
-    const dispatcher = new UndiciAgent({ connect: { ca } });
+    // One secure context for every connection, as a runtime loads its CA store once: given only
+    // `ca`, each new connection would parse the certificate again.
+    const secureContext = createSecureContext({ ca });
+    const httpsAgent = new HttpsAgent({ secureContext, keepAlive: true });
+    const dispatcher = new UndiciAgent({ connect: { secureContext } });
     return {
         httpsAgent,
         dispatcher,

@@ -1,51 +1,114 @@
-import { createServer, Server } from "node:https";
+import { createServer as createHttpsServer, Server } from "node:https";
 import { IncomingMessage, ServerResponse } from "node:http";
-import { AddressInfo, Socket } from "node:net";
+import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import { testTls } from "./tls";
 
 export type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void | Promise<void>;
 
-/** An HTTPS server on 127.0.0.1 at an ephemeral port, which `stop()` really stops (hung requests too). */
+/**
+ * How far the server is from its clients. Every request waits `rttMs` (plus up to `jitterMs`,
+ * uniformly drawn from a seeded generator, so a run can be repeated) before it is handled: one
+ * round trip per request, as over a kept-alive connection. Connection set-up (TCP and TLS
+ * handshakes) is not charged.
+ */
+export interface NetworkDistance {
+    readonly rttMs: number;
+    /** Extra delay, 0 to `jitterMs` ms per request. Default 0. */
+    readonly jitterMs?: number;
+    /** Seed of the jitter's generator. Default 1. */
+    readonly seed?: number;
+}
+
+export interface LocalHttpsServerOptions {
+    readonly distance?: NetworkDistance;
+}
+
+/**
+ * An HTTPS server on 127.0.0.1 at an ephemeral port, which `stop()` really stops (hung requests
+ * too). A plain TCP listener in front hands each accepted connection to the TLS server, so a test
+ * can hold connections before their TLS handshake (`stallHandshakes`): a server slow to connect.
+ */
 export class LocalHttpsServer {
     private readonly sockets = new Set<Socket>();
+    private handshakeDelayMs = 0;
 
     private constructor(
+        private readonly front: TcpServer,
         private readonly server: Server,
         readonly port: number,
     ) {
-        server.on("connection", (socket: Socket) => {
+        front.on("connection", (socket: Socket) => {
             this.sockets.add(socket);
             socket.on("close", () => this.sockets.delete(socket));
+            const handOver = () => {
+                if (!socket.destroyed) server.emit("connection", socket);
+            };
+            if (this.handshakeDelayMs > 0) setTimeout(handOver, this.handshakeDelayMs).unref();
+            else handOver();
         });
     }
 
-    static async start(handler: Handler): Promise<LocalHttpsServer> {
+    static async start(handler: Handler, options: LocalHttpsServerOptions = {}): Promise<LocalHttpsServer> {
         const tls = await testTls();
-        const server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+        const wait = distanceDelay(options.distance);
+        const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => {
             const chunks: Buffer[] = [];
             req.on("data", (chunk: Buffer) => chunks.push(chunk));
             req.on("end", () => {
-                Promise.resolve(handler(req, Buffer.concat(chunks).toString("utf8"), res)).catch(() => {
+                const handle = async () => {
+                    const ms = wait();
+                    if (ms > 0) await delay(ms);
+                    await handler(req, Buffer.concat(chunks).toString("utf8"), res);
+                };
+                handle().catch(() => {
                     if (!res.headersSent) sendJson(res, 500, { error: "server_error" });
                 });
             });
         });
+        const front = createTcpServer();
         await new Promise<void>((resolve, reject) => {
-            server.once("error", reject);
-            server.listen(0, "127.0.0.1", () => resolve());
+            front.once("error", reject);
+            front.listen(0, "127.0.0.1", () => resolve());
         });
-        return new LocalHttpsServer(server, (server.address() as AddressInfo).port);
+        return new LocalHttpsServer(front, server, (front.address() as AddressInfo).port);
     }
 
     get origin(): string {
         return `https://127.0.0.1:${this.port}`;
     }
 
+    /** New connections wait `ms` before their TLS handshake starts (0: at once). */
+    stallHandshakes(ms: number): void {
+        this.handshakeDelayMs = ms;
+    }
+
     async stop(): Promise<void> {
-        const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => this.front.close(() => resolve()));
         this.sockets.forEach((socket) => socket.destroy());
+        this.server.closeAllConnections();
         await closed;
     }
+}
+
+/** The delay each request waits under `distance`, drawn from its own seeded generator. */
+function distanceDelay(distance: NetworkDistance | undefined): () => number {
+    if (!distance || (distance.rttMs <= 0 && !distance.jitterMs)) return () => 0;
+    const random = mulberry32(distance.seed ?? 1);
+    const jitter = distance.jitterMs ?? 0;
+    return () => distance.rttMs + (jitter > 0 ? random() * jitter : 0);
+}
+
+/** A small seeded PRNG (mulberry32): reproducible jitter, not cryptography. */
+function mulberry32(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

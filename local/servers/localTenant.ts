@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { createLocalJWKSet, exportJWK, generateKeyPair, JSONWebKeySet, jwtVerify, SignJWT } from "jose";
 import { Audience, ExtensibilityMode, LOGIN_CALLS, LoginCall, LoginSettingName } from "../../infra/loginContract";
-import { Endpoint, Fault, FaultPlan } from "./faults";
-import { LocalHttpsServer, sendJson } from "./https";
+import { applyFault, Endpoint, FaultPlan } from "./faults";
+import { LocalHttpsServer, NetworkDistance, sendJson } from "./https";
 import { LocalManagementApi, RulesAvailability } from "./managementApi";
 import {
     ApiModel,
@@ -38,6 +38,11 @@ interface Route {
 
 type Reply = { status: number; body: unknown };
 
+export interface LocalTenantOptions {
+    /** How far every server is from the login code (default: loopback, no added delay). */
+    readonly distance?: NetworkDistance;
+}
+
 /**
  * The tenant a model describes, served on 127.0.0.1 over HTTPS: the authorization server
  * (token endpoint, JWKS, Management API), the custom API and, when the model declares it, the
@@ -69,7 +74,10 @@ export class LocalTenant {
     private jwks!: JSONWebKeySet;
     private readonly kid = randomUUID();
 
-    private constructor(readonly model: TenantModel, options: LocalTenantOptions) {
+    private constructor(
+        readonly model: TenantModel,
+        private readonly options: LocalTenantOptions,
+    ) {
         this.management = new LocalManagementApi(options.rules ?? "available");
         model.users.forEach((user) => this.users.set(user.user_id, structuredClone(user)));
         model.clients.forEach((client) => this.clientSecrets.set(client.id, client.secret));
@@ -96,22 +104,25 @@ export class LocalTenant {
             });
 
         const managementRoutes = routes("managementApi", "");
+        // Each server draws its own jitter: one seed for all would make their delays move in step.
+        const distance = this.options.distance;
+        const serverOptions = (n: number) => ({ distance: distance && { ...distance, seed: (distance.seed ?? 1) + n } });
         this.authorizationServer = await LocalHttpsServer.start(async (req, body, res) => {
             const path = pathOf(req);
             if (req.method === "POST" && path === "/oauth/token") return this.token(body, req, res);
             if (req.method === "GET" && path === "/.well-known/jwks.json") return sendJson(res, 200, this.jwks);
             if (this.management.serves(req.method ?? "", path)) return this.managementCall(req, body, res, verifyKeys);
             return this.resource(req, body, res, managementRoutes, this.audience("managementApi"), verifyKeys);
-        });
+        }, serverOptions(0));
         const apiRoutes = routes("api", "");
         this.apiServer = await LocalHttpsServer.start((req, body, res) =>
             this.resource(req, body, res, apiRoutes, this.model.customApi, verifyKeys),
-        );
+        serverOptions(1));
         if (this.model.apis.some((api) => api.identifier === AUTHZ_EXTENSION_API)) {
             const extensionRoutes = routes("authzExtension", AUTHZ_EXTENSION_PREFIX);
             this.extensionServer = await LocalHttpsServer.start((req, body, res) =>
                 this.resource(req, body, res, extensionRoutes, AUTHZ_EXTENSION_API, verifyKeys),
-            );
+            serverOptions(2));
         }
         this.validateModel();
     }
@@ -227,6 +238,16 @@ export class LocalTenant {
         this.users.set(userId, { ...user, app_metadata: appMetadata });
     }
 
+    /**
+     * New connections to one service wait `ms` before their TLS handshake (0: at once): a server
+     * slow to connect. "authorization" is the token endpoint's and the Management API's server.
+     */
+    stallConnections(service: "authorization" | "api" | "authzExtension", ms: number): void {
+        const server = { authorization: this.authorizationServer, api: this.apiServer, authzExtension: this.extensionServer }[service];
+        if (!server) throw new Error(`local tenant: no ${service} server`);
+        server.stallHandshakes(ms);
+    }
+
     /** Stops one service, as when it is down; its URL stays in the settings. */
     async stopService(audience: "api" | "authzExtension"): Promise<void> {
         await (audience === "api" ? this.apiServer : this.extensionServer)?.stop();
@@ -266,8 +287,8 @@ export class LocalTenant {
         const params = parseBody(rawBody, req.headers["content-type"]);
         const audience = typeof params.audience === "string" ? params.audience : "";
         this.tokenCounts.set(audience, this.tokenRequests(audience) + 1);
-        const fault = this.faults.take("token");
-        if (fault && fault.kind !== "omit-expires-in") return replyFault(res, fault);
+        const fault = this.faults.take("token", audience);
+        if (fault && (await applyFault(res, fault)) === "answered") return;
 
         if (params.grant_type !== "client_credentials") {
             return sendJson(res, 400, { error: "unsupported_grant_type", error_description: "Unsupported grant type" });
@@ -324,7 +345,7 @@ export class LocalTenant {
         if (!match?.found) return sendJson(res, 404, { statusCode: 404, error: "Not Found", message: "Not Found" });
         this.callCounts.set(audience, this.calls(audience) + 1);
         const fault = this.faults.take(match.route.endpoint);
-        if (fault) return replyFault(res, fault);
+        if (fault && (await applyFault(res, fault)) === "answered") return;
 
         const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
         const unauthorized = (message: string) =>
@@ -400,21 +421,6 @@ export class LocalTenant {
             case "token":
                 return { status: 404, body: { statusCode: 404, error: "Not Found", message: "Not Found" } };
         }
-    }
-}
-
-function replyFault(res: ServerResponse, fault: Fault): void {
-    switch (fault.kind) {
-        case "hang":
-            return;
-        case "invalid-json":
-            res.writeHead(200, { "content-type": "application/json" });
-            res.end("<html><body>upstream proxy error</body></html>");
-            return;
-        case "status":
-            return sendJson(res, fault.status, fault.body ?? { statusCode: fault.status, error: "injected fault" });
-        case "omit-expires-in":
-            return sendJson(res, 500, { error: "server_error", error_description: "omit-expires-in applies to the token endpoint" });
     }
 }
 

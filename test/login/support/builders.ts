@@ -55,6 +55,8 @@ export class TenantBuilder {
     private grants: GrantModel[];
     private authzExtension = true;
     private tokenLifetimeS: number | undefined;
+    private groups: readonly Omit<GroupModel, "members">[] = GROUPS_OF_MEMBERS;
+    private entitlements: readonly string[] = ENTITLEMENTS_OF_MEMBERS;
 
     constructor(mode: ExtensibilityMode) {
         this.grants = contractGrants(mode, M2M_CLIENT.id, CUSTOM_API);
@@ -95,6 +97,18 @@ export class TenantBuilder {
         return this;
     }
 
+    /** Replaces the groups every user is a member of. */
+    withGroups(groups: readonly Omit<GroupModel, "members">[]): this {
+        this.groups = groups;
+        return this;
+    }
+
+    /** Replaces the entitlements every user has. */
+    withEntitlements(entitlements: readonly string[]): this {
+        this.entitlements = entitlements;
+        return this;
+    }
+
     withTokenLifetime(seconds: number): this {
         this.tokenLifetimeS = seconds;
         return this;
@@ -102,7 +116,7 @@ export class TenantBuilder {
 
     build(): TenantModel {
         const members = this.users.map((user) => user.user_id);
-        const groups: GroupModel[] = GROUPS_OF_MEMBERS.map((group) => ({ ...group, members }));
+        const groups: GroupModel[] = this.groups.map((group) => ({ ...group, members }));
         return {
             clients: [M2M_CLIENT],
             apis: [
@@ -112,7 +126,7 @@ export class TenantBuilder {
             grants: this.grants.filter((grant) => this.authzExtension || grant.audience !== AUTHZ_EXTENSION_API),
             users: this.users,
             groups,
-            entitlements: Object.fromEntries(members.map((id) => [id, ENTITLEMENTS_OF_MEMBERS])),
+            entitlements: Object.fromEntries(members.map((id) => [id, this.entitlements])),
             customApi: CUSTOM_API,
         };
     }
