@@ -23,6 +23,7 @@ describe("simulate:rotation's steps from the engine double's plan", function () 
     });
 
     it("must refuse a plan that disagrees with the program's registrations", async () => {
+        // One rotation: the stack deployed at 1, then at 2.
         const extra = { ...mocked, rotations: [{ ...mocked.rotations[0], steps: [...mocked.rotations[0].steps, { type: "auth0:index/client:Client", name: "login-code-blue-client", after: [], effect: { kind: "state" as const } }] }] };
         await assert.rejects(withEnginePlan(extra), /the engine plans \[.*\] but the program's registrations change \[.*login-code-blue-client.*\]/);
     });
