@@ -1,3 +1,0 @@
-import { describeStack } from "./matrix";
-
-describeStack("dev", ["actions", "rules"]);

@@ -1,0 +1,3 @@
+import { describeStack } from "./matrix";
+
+describeStack("dev", ["actions"]);
