@@ -347,18 +347,8 @@ export class LocalTenant {
         const fault = this.faults.take(match.route.endpoint);
         if (fault && (await applyFault(res, fault)) === "answered") return;
 
-        const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
-        const unauthorized = (message: string) =>
-            sendJson(res, 401, { statusCode: 401, error: "Unauthorized", message }, { "www-authenticate": 'Bearer error="invalid_token"' });
-        if (!bearer) return unauthorized("Missing authentication");
-        let claims;
-        try {
-            claims = (await jwtVerify(bearer, verifyKeys, { issuer: this.issuer, audience, algorithms: ["RS256"] })).payload;
-        } catch {
-            return unauthorized("Invalid token");
-        }
-        if (typeof claims.jti === "string" && this.revokedJtis.has(claims.jti)) return unauthorized("Token revoked");
-        const granted = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+        const granted = await this.grantedScopes(req, res, verifyKeys, audience);
+        if (!granted) return;
         const missing = match.route.call.scopes.filter((scope) => !granted.includes(scope));
         if (missing.length > 0) {
             return sendJson(res, 403, { statusCode: 403, error: "Forbidden", message: `Insufficient scope, expected all of: ${match.route.call.scopes.join(" ")}` });
@@ -368,13 +358,16 @@ export class LocalTenant {
         sendJson(res, reply.status, reply.body);
     }
 
-    /** A provider call to the Management API: bearer JWT as for any endpoint, then the table's scope. */
-    private async managementCall(req: IncomingMessage, rawBody: string, res: ServerResponse, verifyKeys: ReturnType<typeof createLocalJWKSet>): Promise<void> {
-        const audience = this.audience("managementApi");
-        this.callCounts.set(audience, this.calls(audience) + 1);
+    /**
+     * The scopes of the request's bearer token, verified as Auth0 verifies an access token for
+     * `audience`; or, answering 401 as Auth0 does, undefined.
+     */
+    private async grantedScopes(req: IncomingMessage, res: ServerResponse, verifyKeys: ReturnType<typeof createLocalJWKSet>, audience: string): Promise<string[] | undefined> {
         const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
-        const unauthorized = (message: string) =>
+        const unauthorized = (message: string) => {
             sendJson(res, 401, { statusCode: 401, error: "Unauthorized", message }, { "www-authenticate": 'Bearer error="invalid_token"' });
+            return undefined;
+        };
         if (!bearer) return unauthorized("Missing authentication");
         let claims;
         try {
@@ -383,7 +376,15 @@ export class LocalTenant {
             return unauthorized("Invalid token");
         }
         if (typeof claims.jti === "string" && this.revokedJtis.has(claims.jti)) return unauthorized("Token revoked");
-        const granted = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+        return typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+    }
+
+    /** A provider call to the Management API: bearer JWT as for any endpoint, then the table's scope. */
+    private async managementCall(req: IncomingMessage, rawBody: string, res: ServerResponse, verifyKeys: ReturnType<typeof createLocalJWKSet>): Promise<void> {
+        const audience = this.audience("managementApi");
+        this.callCounts.set(audience, this.calls(audience) + 1);
+        const granted = await this.grantedScopes(req, res, verifyKeys, audience);
+        if (!granted) return;
         const url = new URL(req.url ?? "/", "https://local");
         const reply = this.management.handle(req.method ?? "", url.pathname, url.searchParams, parseBody(rawBody, "application/json"), granted);
         if (reply.body === undefined) {
