@@ -37,6 +37,22 @@ export function assertAllowedWithEverything(result: LoginResult): void {
  * each test they are stopped and their logs checked for user_id and step, for the client secret
  * and for any issued token, and their containers for platform violations.
  */
+/**
+ * Stops a harness and checks what every login test must leave behind: each log line names its
+ * user and step, none holds a secret, a token or anything shaped like a JWT, and the runtime saw
+ * no violation of Auth0's rules.
+ */
+export async function stopAndCheck(harness: Harness): Promise<void> {
+    await harness.stop();
+    const secrets = [M2M_CLIENT.secret, ...harness.tenant.issuedTokens];
+    for (const line of harness.logs) {
+        assert.match(line, /user_id=\S+ step=\w+/, `log line without user_id and step: ${line}`);
+        assert.ok(!secrets.some((secret) => line.includes(secret)), "a log line contains a secret or a token");
+        assert.ok(!line.includes("eyJ"), "a log line contains something shaped like a JWT");
+    }
+    assert.deepEqual(harness.violations, []);
+}
+
 export function harnessesFor(mode: ExtensibilityMode): {
     start(tenant?: TenantBuilder, options?: { distance?: NetworkDistance }): Promise<Harness>;
 } {
@@ -46,16 +62,7 @@ export function harnessesFor(mode: ExtensibilityMode): {
         started = [];
         // A second callback would arrive after the first: give it a moment to show up.
         await delay(20);
-        for (const harness of harnesses) {
-            await harness.stop();
-            const secrets = [M2M_CLIENT.secret, ...harness.tenant.issuedTokens];
-            for (const line of harness.logs) {
-                assert.match(line, /user_id=\S+ step=\w+/, `log line without user_id and step: ${line}`);
-                assert.ok(!secrets.some((secret) => line.includes(secret)), "a log line contains a secret or a token");
-                assert.ok(!line.includes("eyJ"), "a log line contains something shaped like a JWT");
-            }
-            assert.deepEqual(harness.violations, []);
-        }
+        for (const harness of harnesses) await stopAndCheck(harness);
     });
     return {
         async start(tenant = aTenant(mode), options = {}) {
