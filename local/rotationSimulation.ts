@@ -33,7 +33,7 @@ import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { ExtensibilityMode, LoginSettingName } from "../infra/loginContract";
 import { StateResource } from "./engine/deployment";
-import { operate } from "./engine/operation";
+import { modeSettings, operate } from "./engine/operation";
 import { DeclaredTenant, declaredTenant, loginCredential, LoginSettings, SampleDirectory } from "./declaredTenant";
 import { ActionsRuntime } from "./runtime/actions";
 import { trustedNetwork } from "./runtime/network";
@@ -393,10 +393,7 @@ function sleep(ms: number): Promise<void> {
  * refuses, is refused here.
  */
 export async function withEnginePlan(plan: RotationPlan, stack = "dev"): Promise<RotationPlan> {
-    const settings = (generation: number) => ({
-        ...(plan.mode === "rules" ? { extensibility: "rules", rulesEndOfLifeAcknowledged: true, managementApiScopes: ["update:users_app_metadata"] } : { extensibility: "actions", managementApiScopes: [] }),
-        secretGeneration: generation,
-    });
+    const settings = (generation: number) => ({ ...modeSettings(plan.mode), secretGeneration: generation });
     const deploy = async (generation: number, prior: readonly StateResource[]) => {
         const result = await operate({ stack, set: settings(generation), dryRun: false, prior });
         if (result.stage === "config") throw new Error(`the engine double refuses the configuration of ${stack} at generation ${generation}: ${result.error}`);

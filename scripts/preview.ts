@@ -11,8 +11,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
-import { StackFile } from "../local/engine/cliConfig";
+import { StackFile, parseStackFile } from "../local/engine/cliConfig";
 import { Step } from "../local/engine/deployment";
 import { OperationResult, ROOT, operate } from "../local/engine/operation";
 import { show } from "../local/engine/wire";
@@ -68,8 +67,7 @@ function committedStackFile(stack: string): StackFile {
     } catch {
         text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
     }
-    const raw = (yaml.load(text) ?? {}) as { config?: Record<string, unknown>; encryptionsalt?: string };
-    return { config: raw.config ?? {}, encryptionsalt: raw.encryptionsalt };
+    return parseStackFile(text);
 }
 
 const SYMBOL: Record<Step["op"], string> = { same: "   ", create: " + ", update: " ~ ", replace: "+- ", delete: " - " };

@@ -143,8 +143,12 @@ export interface StackFile {
 
 export function readStackFile(root: string, stack: string): StackFile {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) return { config: {} };
-    const raw = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
+    return fs.existsSync(file) ? parseStackFile(fs.readFileSync(file, "utf8")) : { config: {} };
+}
+
+/** A stack file's text (committed, generated, or from another revision) as the CLI reads it. */
+export function parseStackFile(text: string): StackFile {
+    const raw = (yaml.load(text) ?? {}) as Record<string, unknown>;
     return { config: (raw.config ?? {}) as Record<string, unknown>, encryptionsalt: raw.encryptionsalt as string | undefined };
 }
 

@@ -4,6 +4,7 @@
  * policy pack — with nothing half-computed returned when any of them refuses.
  */
 import * as path from "path";
+import { ExtensibilityMode } from "../../infra/loginContract";
 import { CliConfigError, MergedConfig, Project, StackFile, loadProject, mergeStackConfig, readStackFile } from "./cliConfig";
 import { Deployment, Diagnostic, StateResource, Step, TenantModel, Violation } from "./deployment";
 import { runProgram } from "./languageHost";
@@ -21,6 +22,16 @@ const DOUBLE_DEPLOYER = { AUTH0_CLIENT_ID: "engine-double-deployer", AUTH0_CLIEN
 
 /** The Authorization Extension's API as a tenant with the extension's API access on reports it. */
 export const INSTALLED_AUTHZ_EXTENSION: TenantModel = { authzExtensionApiScopes: ["read:users", "read:groups", "read:roles"] };
+
+/**
+ * The settings (`pulumi config set`) that put a stack in a mode: rules call the Management API
+ * for app_metadata and need the end-of-life acknowledgment to deploy.
+ */
+export function modeSettings(mode: ExtensibilityMode): Record<string, unknown> {
+    return mode === "rules"
+        ? { extensibility: "rules", rulesEndOfLifeAcknowledged: true, managementApiScopes: ["update:users_app_metadata"] }
+        : { extensibility: "actions", managementApiScopes: [] };
+}
 
 export interface OperationRequest {
     readonly stack: string;

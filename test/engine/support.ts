@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
-import { StackFile } from "../../local/engine/cliConfig";
-import { OperationResult, ROOT } from "../../local/engine/operation";
+import { StackFile, parseStackFile } from "../../local/engine/cliConfig";
+import { ExtensibilityMode } from "../../infra/loginContract";
+import { OperationResult, ROOT, modeSettings } from "../../local/engine/operation";
 import { Step } from "../../local/engine/deployment";
 import { reviewStackConfig } from "../../scripts/review-stack-config";
 
@@ -13,8 +13,7 @@ export function stackFileOf(stack: string): StackFile {
     const text = stack.startsWith("pr-")
         ? reviewStackConfig(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"), stack.slice(3)).text
         : fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
-    const raw = yaml.load(text) as { config?: Record<string, unknown>; encryptionsalt?: string };
-    return { config: raw.config ?? {}, encryptionsalt: raw.encryptionsalt };
+    return parseStackFile(text);
 }
 
 /** Fails with what the CLI would print when an operation did not succeed. */
@@ -43,14 +42,8 @@ export function changes(result: OperationResult): string[] {
         .map((s) => `${s.op} ${s.type} ${s.name}${s.replaceReasons.length ? ` [${s.replaceReasons.map((r) => r.split(" ")[0]).join(",")}]` : ""}`);
 }
 
-export type Mode = "actions" | "rules";
-
-/** The settings that put a stack in a mode: rules read app_metadata writes through the Management API. */
-export function modeSettings(mode: Mode): Record<string, unknown> {
-    return mode === "rules"
-        ? { extensibility: "rules", rulesEndOfLifeAcknowledged: true, managementApiScopes: ["update:users_app_metadata"] }
-        : { extensibility: "actions", managementApiScopes: [] };
-}
+export type Mode = ExtensibilityMode;
+export { modeSettings };
 
 /** A routine change: the settings applied, and (optionally) the settings the stack had before. */
 export interface RoutineChange {
