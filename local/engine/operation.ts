@@ -18,7 +18,7 @@ export const ROOT = path.resolve(__dirname, "../..");
 export const COMPILE_CACHE = path.join(ROOT, "node_modules", ".cache", "engine-double");
 
 /** Credentials the double hands the provider when the environment has none (never sent anywhere). */
-const DOUBLE_DEPLOYER = { AUTH0_CLIENT_ID: "engine-double-deployer", AUTH0_CLIENT_SECRET: "engine-double-deployer-secret-not-real" };
+export const DOUBLE_DEPLOYER = { AUTH0_CLIENT_ID: "engine-double-deployer", AUTH0_CLIENT_SECRET: "engine-double-deployer-secret-not-real" };
 
 /** The Authorization Extension's API as a tenant with the extension's API access on reports it. */
 export const INSTALLED_AUTHZ_EXTENSION: TenantModel = { authzExtensionApiScopes: ["read:users", "read:groups", "read:roles"] };
