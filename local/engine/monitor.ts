@@ -5,9 +5,9 @@
  *
  * What the real engine answers is modelled from pulumi/pulumi pkg/resource/deploy/source_eval.go
  * (resmon: SupportsFeature and GetDeploymentInfo at lines 933-1066, RegisterResource,
- * RegisterResourceOutputs, Invoke, SignalAndWaitForShutdown at 1794) and
- * pkg/resource/deploy/plugin... The monitor only transports: what a registration means (URN, diff,
- * outputs) is decided by the `MonitorHandlers` it is given.
+ * RegisterResourceOutputs, Invoke, SignalAndWaitForShutdown at 1794). The monitor only
+ * transports: what a registration means (URN, diff, outputs) is decided by the `MonitorHandlers`
+ * it is given.
  */
 import * as grpc from "@grpc/grpc-js";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";

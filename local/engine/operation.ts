@@ -122,9 +122,11 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
     let policy: PolicyFinding[] = [];
     if (req.policyPack && succeeded) {
         const byUrn = new Map(state.map((r) => [r.urn, r]));
-        const analyzed = [...state.filter((r) => r.type.startsWith("pulumi:providers:")), ...deployment.registrations.map((r) => byUrn.get(r.urn)!)]
-            .filter(Boolean)
-            .map((resource) => ({ resource, inputs: resource.inputs }));
+        // Default providers first: the engine registers each before its first resource.
+        const analyzed = [
+            ...state.filter((r) => r.type.startsWith("pulumi:providers:")),
+            ...deployment.registrations.flatMap((r) => byUrn.get(r.urn) ?? []),
+        ].map((resource) => ({ resource, inputs: resource.inputs }));
         const endpoint = await serveEngine(
             { project: project.name, stack: req.stack, organization: "organization", config: merged.config, configSecretKeys: merged.secretKeys, dryRun: req.dryRun, parallel: 1 },
             { register: () => Promise.reject(new Error("a policy pack registers no resources")), registerOutputs: () => undefined, invoke: () => ({}), log: (severity, message, urn) => deployment.log(severity, message, urn) },

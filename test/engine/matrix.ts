@@ -36,7 +36,7 @@ function byName(steps: readonly Step[], name: string): Step {
     return found[0];
 }
 
-/** A step's position, or of the first of those it names when given several. */
+/** The position of a resource's step in the order the engine issues steps. */
 const at = (steps: readonly Step[], name: string) => byName(steps, name).index;
 
 export function describeStack(stack: string, modes: readonly Mode[]): void {
