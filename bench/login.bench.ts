@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Figures } from "./loginRuns";
+import { Progress } from "../scripts/progress";
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -75,19 +76,6 @@ function parseOptions(argv: readonly string[]): { options: BenchOptions } | { he
     return { options };
 }
 
-/** Progress on stderr, one line rewritten in place; silent when stderr is not a terminal. */
-class Progress {
-    private readonly enabled = process.stderr.isTTY === true;
-
-    update(text: string): void {
-        if (this.enabled) process.stderr.write(`\r\x1b[K${text}`);
-    }
-
-    done(): void {
-        if (this.enabled) process.stderr.write("\r\x1b[K");
-    }
-}
-
 async function main(argv: readonly string[]): Promise<number> {
     const parsed = parseOptions(argv);
     if ("help" in parsed) {
@@ -102,7 +90,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // Loaded once the options are read: --help and a refusal answer without starting anything.
     const { APPROACHES, AUDIENCES, FIRST_LOGINS, run, SEED_000, SEED_002, TenantWorker, THIS_CODE } = await import("./loginRuns");
     const { jsonReport, textReport } = await import("./report");
-    const progress = new Progress();
+    const progress = new Progress(process.stderr);
     const update = (text: string) => progress.update(text);
     const worker = new TenantWorker();
     const figures: Figures[] = [];

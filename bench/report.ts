@@ -2,6 +2,7 @@
  * What `npm run bench` prints: the text report (tables within 120 columns, ratios, notes) and
  * the JSON figures. Pure functions of the figures, so their shape is tested without a run.
  */
+import { wrap } from "../scripts/progress";
 import type { Figures } from "./loginRuns";
 
 export const MAX_COLUMNS = 120;
@@ -77,22 +78,6 @@ function table(rows: readonly Row[], rttMs: number): string[] {
     return [header, "-".repeat(header.length), ...lines];
 }
 
-/** Wraps `text` at `width` columns on spaces. */
-function wrap(text: string, width = MAX_COLUMNS): string[] {
-    const lines: string[] = [];
-    let line = "";
-    for (const word of text.split(/\s+/)) {
-        if (line && line.length + 1 + word.length > width) {
-            lines.push(line);
-            line = word;
-        } else {
-            line = line ? `${line} ${word}` : word;
-        }
-    }
-    if (line) lines.push(line);
-    return lines;
-}
-
 /** The figures as JSON: kind, rttMs, logins, and per mode and approach token requests, latency and round trips. */
 export function jsonReport(figures: readonly Figures[], labels: ReportLabels, options: ReportOptions) {
     const trips = (value: number) => round(value / options.rttMs);
@@ -125,6 +110,7 @@ export function textReport(figures: readonly Figures[], extraRows: readonly Figu
             `${options.logins} logins per run in waves of ${options.wave}, one container per run, returning users (groups already in ` +
                 `app_metadata); ${distance}. Times are the whole post-login pipeline per login; cold = the first wave (empty token ` +
                 "cache), warm = the rest.",
+            MAX_COLUMNS,
         ),
     );
     lines.push("");
@@ -153,7 +139,7 @@ export function textReport(figures: readonly Figures[], extraRows: readonly Figu
             "TCP and TLS handshakes are not charged. The servers run in a worker thread; the figures include this machine's " +
             "own CPU time for each login's requests, which grows with --wave.",
     ]) {
-        lines.push(...wrap(note));
+        lines.push(...wrap(note, MAX_COLUMNS));
     }
     return lines;
 }
