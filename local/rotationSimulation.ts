@@ -32,7 +32,7 @@
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { ExtensibilityMode, LoginSettingName } from "../infra/loginContract";
-import { StateResource } from "./engine/deployment";
+import { StateResource, Step } from "./engine/deployment";
 import { modeSettings, operate } from "./engine/operation";
 import { DeclaredTenant, declaredTenant, loginCredential, LoginSettings, SampleDirectory } from "./declaredTenant";
 import { ActionsRuntime } from "./runtime/actions";
@@ -383,17 +383,21 @@ function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The engine double's `pulumi up` of each generation of a plan: the first from an empty state, each next from the one before. */
+export interface EngineDeploys {
+    readonly stack: string;
+    /** Generation → the update's steps and the state it left. */
+    readonly byGeneration: ReadonlyMap<number, { readonly steps: readonly Step[]; readonly state: readonly StateResource[] }>;
+}
+
 /**
- * The same rotations with their steps taken from the engine double's plan (local/engine): the
- * stack deployed at generation `from`, then `pulumi up` at `to`, each through the CLI's config
- * checks, the program run by cmd/run and the engine's step rules. The steps are the plan's
- * creates, updates and replacements of custom resources, in the order the engine issues them; the
- * values the local tenant needs come from the program's registrations above. A plan that changes
- * a resource the registrations do not (or the reverse), deletes anything, or that the engine
- * refuses, is refused here.
+ * Deploys a plan's generations through the engine double (local/engine): the stack at generation
+ * `from` of the first rotation, then `pulumi up` at each `to`, each through the CLI's config
+ * checks, the program run by cmd/run and the engine's step rules. Refuses what the engine refuses.
  */
-export async function withEnginePlan(plan: RotationPlan, stack = "dev"): Promise<RotationPlan> {
+export async function engineDeploys(plan: RotationPlan, stack = "dev"): Promise<EngineDeploys> {
     const settings = (generation: number) => ({ ...modeSettings(plan.mode), secretGeneration: generation });
+    const byGeneration = new Map<number, { steps: readonly Step[]; state: readonly StateResource[] }>();
     const deploy = async (generation: number, prior: readonly StateResource[]) => {
         const result = await operate({ stack, set: settings(generation), dryRun: false, prior });
         if (result.stage === "config") throw new Error(`the engine double refuses the configuration of ${stack} at generation ${generation}: ${result.error}`);
@@ -401,12 +405,25 @@ export async function withEnginePlan(plan: RotationPlan, stack = "dev"): Promise
             const why = [result.error, ...result.violations.map((v) => v.message), ...result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)];
             throw new Error(`the engine double refuses pulumi up of ${stack} at generation ${generation}: ${why.filter(Boolean).join("; ")}`);
         }
-        return result;
+        byGeneration.set(generation, { steps: result.steps, state: result.state });
+        return result.state;
     };
     let prior = await deploy(plan.rotations[0]?.from ?? 1, []);
+    for (const rotation of plan.rotations) prior = await deploy(rotation.to, prior);
+    return { stack, byGeneration };
+}
+
+/**
+ * The same rotations with their steps taken from the engine's plan: the creates, updates and
+ * replacements of custom resources, in the order the engine issues them; the values the local
+ * tenant needs come from the program's registrations. A plan that changes a resource the
+ * registrations do not (or the reverse), or deletes anything, is refused.
+ */
+export function reconcileWithEngine(plan: RotationPlan, deploys: EngineDeploys): RotationPlan {
     const rotations: Rotation[] = [];
     for (const rotation of plan.rotations) {
-        const next = await deploy(rotation.to, prior.state);
+        const next = deploys.byGeneration.get(rotation.to);
+        if (!next) throw new Error(`the engine double did not deploy ${deploys.stack} at generation ${rotation.to}`);
         const planned = next.steps.filter((s) => s.op !== "same" && !s.replaced && !s.type.startsWith("pulumi:providers:") && next.state.some((r) => r.urn === s.urn && r.custom));
         const deletes = next.steps.filter((s) => s.op === "delete" && !s.replaced);
         if (deletes.length) throw new Error(`the engine plans deletes in rotation ${rotation.from}->${rotation.to}: ${deletes.map((s) => s.name).join(", ")}`);
@@ -415,7 +432,11 @@ export async function withEnginePlan(plan: RotationPlan, stack = "dev"): Promise
             throw new Error(`rotation ${rotation.from}->${rotation.to}: the engine plans [${names(planned).join(", ")}] but the program's registrations change [${names(rotation.steps).join(", ")}]`);
         }
         rotations.push({ ...rotation, steps: planned.map((s) => rotation.steps.find((r) => r.name === s.name)!) });
-        prior = next;
     }
     return { ...plan, rotations };
+}
+
+/** The plan's rotations with their steps from the engine double's plan (engineDeploys, then reconcileWithEngine). */
+export async function withEnginePlan(plan: RotationPlan, stack = "dev"): Promise<RotationPlan> {
+    return reconcileWithEngine(plan, await engineDeploys(plan, stack));
 }

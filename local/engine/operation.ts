@@ -101,7 +101,9 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         tenant: req.tenant ?? INSTALLED_AUTHZ_EXTENSION,
         providerConfig,
     });
-    const env: Record<string, string> = { TS_NODE_CACHE_DIRECTORY: COMPILE_CACHE, NODE_COMPILE_CACHE: path.join(COMPILE_CACHE, "v8") };
+    // The same caches for the program and the pack: both are compiled by the SDK's ts-node 7.0.1.
+    const compileCaches = { TS_NODE_CACHE_DIRECTORY: COMPILE_CACHE, NODE_COMPILE_CACHE: path.join(COMPILE_CACHE, "v8") };
+    const env: Record<string, string> = { ...compileCaches };
     if (!process.env.AUTH0_CLIENT_ID && !process.env.AUTH0_API_TOKEN) Object.assign(env, DOUBLE_DEPLOYER);
     const run = await runProgram(
         {
@@ -133,7 +135,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         );
         try {
             policy = await runPolicyPack(
-                { packDir: path.resolve(root, req.policyPack), project: project.name, stack: req.stack, dryRun: req.dryRun, config: merged.config, analyzed, stack_: state },
+                { packDir: path.resolve(root, req.policyPack), project: project.name, stack: req.stack, dryRun: req.dryRun, config: merged.config, analyzed, stack_: state, env: compileCaches },
                 endpoint.address,
             );
         } finally {

@@ -40,6 +40,8 @@ export interface PolicyRunRequest {
     readonly analyzed: ReadonlyArray<{ resource: StateResource; inputs: Props }>;
     /** The resources an update leaves (outputs), for AnalyzeStack. */
     readonly stack_: readonly StateResource[];
+    /** Extra environment for the pack's process (the CLI passes its own environment through). */
+    readonly env?: Record<string, string | undefined>;
 }
 
 function options(r: StateResource): analyzerProto.AnalyzerResourceOptions {
@@ -65,6 +67,7 @@ export async function runPolicyPack(req: PolicyRunRequest, engineAddress: string
         cwd: req.packDir,
         env: {
             ...process.env,
+            ...req.env,
             PULUMI_NODEJS_TYPESCRIPT: "true",
             PULUMI_NODEJS_PROJECT: req.project,
             PULUMI_NODEJS_STACK: req.stack,

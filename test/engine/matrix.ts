@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import { StateResource, Step } from "../../local/engine/deployment";
 import { OperationResult, operate } from "../../local/engine/operation";
 import { Mode, explain, modeSettings, routineChanges, stackFileOf, stepsOf } from "./support";
+import { compileCacheWarm } from "./warmCompileCache";
 
 /**
  * `ENGINE_MATRIX=full npm run test:unit` runs every change in both operations on every stack.
@@ -49,6 +50,7 @@ export function describeStack(stack: string, modes: readonly Mode[]): void {
             let first: OperationResult;
 
             before(async () => {
+                await compileCacheWarm();
                 first = await operate({ stack, stackFile: file, set: base, dryRun: false, policyPack: "policy" });
                 if (first.stage !== "config") prior = first.state;
             });

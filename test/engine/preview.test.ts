@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { ROOT } from "../../local/engine/operation";
+import { compileCacheWarm } from "./warmCompileCache";
 
 function preview(...args: string[]) {
     return spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "preview.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
@@ -9,6 +10,7 @@ function preview(...args: string[]) {
 
 describe("npm run preview", function () {
     this.timeout(120_000);
+    before(compileCacheWarm);
 
     it("must answer --help with its usage and exit 0, and an unknown option with the usage and exit 2", () => {
         const help = preview("--help");

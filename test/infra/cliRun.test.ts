@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { DOUBLE_DEPLOYER, operate } from "../../local/engine/operation";
 import { explain } from "../engine/support";
+import { compileCacheWarm } from "../engine/warmCompileCache";
 
 /**
  * The program run as the CLI runs it, through the engine double (local/engine): the CLI's config
@@ -13,6 +14,7 @@ import { explain } from "../engine/support";
  */
 describe("the program under the SDK's launcher (what `pulumi up` prints)", function () {
     this.timeout(120_000);
+    before(compileCacheWarm);
 
     it("must print a refused configuration once, every problem listed, with no stack trace, and exit non-zero before declaring anything", async () => {
         const result = await operate({
