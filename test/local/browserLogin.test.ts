@@ -75,6 +75,11 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
         return JSON.parse((await page.textContent(id)) ?? "") as Record<string, unknown>;
     }
 
+    /** What the sample page keeps in sessionStorage (the ID token, for the logout). */
+    async function storedTokens(page: Page): Promise<string[]> {
+        return JSON.parse(await page.evaluate<string>("JSON.stringify(Object.values(sessionStorage))")) as string[];
+    }
+
     function expectedClaims(userId: string) {
         const groups = op.tenant.model.groups.filter((g) => g.members.includes(userId)).map((g) => ({ name: g.name, description: g.description }));
         return { [`${namespace}groups`]: groups, [`${namespace}entitlements`]: op.tenant.model.entitlements[userId] };
@@ -108,7 +113,13 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
         assert.deepEqual(op.tenant.user("auth0|alice").app_metadata?.groups, ["admins", "readers"]);
         assert.deepEqual(op.logins.at(-1)?.appMetadataUpdates, ["groups"]);
         await page.screenshot({ path: join(shots, "claims.png"), fullPage: true });
-        pageTokens.push(...(await page.evaluate(() => Object.values(sessionStorage))));
+        // The refresh token grant, at the same /oauth/token: new tokens with the login's claims.
+        const refreshes = op.requests.filter((r) => r.grantType === "refresh_token").length;
+        await page.click("#refresh");
+        await page.waitForSelector('#status-detail:has-text("(refreshed)")');
+        assert.equal(op.requests.filter((r) => r.grantType === "refresh_token" && r.status === 200).length, refreshes + 1);
+        assert.deepEqual((await decoded(page, "#id-token"))[`${namespace}groups`], expected[`${namespace}groups`]);
+        pageTokens.push(...(await storedTokens(page)));
 
         // The second login: the session skips the login page, the Actions run again, the M2M
         // tokens come from the Action's cache (no new token request), app_metadata is already set.
@@ -128,7 +139,7 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
         assert.equal(op.requests.filter((r) => r.service === "authzExtension").length, groupsCalls + 1, "the groups call ran again");
         assert.deepEqual(op.logins[1].appMetadataUpdates, [], "the second login saw the app_metadata the first one set");
         assert.ok(logLines.some((l) => /\[login\] auth0\|alice: .*app_metadata unchanged/.test(l)), logLines.join("\n"));
-        pageTokens.push(...(await page.evaluate(() => Object.values(sessionStorage))));
+        pageTokens.push(...(await storedTokens(page)));
         await context.close();
     });
 
