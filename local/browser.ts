@@ -28,15 +28,18 @@ export function spkiHash(certPem: string): string {
     return createHash("sha256").update(spki).digest("base64");
 }
 
-/** Headless Chromium that trusts the local tenant's certificate (and no other untrusted one). */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Headless Chromium that trusts the local tenant's certificate (and no other untrusted one):
+ * this process's (testTls), or `certPem`, another process's (the one npm run tenant prints).
+ */
+export async function launchChromium(certPem?: string): Promise<Browser> {
     const missing = chromiumMissing();
     if (missing) throw new Error(missing);
     const { chromium } = await import("playwright-core");
-    const tls = await testTls();
+    const cert = certPem ?? (await testTls()).cert;
     return chromium.launch({
         executablePath: CHROMIUM_PATH,
         headless: true,
-        args: [`--ignore-certificate-errors-spki-list=${spkiHash(tls.cert)}`, "--no-first-run", "--disable-dev-shm-usage"],
+        args: [`--ignore-certificate-errors-spki-list=${spkiHash(cert)}`, "--no-first-run", "--disable-dev-shm-usage"],
     });
 }
