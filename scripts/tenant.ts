@@ -30,7 +30,8 @@ Runs until Ctrl-C. Prints no token, secret or password.
   --port <n>            the issuer's port (default ${DEFAULT_PORT}; 0: any free port)
   --app-port <n>        the sample application's port (default ${DEFAULT_APP_PORT}; 0: any free port)
   --users <file>        more users, JSON: { "users": [ { "email", "password", "email_verified",
-                        "user_id", "groups", "entitlements", "app_metadata" } ] } (docs/local-login.md)
+                        "user_id", "groups", "entitlements", "app_metadata" } ] }
+                        (docs/local-login.md)
   --redirect-uri <url>  also accept this redirect URI for client_id ${SAMPLE_CLIENT_ID} (your app)
   --help                this text
 Exit 0 after Ctrl-C, 1 a failure while serving, 2 bad arguments or a bad users file.`;
