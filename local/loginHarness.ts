@@ -5,7 +5,7 @@ import { trustedNetwork, TrustedNetwork } from "./runtime/network";
 import { RulesRuntime } from "./runtime/rules";
 import { LoginContainer, LoginResult } from "./runtime/types";
 import { NetworkDistance } from "./servers/https";
-import { LocalTenant } from "./servers/localTenant";
+import { LocalTenant, LocalTenantOptions } from "./servers/localTenant";
 import { TenantModel } from "./servers/model";
 import { testTls } from "./servers/tls";
 
@@ -35,14 +35,21 @@ export class Harness {
 
     /**
      * `files` default to the deployed files; `observe` sees the duration of every request the
-     * code makes; `distance` puts the tenant's servers that far from the code (default: loopback).
+     * code makes; `distance` puts the tenant's servers that far from the code (default: loopback);
+     * `tenant` sets the tenant's port and request log.
      */
     static async start(
         mode: ExtensibilityMode,
         model: TenantModel,
-        options: { files?: readonly string[]; observe?: (elapsedMs: number) => void; distance?: NetworkDistance } = {},
+        options: {
+            files?: readonly string[];
+            observe?: (elapsedMs: number) => void;
+            distance?: NetworkDistance;
+            /** The tenant's port and request log (`distance` above wins over theirs). */
+            tenant?: Omit<LocalTenantOptions, "distance">;
+        } = {},
     ): Promise<Harness> {
-        const tenant = await LocalTenant.start(model, { distance: options.distance });
+        const tenant = await LocalTenant.start(model, { ...options.tenant, distance: options.distance });
         const network = trustedNetwork((await testTls()).cert, options.observe);
         const files = options.files ?? LOGIN_FILES[mode];
         const runtime =

@@ -22,6 +22,15 @@ export interface NetworkDistance {
 
 export interface LocalHttpsServerOptions {
     readonly distance?: NetworkDistance;
+    /** The port to listen on (default 0: an ephemeral one). */
+    readonly port?: number;
+    /**
+     * Sees each request before its body is read; returns true when it has taken the request (and
+     * answers it itself), false to leave it to the handler. For a framework that reads the body.
+     */
+    readonly takeOver?: (req: IncomingMessage, res: ServerResponse) => boolean;
+    /** Called once each response is sent. */
+    readonly onResponse?: (req: IncomingMessage, res: ServerResponse, elapsedMs: number) => void;
 }
 
 /**
@@ -53,6 +62,9 @@ export class LocalHttpsServer {
         const tls = await testTls();
         const wait = distanceDelay(options.distance);
         const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+            const started = performance.now();
+            if (options.onResponse) res.once("finish", () => options.onResponse?.(req, res, performance.now() - started));
+            if (options.takeOver?.(req, res)) return;
             const chunks: Buffer[] = [];
             req.on("data", (chunk: Buffer) => chunks.push(chunk));
             req.on("end", () => {
@@ -69,7 +81,7 @@ export class LocalHttpsServer {
         const front = createTcpServer();
         await new Promise<void>((resolve, reject) => {
             front.once("error", reject);
-            front.listen(0, "127.0.0.1", () => resolve());
+            front.listen(options.port ?? 0, "127.0.0.1", () => resolve());
         });
         return new LocalHttpsServer(front, server, (front.address() as AddressInfo).port);
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import { createLocalJWKSet, exportJWK, generateKeyPair, JSONWebKeySet, jwtVerify, SignJWT } from "jose";
 import { Audience, ExtensibilityMode, LOGIN_CALLS, LoginCall, LoginSettingName } from "../../infra/loginContract";
 import { applyFault, Endpoint, FaultPlan } from "./faults";
@@ -41,7 +42,28 @@ type Reply = { status: number; body: unknown };
 export interface LocalTenantOptions {
     /** How far every server is from the login code (default: loopback, no added delay). */
     readonly distance?: NetworkDistance;
+    /** Port of the authorization server, hence of the issuer (default 0: an ephemeral one). */
+    readonly port?: number;
+    /** Sees every request any of the tenant's servers answered: never a token, secret or query string. */
+    readonly requestLog?: (entry: TenantRequest) => void;
 }
+
+/** One request a server of the tenant answered, as its request log shows it. */
+export interface TenantRequest {
+    readonly service: "authorization" | "api" | "authzExtension";
+    readonly method: string;
+    /** The path without its query string (which may carry a code or a state). */
+    readonly path: string;
+    readonly status: number;
+    readonly elapsedMs: number;
+    /** For /oauth/token: grant_type, client_id and audience (identifiers only). */
+    readonly grantType?: string;
+    readonly clientId?: string;
+    readonly audience?: string;
+}
+
+/** A handler of the interactive flows (/authorize, the login pages, discovery, userinfo, logout). */
+export type FlowsHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The tenant a model describes, served on 127.0.0.1 over HTTPS: the authorization server
@@ -73,6 +95,10 @@ export class LocalTenant {
     private signingKey!: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
     private jwks!: JSONWebKeySet;
     private readonly kid = randomUUID();
+    private privateJwks!: JSONWebKeySet;
+    private flows: FlowsHandler | undefined;
+    /** What token() read from a request's body, for the request log. */
+    private readonly tokenRequestFields = new WeakMap<IncomingMessage, Pick<TenantRequest, "grantType" | "clientId" | "audience">>();
 
     private constructor(
         readonly model: TenantModel,
@@ -90,9 +116,11 @@ export class LocalTenant {
     }
 
     private async listen(): Promise<void> {
-        const { privateKey, publicKey } = await generateKeyPair("RS256");
+        // Extractable, so the OpenID Provider served on this tenant signs with the same key.
+        const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
         this.signingKey = privateKey;
         this.jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: this.kid, alg: "RS256", use: "sig" }] };
+        this.privateJwks = { keys: [{ ...(await exportJWK(privateKey)), kid: this.kid, alg: "RS256", use: "sig" }] };
         const verifyKeys = createLocalJWKSet(this.jwks);
 
         const routes = (audience: Audience, prefix: string): Route[] =>
@@ -106,14 +134,28 @@ export class LocalTenant {
         const managementRoutes = routes("managementApi", "");
         // Each server draws its own jitter: one seed for all would make their delays move in step.
         const distance = this.options.distance;
-        const serverOptions = (n: number) => ({ distance: distance && { ...distance, seed: (distance.seed ?? 1) + n } });
+        const services = ["authorization", "api", "authzExtension"] as const;
+        const serverOptions = (n: number) => ({
+            distance: distance && { ...distance, seed: (distance.seed ?? 1) + n },
+            onResponse: this.options.requestLog && ((req: IncomingMessage, res: ServerResponse, elapsedMs: number) => {
+                this.options.requestLog?.({
+                    service: services[n],
+                    method: req.method ?? "",
+                    path: pathOf(req),
+                    status: res.statusCode,
+                    elapsedMs,
+                    ...this.tokenRequestFields.get(req),
+                });
+            }),
+        });
         this.authorizationServer = await LocalHttpsServer.start(async (req, body, res) => {
             const path = pathOf(req);
             if (req.method === "POST" && path === "/oauth/token") return this.token(body, req, res);
-            if (req.method === "GET" && path === "/.well-known/jwks.json") return sendJson(res, 200, this.jwks);
+            // Public keys, readable from any origin: a browser application verifies ID tokens with them.
+            if (req.method === "GET" && path === "/.well-known/jwks.json") return sendJson(res, 200, this.jwks, { "access-control-allow-origin": "*" });
             if (this.management.serves(req.method ?? "", path)) return this.managementCall(req, body, res, verifyKeys);
             return this.resource(req, body, res, managementRoutes, this.audience("managementApi"), verifyKeys);
-        }, serverOptions(0));
+        }, { ...serverOptions(0), port: this.options.port, takeOver: (req, res) => this.takeOverFlow(req, res) });
         const apiRoutes = routes("api", "");
         this.apiServer = await LocalHttpsServer.start((req, body, res) =>
             this.resource(req, body, res, apiRoutes, this.model.customApi, verifyKeys),
@@ -165,6 +207,37 @@ export class LocalTenant {
             FAILURE_POLICY_API: STACK_DEFAULT_POLICIES.api,
             FAILURE_POLICY_MANAGEMENT: STACK_DEFAULT_POLICIES.management,
         };
+    }
+
+    /**
+     * The private signing key set (one RS256 key, the kid the JWKS publishes): for the OpenID
+     * Provider served on this tenant, so ID tokens, user access tokens and M2M tokens share one
+     * issuer and one key set. Never print it.
+     */
+    signingKeySet(): JSONWebKeySet {
+        return structuredClone(this.privateJwks);
+    }
+
+    /**
+     * Hands the interactive flows to `handler`: every request to the authorization server that
+     * is not the tenant's own (client credentials at /oauth/token, JWKS, Management API) —
+     * /authorize, the login pages, discovery, userinfo, logout, and /oauth/token for the other
+     * grants. Auth0 serves all of them on the tenant's one domain; so does this.
+     */
+    serveFlows(handler: FlowsHandler): void {
+        this.flows = handler;
+    }
+
+    /** Before the body is read: a request for the flows handler goes to it untouched. */
+    private takeOverFlow(req: IncomingMessage, res: ServerResponse): boolean {
+        if (!this.flows) return false;
+        const path = pathOf(req);
+        const method = req.method ?? "";
+        // A POST to /oauth/token is the tenant's or the flows' by its grant_type, in the body.
+        if ((path === "/oauth/token" && method === "POST") || path === "/.well-known/jwks.json" || this.management.serves(method, path)) return false;
+        if (managementApiPath(path)) return false;
+        this.flows(req, res);
+        return true;
     }
 
     /** Token requests received for `audience` (an identifier), whatever their outcome. */
@@ -286,6 +359,11 @@ export class LocalTenant {
     private async token(rawBody: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
         const params = parseBody(rawBody, req.headers["content-type"]);
         const audience = typeof params.audience === "string" ? params.audience : "";
+        const grantType = typeof params.grant_type === "string" ? params.grant_type : "";
+        const clientId = typeof params.client_id === "string" ? params.client_id : "";
+        this.tokenRequestFields.set(req, { grantType, clientId: clientId || undefined, audience: audience || undefined });
+        // The grants of the interactive flows (authorization code, refresh token) are the OpenID Provider's.
+        if (grantType !== "client_credentials" && this.flows) return this.flows(replay(req, rawBody), res);
         this.tokenCounts.set(audience, this.tokenRequests(audience) + 1);
         const fault = this.faults.take("token", audience);
         if (fault && (await applyFault(res, fault)) === "answered") return;
@@ -293,7 +371,6 @@ export class LocalTenant {
         if (params.grant_type !== "client_credentials") {
             return sendJson(res, 400, { error: "unsupported_grant_type", error_description: "Unsupported grant type" });
         }
-        const clientId = typeof params.client_id === "string" ? params.client_id : "";
         const secret = this.clientSecrets.get(clientId);
         const client = secret === undefined ? undefined : { id: clientId, secret };
         if (!client || client.secret !== params.client_secret) {
@@ -435,6 +512,31 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
     } catch {
         return {};
     }
+}
+
+/** The Management API's prefix: its calls stay the tenant's even when a flows handler is set. */
+function managementApiPath(path: string): boolean {
+    return path.startsWith("/api/v2/");
+}
+
+/**
+ * A request whose body was read, with that body to read again, for a handler that reads it. A
+ * stream of its own (not an IncomingMessage on the same socket, which would close the socket
+ * once read), carrying the request's method, URL, headers and socket.
+ */
+function replay(req: IncomingMessage, body: string): IncomingMessage {
+    const copy = Readable.from([Buffer.from(body, "utf8")]);
+    return Object.assign(copy, {
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        httpVersion: req.httpVersion,
+        httpVersionMajor: req.httpVersionMajor,
+        httpVersionMinor: req.httpVersionMinor,
+        socket: req.socket,
+        connection: req.socket,
+    }) as unknown as IncomingMessage;
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -1,0 +1,137 @@
+/**
+ * `npm run tenant -- --stack dev`: the tenant a stack declares, served as an OpenID Provider on
+ * 127.0.0.1 until Ctrl-C, with a sample application page to log in from. Every login runs the
+ * stack's post-login code, in the stack's order (local/servers/openidProvider.ts). Prints the
+ * issuer, the sample page, the users and the request log; never a token, secret or password.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { declareTenant } from "../local/declaredTenant";
+import { LoginDirectory, UsersFileError } from "../local/loginDirectory";
+import { OpenIdProvider, SAMPLE_CLIENT_ID } from "../local/servers/openidProvider";
+import { testTls } from "../local/servers/tls";
+import { ROOT } from "../local/stack/program";
+import { parseStrict, runCommand, UsageError } from "./cli";
+
+const DEFAULT_PORT = 4433;
+const DEFAULT_APP_PORT = 4434;
+
+const USAGE = `usage: npm run tenant -- --stack <name> [--port <n>] [--app-port <n>] [--users <file>]
+                          [--redirect-uri <url> ...]
+
+Serves the tenant the stack declares as an OpenID Provider on 127.0.0.1 (discovery, /authorize
+with PKCE, a login page, /oauth/token, JWKS, userinfo, logout) and a sample application page that
+logs in and shows the decoded tokens. Every login runs the stack's post-login code in its order.
+Runs until Ctrl-C. Prints no token, secret or password.
+
+  --stack <name>        a Pulumi.<name>.yaml in the repository, e.g. dev or prod
+  --port <n>            the issuer's port (default ${DEFAULT_PORT}; 0: any free port)
+  --app-port <n>        the sample application's port (default ${DEFAULT_APP_PORT}; 0: any free port)
+  --users <file>        more users, JSON: { "users": [ { "email", "password", "email_verified",
+                        "user_id", "groups", "entitlements", "app_metadata" } ] }
+                        (docs/local-login.md)
+  --redirect-uri <url>  also accept this redirect URI for client_id ${SAMPLE_CLIENT_ID} (your app)
+  --help                this text
+Exit 0 after Ctrl-C, 1 a failure while serving, 2 bad arguments or a bad users file.`;
+
+interface Args {
+    readonly stack: string;
+    readonly port: number;
+    readonly appPort: number;
+    readonly directory: LoginDirectory;
+    readonly redirectUris: readonly string[];
+}
+
+function port(value: string | undefined, option: string, fallback: number): number {
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`${option} ${value}: expected a port number, 0 to 65535`);
+    return Number(value);
+}
+
+function parse(argv: readonly string[]): Args {
+    const { values } = parseStrict(argv, {
+        stack: { type: "string" },
+        port: { type: "string" },
+        "app-port": { type: "string" },
+        users: { type: "string" },
+        "redirect-uri": { type: "string", multiple: true },
+    });
+    if (!values.stack) throw new UsageError("--stack is required: the name of a Pulumi.<name>.yaml, e.g. --stack dev");
+    if (!/^[A-Za-z0-9_.-]+$/.test(values.stack) || !existsSync(join(ROOT, `Pulumi.${values.stack}.yaml`))) {
+        throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml in ${ROOT}; expected the name of a stack file, e.g. dev or prod`);
+    }
+    const redirectUris = (values["redirect-uri"] ?? []).map((uri) => {
+        const parsed = URL.parse(uri);
+        if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.hash) {
+            throw new UsageError(`--redirect-uri ${uri}: expected an absolute http(s) URL without a fragment, e.g. http://127.0.0.1:3000/callback`);
+        }
+        return uri;
+    });
+    let directory: LoginDirectory;
+    try {
+        directory = LoginDirectory.load(values.users);
+    } catch (err) {
+        if (err instanceof UsersFileError) throw new UsageError(`--users ${err.message}`);
+        throw err;
+    }
+    return {
+        stack: values.stack,
+        port: port(values.port, "--port", DEFAULT_PORT),
+        appPort: port(values["app-port"], "--app-port", DEFAULT_APP_PORT),
+        directory,
+        redirectUris,
+    };
+}
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+
+async function serve(args: Args): Promise<number> {
+    const declared = await declareTenant({ stack: args.stack }, { directory: args.directory.directory });
+    let op: OpenIdProvider;
+    try {
+        op = await OpenIdProvider.start({
+            declared,
+            directory: args.directory,
+            port: args.port,
+            appPort: args.appPort,
+            redirectUris: args.redirectUris,
+            log: (line) => out(`  ${line}`),
+        });
+    } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "EADDRINUSE") throw new UsageError(`a port is in use (--port ${args.port}, --app-port ${args.appPort}); choose others, or 0 for any free one`);
+        throw err;
+    }
+    const caDir = mkdtempSync(join(tmpdir(), "local-tenant-"));
+    const caFile = join(caDir, "local-ca.pem");
+    writeFileSync(caFile, (await testTls()).cert);
+    const sampleUsers = args.directory.sampleEmails.join(", ");
+    const fileUsers = args.directory.emails.filter((e) => !args.directory.sampleEmails.includes(e));
+    out(`Local tenant for stack ${args.stack} (${declared.mode} mode) on 127.0.0.1. Ctrl-C stops it.`);
+    out(`  issuer           ${op.issuer}`);
+    out(`  discovery        ${op.issuer}.well-known/openid-configuration`);
+    out(`  sample app       ${op.appUrl}  (client_id ${SAMPLE_CLIENT_ID}: public, PKCE; audience ${declared.model.customApi})`);
+    out(`  post-login code  ${op.loginFiles.join(" -> ")}`);
+    out(`  CA certificate   ${caFile}  (this run's throwaway CA; NODE_EXTRA_CA_CERTS for node clients)`);
+    out(`  users            ${sampleUsers} (the sample password is on the login page)`);
+    if (fileUsers.length > 0) out(`                   ${fileUsers.join(", ")} (from the users file, with their own passwords)`);
+    out(`How to log in: open ${op.appUrl} in a browser, accept the warning for ${op.issuer} (or trust the CA),`);
+    out(`click "Log in" and sign in as one of the users. Request log:`);
+    out(`ready in ${Math.round(performance.now())} ms`);
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once("SIGINT", () => resolve("SIGINT"));
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+    });
+    out(`${signal}: stopping`);
+    await op.stop();
+    rmSync(caDir, { recursive: true, force: true });
+    out("stopped: every server closed");
+    return 0;
+}
+
+if (require.main === module) {
+    void runCommand({ name: "tenant", usage: USAGE, parse, run: serve });
+}
