@@ -3,6 +3,7 @@ import { runChild } from "../../local/childProcess";
 import { readFigures, RotationFigures } from "../../local/figures";
 import { ROOT } from "../../local/stack/program";
 import { formatRotationReport } from "../../scripts/simulate-rotation";
+import { compileCacheWarm } from "../engine/warmCompileCache";
 
 describe("npm run simulate:rotation", function () {
     this.timeout(120_000);
@@ -10,6 +11,8 @@ describe("npm run simulate:rotation", function () {
     let stderr: string;
 
     before(async () => {
+        // The script's engine plan runs the program through cmd/run: after the one compile.
+        await compileCacheWarm();
         const result = await runChild(process.execPath, ["--import", "tsx", "scripts/simulate-rotation.ts", "--rotations", "1", "--json"], {
             cwd: ROOT,
             env: { PATH: process.env.PATH, HOME: process.env.HOME },
