@@ -322,9 +322,9 @@ function writeCache(login, key, token) {
  * clipped to what is left of the login budget) covers connecting, the headers and the whole
  * body, and at most MAX_RESPONSE_BYTES of body are read. `discard` (optional AbortSignal) ends it
  * early: a login's own API calls take it; token requests, which other logins may be awaiting, do
- * not. node:https rather than fetch: on every login, fetch's per-request machinery (Request,
- * Headers, a WHATWG stream read chunk by chunk, AbortSignal.timeout and .any) cost a third more
- * CPU per login than this, which ten logins at once wait out in turn (docs/login-code.md).
+ * not. node:https rather than fetch: fetch's per-request machinery (Request, Headers, a WHATWG
+ * stream read chunk by chunk, AbortSignal.timeout and .any) cost about 40% more CPU per login,
+ * which ten logins at once wait out in turn (docs/login-code.md, "The bench").
  * https.globalAgent keeps connections alive (Node >= 19), so a warm container reuses them.
  */
 function requestJson(login, url, options, discard) {
