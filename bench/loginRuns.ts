@@ -118,28 +118,30 @@ export class TenantWorker {
 }
 
 /**
- * Opens `count` kept-alive connections to each server before the cold wave, through the
- * client the mode's code uses, with requests that are neither token requests nor calls. So the
- * cold wave pays for an empty token cache, not for TCP and TLS handshakes: on a real network
- * those are two more round trips per new connection, which the model leaves out, and here
- * their CPU, on the same machine as the servers, would swamp the figure.
+ * Opens `count` kept-alive connections to each server before the cold wave, through the agent
+ * the code's node:https requests use (the Action's https.globalAgent, the rule's axios), with
+ * requests that are neither token requests nor calls. So the cold wave pays for an empty token
+ * cache, not for TCP and TLS handshakes: on a real network those are two more round trips per
+ * new connection, which the model leaves out, and here their CPU, on the same machine as the
+ * servers, would swamp the figure. The seeds' Actions use fetch: their connections are opened
+ * through its dispatcher as well.
  */
-async function openConnections(mode: ExtensibilityMode, network: TrustedNetwork, settings: Record<string, string | undefined>, count: number): Promise<void> {
+async function openConnections(network: TrustedNetwork, settings: Record<string, string | undefined>, count: number): Promise<void> {
     const origins = [`https://${settings.AUTH0_DOMAIN}`, settings.API_BASE_URL, settings.AUTHZ_EXTENSION_URL]
         .filter((url): url is string => typeof url === "string")
         .map((url) => new URL(url).origin);
-    const probe = (origin: string) =>
-        mode === "actions"
-            ? fetch(`${origin}/.well-known/jwks.json`, { dispatcher: network.dispatcher }).then((response) => response.text())
-            : new Promise<void>((resolve, reject) => {
-                  const req = httpsRequest(`${origin}/.well-known/jwks.json`, { agent: network.httpsAgent }, (res) => {
-                      res.resume();
-                      res.on("end", () => resolve());
-                  });
-                  req.on("error", reject);
-                  req.end();
-              });
-    await Promise.all(origins.flatMap((origin) => Array.from({ length: count }, () => probe(origin))));
+    const viaFetch = (origin: string) =>
+        fetch(`${origin}/.well-known/jwks.json`, { dispatcher: network.dispatcher }).then((response) => response.text());
+    const viaHttps = (origin: string) =>
+        new Promise<void>((resolve, reject) => {
+            const req = httpsRequest(`${origin}/.well-known/jwks.json`, { agent: network.httpsAgent }, (res) => {
+                res.resume();
+                res.on("end", () => resolve());
+            });
+            req.on("error", reject);
+            req.end();
+        });
+    await Promise.all(origins.flatMap((origin) => Array.from({ length: count }, () => [viaFetch(origin), viaHttps(origin)]).flat()));
 }
 
 /** One run: a fresh tenant and container, `options.logins` logins in waves; `progress` hears of each wave. */
@@ -159,7 +161,7 @@ export async function run(
     const runtime =
         mode === "rules" ? new RulesRuntime({ files, network, auth0Domain: ready.domain }) : new ActionsRuntime({ files, network });
     const container = runtime.newContainer(ready.settings);
-    await openConnections(mode, network, ready.settings, options.wave);
+    await openConnections(network, ready.settings, options.wave);
     // Returning users' records do not change (their groups are current); first logins are each user's only one.
     const byId = new Map<string, LoginUser>(tenantModel.users.map((user) => [user.user_id, user]));
     const cold: number[] = [];

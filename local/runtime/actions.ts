@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import * as https from "node:https";
 import { createRequire, isBuiltin } from "node:module";
 import { basename, resolve } from "node:path";
 import { format } from "node:util";
@@ -47,18 +48,25 @@ interface LoadedAction {
 /**
  * Runs post-login Action files as Auth0 (node22) does: each container loads every file once as
  * a CommonJS module (so module scope lives as long as the container), `require` resolves Node
- * built-ins only (the Actions declare no npm dependencies), and global `fetch` reaches the
- * network through the runtime's trusted CAs. `event` and `api` follow post-login trigger v3:
+ * built-ins only (the Actions declare no npm dependencies), and global `fetch` and
+ * `require("https")` reach the network through the runtime's trusted CAs. `event` and `api` follow post-login trigger v3:
  * deny, custom claims and app_metadata are recorded, and api.cache enforces Auth0's limits.
  * Each Action has one cache store shared by all containers (api.cache outlives a container).
  */
 export class ActionsRuntime {
     private readonly sources: { name: string; file: string; source: string }[];
     private readonly caches = new Map<string, ActionCacheStore>();
+    /**
+     * node:https as the Actions see it: the module itself, except that its global agent is the
+     * runtime's trusted, kept-alive agent, which `request` and `get` use when not given another
+     * (as Node's own https.globalAgent, keepAlive since Node 19, trusts the public CAs).
+     */
+    private readonly https: typeof https;
 
     constructor(private readonly options: ActionsRuntimeOptions) {
         this.sources = options.files.map((file) => ({ name: basename(file), file: resolve(file), source: readFileSync(file, "utf8") }));
         this.sources.forEach(({ name }) => this.caches.set(name, new ActionCacheStore()));
+        this.https = trustedHttps(options.network);
     }
 
     /** The api.cache store of the Action file named `name` (e.g. "enrich-from-apis.js"). */
@@ -82,8 +90,30 @@ export class ActionsRuntime {
                 observe?.(performance.now() - started);
             }
         };
-        return new ActionsContainer(this.sources, defined, trustedFetch, (name) => this.cacheOf(name));
+        return new ActionsContainer(this.sources, defined, trustedFetch, this.https, (name) => this.cacheOf(name));
     }
+}
+
+function trustedHttps(network: TrustedNetwork): typeof https {
+    const agent = network.httpsAgent;
+    const observe = network.observe;
+    // https.request(url[, options][, callback]) or https.request(options[, callback]).
+    const withAgent = (args: unknown[]): unknown[] => {
+        const [first, second] = args;
+        if (typeof first === "string" || first instanceof URL) {
+            return second !== null && typeof second === "object" ? [first, { agent, ...second }, ...args.slice(2)] : [first, { agent }, ...args.slice(1)];
+        }
+        return [{ agent, ...(first as object) }, ...args.slice(1)];
+    };
+    const observed = (request: ReturnType<typeof https.request>) => {
+        if (observe) {
+            const started = performance.now();
+            request.once("close", () => observe(performance.now() - started));
+        }
+        return request;
+    };
+    const call = (make: typeof https.request) => ((...args: unknown[]) => observed((make as (...a: unknown[]) => ReturnType<typeof https.request>)(...withAgent(args)))) as typeof https.request;
+    return Object.freeze({ ...https, globalAgent: agent, request: call(https.request), get: call(https.get) });
 }
 
 export class ActionsContainer implements LoginContainer {
@@ -95,6 +125,7 @@ export class ActionsContainer implements LoginContainer {
         sources: readonly { name: string; file: string; source: string }[],
         private readonly secrets: Record<string, string>,
         trustedFetch: typeof fetch,
+        trustedHttps: typeof https,
         private readonly cacheOf: (name: string) => ActionCacheStore,
     ) {
         const capture = (...args: unknown[]) => {
@@ -107,6 +138,7 @@ export class ActionsContainer implements LoginContainer {
                 filename: file,
             }) as (...args: unknown[]) => void;
             const requireBuiltin = (id: string) => {
+                if (id === "https" || id === "node:https") return trustedHttps;
                 if (isBuiltin(id)) return hostRequire(id) as unknown;
                 throw new Error(`Cannot find module '${id}' (${name} declares no npm dependencies)`);
             };

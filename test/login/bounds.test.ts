@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Harness, SettingsOverrides } from "../../local/loginHarness";
+import { EXECUTION_LIMIT_MS } from "../../local/runtime/types";
 import { AUTHZ_EXTENSION_API } from "../../local/servers/model";
 import { aTenant, CUSTOM_API } from "./support/builders";
 import { ENTITLEMENTS_CLAIM, EXPECTED_GROUPS, GROUPS_CLAIM, harnessesFor, loginCodeConstant } from "./support/spec";
@@ -28,10 +29,14 @@ for (const mode of ["actions", "rules"] as const) {
     describe(`bounded exchanges as ${mode}`, function () {
         const harnesses = harnessesFor(mode);
         let CALL_TIMEOUT_MS: number;
+        let LOGIN_BUDGET_MS: number;
+        let MIN_CALL_TIME_MS: number;
         let MAX_RESPONSE_BYTES: number;
         let CLAIM_MAX_BYTES: number;
         before(function () {
             CALL_TIMEOUT_MS = loginCodeConstant(mode, "CALL_TIMEOUT_MS");
+            LOGIN_BUDGET_MS = loginCodeConstant(mode, "LOGIN_BUDGET_MS");
+            MIN_CALL_TIME_MS = loginCodeConstant(mode, "MIN_CALL_TIME_MS");
             MAX_RESPONSE_BYTES = loginCodeConstant(mode, "MAX_RESPONSE_BYTES");
             CLAIM_MAX_BYTES = loginCodeConstant(mode, "CLAIM_MAX_BYTES");
         });
@@ -80,6 +85,82 @@ for (const mode of ["actions", "rules"] as const) {
                 );
             }
         });
+
+        it("must end the login within CALL_TIMEOUT_MS when every server stalls every call, dripping its body", async function () {
+            const harness = await harnesses.start();
+            for (const endpoint of ["token", "groups", "entitlements", "patchUser"] as const) {
+                harness.tenant.faults.always(endpoint, { kind: "drip-body", intervalMs: 100 });
+            }
+            const container = harness.container({ FAILURE_POLICY_GROUPS: "continue" });
+            const result = await harness.login(container);
+            assert.equal(result.outcome, "allowed", result.reason);
+            assert.deepEqual(result.idTokenClaims, {});
+            for (const step of ["groups", "entitlements"]) {
+                assert.ok(
+                    container.logs.some((line) => new RegExp(`step=${step}: failed \\(not finished within ${CALL_TIMEOUT_MS} ms\\)`).test(line)),
+                    `${step}: ${container.logs.join(" | ")}`,
+                );
+            }
+            // Both chains stall at once, side by side: the login waits one bound, not two.
+            assert.ok(result.durationMs >= CALL_TIMEOUT_MS - 50 && result.durationMs < CALL_TIMEOUT_MS + 1500, `${Math.round(result.durationMs)} ms`);
+        });
+
+        it("must keep LOGIN_BUDGET_MS, which every request's limit is clipped to, under Auth0's execution limit", function () {
+            // A request starts only with at least MIN_CALL_TIME_MS of the budget left and is bounded by
+            // what is left, so the code's last request ends by LOGIN_BUDGET_MS after the start.
+            assert.ok(LOGIN_BUDGET_MS < EXECUTION_LIMIT_MS, `${LOGIN_BUDGET_MS} ms against Auth0's ${EXECUTION_LIMIT_MS} ms`);
+            assert.ok(MIN_CALL_TIME_MS < CALL_TIMEOUT_MS && CALL_TIMEOUT_MS <= LOGIN_BUDGET_MS);
+        });
+
+        if (mode === "actions") {
+            /**
+             * Moves the clock the Action reads (the runtime compiles it in this context, so it shares
+             * Date.now; timers are not moved) `budgetLeftMs` short of the end of the login's budget once
+             * both token requests are in, then lets them be answered: the budget is spent without a
+             * test waiting 15 s. The rule's sandbox has a Date of its own; its requestJson clips the same way.
+             */
+            async function loginWithBudgetLeft(harness: Harness, container: ReturnType<Harness["container"]>, budgetLeftMs: number) {
+                const plan = harness.tenant.faults;
+                let release!: () => void;
+                plan.inject("token", { kind: "hold", until: new Promise<void>((resolve) => (release = resolve)) }, 2);
+                const login = harness.login(container);
+                await plan.arrived("token", 2);
+                const realNow = Date.now;
+                const skewMs = LOGIN_BUDGET_MS - budgetLeftMs;
+                Date.now = () => realNow() + skewMs;
+                try {
+                    release();
+                    return await login;
+                } finally {
+                    Date.now = realNow;
+                }
+            }
+
+            it("must clip a request's time limit to what is left of LOGIN_BUDGET_MS", async function () {
+                const harness = await harnesses.start();
+                harness.tenant.faults.always("entitlements", { kind: "drip-body", intervalMs: 100 });
+                const container = harness.container();
+                const budgetLeftMs = 1000;
+                const result = await loginWithBudgetLeft(harness, container, budgetLeftMs);
+                assert.equal(result.outcome, "allowed", result.reason);
+                assert.deepEqual(result.idTokenClaims[GROUPS_CLAIM], EXPECTED_GROUPS);
+                assert.equal(result.idTokenClaims[ENTITLEMENTS_CLAIM], undefined);
+                const limit = /step=entitlements: failed \(not finished within (\d+) ms\)/.exec(container.logs.join("\n"));
+                assert.ok(limit, container.logs.join(" | "));
+                assert.ok(Number(limit[1]) <= budgetLeftMs && Number(limit[1]) > budgetLeftMs - 500, limit[0]);
+                assert.ok(result.durationMs < CALL_TIMEOUT_MS, `${Math.round(result.durationMs)} ms`);
+            });
+
+            it("must start no request with less than MIN_CALL_TIME_MS of the budget left, and take each step's policy", async function () {
+                const harness = await harnesses.start();
+                const container = harness.container();
+                const result = await loginWithBudgetLeft(harness, container, MIN_CALL_TIME_MS - 100);
+                assert.equal(result.outcome, "denied");
+                assert.match(result.reason ?? "", /group membership could not be verified/);
+                assert.ok(container.logs.some((line) => line.includes("step=groups: failed (login time budget spent)")), container.logs.join(" | "));
+                assert.equal(harness.tenant.calls(harness.tenant.audience("authzExtension")), 0);
+            });
+        }
 
         it("must stop reading a response past MAX_RESPONSE_BYTES, declared or not, and take the step's policy", async function () {
             const huge = 64 * 1024 * 1024;
