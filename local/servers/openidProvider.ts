@@ -37,13 +37,13 @@ import { DeclaredTenant } from "../declaredTenant";
 import { LoginDirectory, SAMPLE_PASSWORD } from "../loginDirectory";
 import { Harness } from "../loginHarness";
 import { LoginContainer, LoginResult } from "../runtime/types";
-import { TenantRequest } from "./localTenant";
+import { signingKeyPair, TenantRequest } from "./localTenant";
+import { testTls } from "./tls";
 import { AUTHZ_EXTENSION_API } from "./model";
 import { errorPage, loggedOutPage, loginPage, logoutPage } from "./providerPages";
-import { sampleAppPage } from "./sampleApp";
+import { SAMPLE_CLIENT_ID, sampleAppPage } from "./sampleApp";
 
-/** The client id of the sample application (a public client: PKCE, no secret). */
-export const SAMPLE_CLIENT_ID = "local-sample-app";
+export { SAMPLE_CLIENT_ID } from "./sampleApp";
 const SAMPLE_CLIENT_NAME = "Local sample app";
 /** Auth0's defaults: ID tokens 36000 s, refresh tokens (non-rotating) 30 days. */
 const ID_TOKEN_LIFETIME_S = 36000;
@@ -56,8 +56,11 @@ export const WRONG_CREDENTIALS = "Wrong email or password.";
 const MAX_FORM_BYTES = 16384;
 
 export interface OpenIdProviderOptions {
-    /** What the stack declares (declareTenant); its model's users are the directory's. */
-    readonly declared: DeclaredTenant;
+    /**
+     * What the stack declares (declareTenant); its model's users are the directory's. A promise
+     * (declareTenantAside) lets the provider load its library meanwhile.
+     */
+    readonly declared: DeclaredTenant | Promise<DeclaredTenant>;
     /** Who logs in; must hold the same users as `declared.model`. Default: the sample directory. */
     readonly directory?: LoginDirectory;
     /** Port of the issuer (default 0: ephemeral). */
@@ -68,6 +71,8 @@ export interface OpenIdProviderOptions {
     readonly redirectUris?: readonly string[];
     /** Sees each request the tenant answered and each login (lines hold no token or secret). */
     readonly log?: (line: string) => void;
+    /** Told as each step of the start ends: "oidc-provider loaded", "declared", "servers listening". */
+    readonly startup?: (step: string) => void;
 }
 
 /** What one login's post-login code did; what the console and the tests see. */
@@ -111,16 +116,24 @@ export class OpenIdProvider {
 
     static async start(options: OpenIdProviderOptions): Promise<OpenIdProvider> {
         const directory = options.directory ?? LoginDirectory.load();
-        const declared = options.declared;
+        // The library loads (before any server listens: it is ESM-only, this module CommonJS)
+        // while the stack's program still runs, when it runs aside.
+        const mark = <T>(step: string) => (value: T) => (options.startup?.(step), value);
+        // The tenant's signing key and the servers' certificate are made meanwhile too.
+        const signingKeys = signingKeyPair();
+        signingKeys.catch(() => undefined);
+        testTls().catch(() => undefined);
+        const [library, declared]: [OidcModule, DeclaredTenant] = await Promise.all([
+            import("oidc-provider").then(mark<OidcModule>("oidc-provider loaded")),
+            Promise.resolve(options.declared).then(mark<DeclaredTenant>("declared")),
+        ]);
         const missing = directory.directory.users.filter((u) => !declared.model.users.some((m) => m.user_id === u.user_id));
         if (missing.length > 0) throw new Error(`openid provider: the declared tenant lacks the directory's users ${missing.map((u) => u.user_id).join(", ")}`);
-        // Loaded before any server listens: the library is ESM-only, this module CommonJS.
-        const library: OidcModule = await import("oidc-provider");
         // The request log starts with the tenant, before the provider exists.
         const started: { provider?: OpenIdProvider } = {};
         const harness = await Harness.start(declared.mode, declared.model, {
             files: declared.loginFiles,
-            tenant: { port: options.port, requestLog: (entry) => started.provider?.record(entry) },
+            tenant: { port: options.port, requestLog: (entry) => started.provider?.record(entry), signingKeys },
         });
         const self = new OpenIdProvider(harness, declared, directory, options);
         started.provider = self;
@@ -130,6 +143,7 @@ export class OpenIdProvider {
             await self.stop();
             throw err;
         }
+        options.startup?.("servers listening");
         return self;
     }
 
@@ -354,7 +368,7 @@ export class OpenIdProvider {
         if (req.method === "POST" && path === action) {
             const form = new URLSearchParams(await readBody(req));
             const email = form.get("email") ?? "";
-            const userId = this.directory.authenticate(email, form.get("password") ?? "");
+            const userId = await this.directory.authenticate(email, form.get("password") ?? "");
             if (!userId) {
                 this.options.log?.(`[login] failed login at the login page (${WRONG_CREDENTIALS})`);
                 return render(200, page(WRONG_CREDENTIALS, email));
