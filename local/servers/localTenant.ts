@@ -532,7 +532,7 @@ function managementApiPath(path: string): boolean {
  * stream of its own (not an IncomingMessage on the same socket, which would close the socket
  * once read), carrying the request's method, URL, headers and socket.
  */
-function replay(req: IncomingMessage, body: string): IncomingMessage {
+export function replay(req: IncomingMessage, body: string): IncomingMessage {
     const copy = Readable.from([Buffer.from(body, "utf8")]);
     return Object.assign(copy, {
         method: req.method,

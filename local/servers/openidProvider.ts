@@ -36,8 +36,8 @@ import type * as oidc from "oidc-provider";
 import { DeclaredTenant } from "../declaredTenant";
 import { LoginDirectory, SAMPLE_PASSWORD } from "../loginDirectory";
 import { Harness } from "../loginHarness";
-import { LoginContainer, LoginResult } from "../runtime/types";
-import { signingKeyPair, TenantRequest } from "./localTenant";
+import { LoginContainer, LoginResult, LoginTransaction } from "../runtime/types";
+import { replay, signingKeyPair, TenantRequest } from "./localTenant";
 import { testTls } from "./tls";
 import { AUTHZ_EXTENSION_API } from "./model";
 import { errorPage, loggedOutPage, loginPage, logoutPage } from "./providerPages";
@@ -78,6 +78,10 @@ export interface OpenIdProviderOptions {
 /** What one login's post-login code did; what the console and the tests see. */
 export interface LoginRecord {
     readonly userId: string;
+    /** The application that logged in (event.client.client_id). */
+    readonly clientId: string;
+    /** event.transaction.protocol: "oidc-basic-profile" at /authorize, "oauth2-refresh-token" at a refresh. */
+    readonly protocol: string;
     readonly outcome: LoginResult["outcome"];
     readonly reason?: string;
     /** The files that ran, in order. */
@@ -208,6 +212,10 @@ export class OpenIdProvider {
             const path = new URL(req.url ?? "/", "https://local").pathname;
             if (path.startsWith("/interaction/")) {
                 this.interaction(req, res, path).catch((err: unknown) => this.fail(res, err));
+                return;
+            }
+            if (req.method === "POST" && path === "/oauth/token") {
+                this.token(req, res, callback).catch((err: unknown) => this.fail(res, err));
                 return;
             }
             void callback(req, res);
@@ -363,7 +371,7 @@ export class OpenIdProvider {
             // A session exists: Auth0 skips the login page and still runs the post-login code.
             const accountId = details.session?.accountId;
             if (!accountId) return render(200, page());
-            return this.finishLogin(req, res, details, accountId, false);
+            return this.finishLogin(req, res, details, accountId, false, clientName);
         }
         if (req.method === "POST" && path === action) {
             const form = new URLSearchParams(await readBody(req));
@@ -373,7 +381,7 @@ export class OpenIdProvider {
                 this.options.log?.(`[login] failed login at the login page (${WRONG_CREDENTIALS})`);
                 return render(200, page(WRONG_CREDENTIALS, email));
             }
-            return this.finishLogin(req, res, details, userId, true);
+            return this.finishLogin(req, res, details, userId, true, clientName);
         }
         render(404, errorPage({ error: "not_found", error_description: "no such interaction route" }));
     }
@@ -385,10 +393,35 @@ export class OpenIdProvider {
         details: oidc.Interaction,
         userId: string,
         authenticated: boolean,
+        clientName: string,
     ): Promise<void> {
-        const result = await this.harness.login(this.container, userId);
+        const params = details.params;
+        const requested = (typeof params.scope === "string" ? params.scope : "").split(" ").filter(Boolean);
+        // Auth0 names the authorization code flow's protocol "oidc-basic-profile".
+        const result = await this.runLoginCode(userId, { client: { clientId: String(params.client_id), name: clientName }, protocol: "oidc-basic-profile", requestedScopes: requested });
+        const login = authenticated ? { login: { accountId: userId } } : {};
+        if (result.outcome !== "allowed") {
+            // Auth0 surfaces a deny (and an Action's error) at the redirect URI as access_denied with the reason.
+            await this.provider.interactionFinished(req, res, { ...login, error: "access_denied", error_description: result.reason ?? "" }, { mergeWithLastSubmission: false });
+            return;
+        }
+        const grant = new this.provider.Grant({ accountId: userId, clientId: String(params.client_id) });
+        grant.addOIDCScope(requested.filter((s) => ["openid", "profile", "email", "offline_access"].includes(s)).join(" "));
+        const resource = typeof params.resource === "string" ? params.resource : typeof params.audience === "string" ? params.audience : undefined;
+        const api = resource ? this.declared.model.apis.find((a) => a.identifier === resource) : undefined;
+        if (resource && api) grant.addResourceScope(resource, requested.filter((s) => api.scopes.includes(s)).join(" "));
+        const grantId = await grant.save();
+        this.claimsByGrant.set(grantId, { idToken: result.idTokenClaims, accessToken: result.accessTokenClaims });
+        await this.provider.interactionFinished(req, res, { ...login, consent: { grantId } }, { mergeWithLastSubmission: true });
+    }
+
+    /** The post-login code for `userId` in `transaction`, recorded and logged. */
+    private async runLoginCode(userId: string, transaction: LoginTransaction): Promise<LoginResult> {
+        const result = await this.harness.login(this.container, userId, transaction);
         const record: LoginRecord = {
             userId,
+            clientId: transaction.client.clientId,
+            protocol: transaction.protocol,
             outcome: result.outcome,
             reason: result.reason,
             files: this.loginFiles,
@@ -398,22 +431,45 @@ export class OpenIdProvider {
         };
         this.logins.push(record);
         this.options.log?.(describeLogin(record));
-        const login = authenticated ? { login: { accountId: userId } } : {};
-        if (result.outcome !== "allowed") {
-            // Auth0 surfaces a deny (and an Action's error) at the redirect URI as access_denied with the reason.
-            await this.provider.interactionFinished(req, res, { ...login, error: "access_denied", error_description: result.reason ?? "" }, { mergeWithLastSubmission: false });
-            return;
+        return result;
+    }
+
+    /**
+     * POST /oauth/token for the provider's grants. A refresh token exchange runs the post-login
+     * code again before the provider issues the tokens, as Auth0 does ("Login trigger": the
+     * post-login trigger "is a function executed after a user logs in and when a Refresh Token is
+     * exchanged"), with event.transaction.protocol "oauth2-refresh-token" (Auth0 docs, "Use
+     * Refresh Tokens": `if (event.transaction.protocol === "oauth2-refresh-token")`). The new
+     * tokens carry the claims of this run. A deny (or an Action's error) fails the exchange with
+     * 403 access_denied and the reason as error_description: Auth0 returns 403 for a refresh
+     * transaction an Action refuses ("Refresh Tokens with Actions": api.refreshToken.revoke
+     * "returns a 403 HTTP status code to deny the current transaction"; the Authentication API's
+     * refresh token endpoint lists 403) and the reason "in the error_description" (post-login api
+     * object, api.access.deny). A token the provider would refuse anyway goes to it unchanged.
+     */
+    private async token(req: IncomingMessage, res: ServerResponse, callback: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<void> {
+        const body = await readBody(req);
+        const params = new URLSearchParams(body);
+        const value = params.get("refresh_token");
+        const refreshToken = params.get("grant_type") === "refresh_token" && value ? await this.provider.RefreshToken.find(value) : undefined;
+        const client = refreshToken?.clientId === params.get("client_id") ? await this.provider.Client.find(refreshToken?.clientId ?? "") : undefined;
+        if (refreshToken && client && refreshToken.accountId && refreshToken.grantId && !refreshToken.isExpired && !refreshToken.consumed) {
+            const result = await this.runLoginCode(refreshToken.accountId, {
+                client: { clientId: client.clientId, name: client.clientName ?? client.clientId },
+                protocol: "oauth2-refresh-token",
+                requestedScopes: [...refreshToken.scopes],
+            });
+            if (result.outcome !== "allowed") {
+                // Readable by the application's page, as the provider's own answers are (clientBasedCORS).
+                const origin = req.headers.origin;
+                const cors = origin && client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ? { "access-control-allow-origin": origin, vary: "Origin" } : undefined;
+                res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store", ...cors });
+                res.end(JSON.stringify({ error: "access_denied", error_description: result.reason ?? "" }));
+                return;
+            }
+            this.claimsByGrant.set(refreshToken.grantId, { idToken: result.idTokenClaims, accessToken: result.accessTokenClaims });
         }
-        const params = details.params;
-        const grant = new this.provider.Grant({ accountId: userId, clientId: String(params.client_id) });
-        const requested = (typeof params.scope === "string" ? params.scope : "").split(" ").filter(Boolean);
-        grant.addOIDCScope(requested.filter((s) => ["openid", "profile", "email", "offline_access"].includes(s)).join(" "));
-        const resource = typeof params.resource === "string" ? params.resource : typeof params.audience === "string" ? params.audience : undefined;
-        const api = resource ? this.declared.model.apis.find((a) => a.identifier === resource) : undefined;
-        if (resource && api) grant.addResourceScope(resource, requested.filter((s) => api.scopes.includes(s)).join(" "));
-        const grantId = await grant.save();
-        this.claimsByGrant.set(grantId, { idToken: result.idTokenClaims, accessToken: result.accessTokenClaims });
-        await this.provider.interactionFinished(req, res, { ...login, consent: { grantId } }, { mergeWithLastSubmission: true });
+        await callback(replay(req, body), res);
     }
 
     private fail(res: ServerResponse, err: unknown): void {
@@ -443,7 +499,8 @@ export function describeLogin(record: LoginRecord): string {
     const outcome = record.outcome === "allowed" ? "allowed" : `${record.outcome}: ${record.reason ?? ""}`;
     const claims = record.idTokenClaims.length > 0 ? `; claims ${[...new Set([...record.idTokenClaims, ...record.accessTokenClaims])].join(", ")}` : "";
     const metadata = record.outcome === "allowed" ? `; app_metadata ${record.appMetadataUpdates.length > 0 ? `set ${record.appMetadataUpdates.join(", ")}` : "unchanged"}` : "";
-    return `[login] ${record.userId}: ${record.files.join(" -> ")}: ${outcome}${claims}${metadata}`;
+    const refresh = record.protocol === "oauth2-refresh-token" ? " (refresh token exchange)" : "";
+    return `[login] ${record.userId}${refresh}: ${record.files.join(" -> ")}: ${outcome}${claims}${metadata}`;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
