@@ -253,6 +253,8 @@ export class OpenIdProvider {
             ],
             clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false,
             pkce: { required: () => true },
+            // The one flow the clients here use; without this the library also lists implicit.
+            responseTypes: ["code"],
             routes: {
                 authorization: "/authorize",
                 token: "/oauth/token",
@@ -268,6 +270,11 @@ export class OpenIdProvider {
             interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
             features: {
                 devInteractions: { enabled: false },
+                // /oauth/token serves client credentials for the M2M clients, as the tenant's own
+                // (LocalTenant answers that grant before the provider sees it, with Auth0's
+                // answers). Enabled here so the library, which computes grant_types_supported
+                // from its grant handlers, lists it in discovery; its handler is never reached.
+                clientCredentials: { enabled: true },
                 revocation: { enabled: true, allowedPolicy: () => true },
                 rpInitiatedLogout: {
                     enabled: true,

@@ -38,6 +38,8 @@ describe("local/servers/openidProvider (one issuer, one key set, the tenant's ow
         const discovery = await get(".well-known/openid-configuration");
         assert.equal(discovery.issuer, op.tenant.issuer);
         assert.equal(discovery.jwks_uri, `${op.tenant.issuer}.well-known/jwks.json`);
+        // Every grant /oauth/token serves: the provider's, and client credentials (the tenant's, for the M2M clients).
+        assert.deepEqual([...(discovery.grant_types_supported as string[])].sort(), ["authorization_code", "client_credentials", "refresh_token"]);
         const jwks = (await get(".well-known/jwks.json")) as unknown as JSONWebKeySet;
         assert.equal(jwks.keys.length, 1);
         assert.equal(jwks.keys[0].kid, op.tenant.signingKeySet().keys[0].kid);
