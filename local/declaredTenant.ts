@@ -14,13 +14,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AUTHZ_EXTENSION_AUDIENCE } from "../infra/authzExtension";
+import { Worker } from "node:worker_threads";
 import { ExtensibilityMode, LOGIN_SETTINGS, LoginSettingName } from "../infra/loginContract";
-import { installedAuthzExtensionApi } from "./stack/mocks";
-import { ProgramRun, ROOT, runProgram, Scenario, T } from "./stack/program";
+import type { DeclaredResource } from "./stack/mocks";
+import type { ProgramRun, Scenario } from "./stack/program";
+import { ROOT, T } from "./stack/tokens";
 import type { ClientToVerify } from "../scripts/verify-grants";
-import { LocalTenant } from "./servers/localTenant";
-import { ApiModel, GrantModel, GroupModel, MANAGEMENT_API, TenantModel, UserModel } from "./servers/model";
+import type { LocalTenant } from "./servers/localTenant";
+import { ApiModel, AUTHZ_EXTENSION_API, GrantModel, GroupModel, MANAGEMENT_API, TenantModel, UserModel } from "./servers/model";
 
 const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
 const COMMAND = "command:local:Command";
@@ -101,12 +102,55 @@ export interface DeclareOptions {
 /** Runs the real program for `scenario` (the dev stack file by default) and reads what it declares. */
 export async function declareTenant(scenario: Scenario = {}, options: DeclareOptions = {}): Promise<DeclaredTenant> {
     const scopes = options.authzExtensionScopes ?? AUTHZ_EXTENSION_SCOPES;
-    const run = await runProgram({ ...scenario, calls: { [GET_RESOURCE_SERVER]: installedAuthzExtensionApi(scopes), ...scenario.calls } });
-    return declaredTenant(run, { ...options, authzExtensionScopes: scopes });
+    return declaredTenant(await runDeclaringProgram(scenario, scopes), { ...options, authzExtensionScopes: scopes });
+}
+
+/** The program run declareTenant reads: the extension's API looked up with `scopes`. */
+export async function runDeclaringProgram(scenario: Scenario, scopes: readonly string[]): Promise<ProgramRun> {
+    // Required here, not at the top: a reader of declared tenants need not load the Pulumi SDK
+    // (and require, as the program itself is loaded: tsx's require hook alone resolves it).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runProgram } = require("./stack/program") as typeof import("./stack/program");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { installedAuthzExtensionApi } = require("./stack/mocks") as typeof import("./stack/mocks");
+    return runProgram({ ...scenario, calls: { [GET_RESOURCE_SERVER]: installedAuthzExtensionApi(scopes), ...scenario.calls } });
+}
+
+/** What declareTenantAside asks its worker thread; the answer is the run's declared resources. */
+export interface ProgramThreadRequest {
+    readonly stack: string;
+    readonly authzExtensionScopes: readonly string[];
+}
+
+/**
+ * declareTenant for a stack file, with the program run in a worker thread: the Pulumi SDK, the
+ * providers and the program load and run there (about 1.5 s), while this thread does other work
+ * (npm run tenant loads oidc-provider and makes its keys meanwhile). The same program run, under
+ * the same mocks; only its declared resources (plain data) cross to this thread.
+ */
+export function declareTenantAside(stack: string, options: DeclareOptions = {}): Promise<DeclaredTenant> {
+    const scopes = options.authzExtensionScopes ?? AUTHZ_EXTENSION_SCOPES;
+    const request: ProgramThreadRequest = { stack, authzExtensionScopes: scopes };
+    // The worker loads TypeScript through tsx's require hook, whatever loaded this thread's.
+    const worker = new Worker(path.join(__dirname, "stack", "programThread.cjs"), { workerData: request, execArgv: [], stdout: false });
+    return new Promise<DeclaredTenant>((resolve, reject) => {
+        worker.once("message", (answer: { declared?: DeclaredResource[]; error?: string }) => {
+            void worker.terminate();
+            if (answer.error !== undefined || !answer.declared) return reject(new Error(answer.error ?? "the program thread answered nothing"));
+            const declared = answer.declared;
+            try {
+                resolve(declaredTenant({ ofType: (type) => declared.filter((r) => r.type === type) }, { ...options, authzExtensionScopes: scopes }));
+            } catch (err) {
+                reject(err instanceof Error ? err : new Error(String(err)));
+            }
+        });
+        worker.once("error", reject);
+        worker.once("exit", (code) => reject(new Error(`the program thread exited ${code} before it answered`)));
+    });
 }
 
 /** Turns what a program run declared into the tenant the local servers serve. */
-export function declaredTenant(run: ProgramRun, options: DeclareOptions = {}): DeclaredTenant {
+export function declaredTenant(run: Pick<ProgramRun, "ofType">, options: DeclareOptions = {}): DeclaredTenant {
     const directory = options.directory ?? SAMPLE_DIRECTORY;
     const { mode, settings, loginFiles } = loginCodeOf(run);
     const domain = settings.AUTH0_DOMAIN;
@@ -152,8 +196,8 @@ export function declaredTenant(run: ProgramRun, options: DeclareOptions = {}): D
         c.grants.map((g) => ({ clientId: c.clientId, audience: toModelAudience(g.audience), scopes: g.scopes })),
     );
     // The extension's API exists in the tenant once installed; served locally when something is granted it.
-    if (grants.some((g) => g.audience === AUTHZ_EXTENSION_AUDIENCE) && !apis.some((a) => a.identifier === AUTHZ_EXTENSION_AUDIENCE)) {
-        apis.push({ identifier: AUTHZ_EXTENSION_AUDIENCE, scopes: [...(options.authzExtensionScopes ?? AUTHZ_EXTENSION_SCOPES)] });
+    if (grants.some((g) => g.audience === AUTHZ_EXTENSION_API) && !apis.some((a) => a.identifier === AUTHZ_EXTENSION_API)) {
+        apis.push({ identifier: AUTHZ_EXTENSION_API, scopes: [...(options.authzExtensionScopes ?? AUTHZ_EXTENSION_SCOPES)] });
     }
 
     const customApi = settings.API_AUDIENCE ?? (apis.length === 1 ? apis[0].identifier : undefined);
@@ -252,7 +296,7 @@ export function loginCredential(settings: Partial<LoginSettings>): LoginCredenti
 }
 
 /** The mode, the settings the code receives, and the repository files the declared code is. */
-function loginCodeOf(run: ProgramRun): { mode: ExtensibilityMode; settings: LoginSettings; loginFiles: string[] } {
+function loginCodeOf(run: Pick<ProgramRun, "ofType">): { mode: ExtensibilityMode; settings: LoginSettings; loginFiles: string[] } {
     const actions = run.ofType(T.action);
     const rules = run.ofType(T.rule);
     if (actions.length > 0 && rules.length > 0) throw new Error("declared tenant: the stack declares both actions and rules");

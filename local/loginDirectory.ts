@@ -14,7 +14,7 @@
  * that does not exist yet is created. Every problem is reported at once, each naming the entry,
  * the field and the expected form, before anything starts.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { SAMPLE_DIRECTORY, SampleDirectory } from "./declaredTenant";
 import { GroupModel, UserModel } from "./servers/model";
@@ -41,7 +41,14 @@ export class UsersFileError extends Error {
 interface Credential {
     readonly userId: string;
     readonly salt: Buffer;
-    readonly hash: Buffer;
+    /** Hashed in libuv's thread pool: loading a directory does not hold up the thread that serves. */
+    readonly hash: Promise<Buffer>;
+}
+
+const HASH_BYTES = 32;
+
+function scryptHash(password: string, salt: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => scrypt(password, salt, HASH_BYTES, (err, hash) => (err ? reject(err) : resolve(hash))));
 }
 
 /** The users, groups and entitlements the local tenant serves, and how each user logs in. */
@@ -58,7 +65,10 @@ export class LoginDirectory {
             const password = passwords.get(user.email);
             if (password === undefined) continue;
             const salt = randomBytes(16);
-            this.credentials.set(user.email.toLowerCase(), { userId: user.user_id, salt, hash: scryptSync(password, salt, 32) });
+            const hash = scryptHash(password, salt);
+            // Never rejects for a string password; caught so an unused directory raises nothing.
+            hash.catch(() => undefined);
+            this.credentials.set(user.email.toLowerCase(), { userId: user.user_id, salt, hash });
         }
     }
 
@@ -89,12 +99,12 @@ export class LoginDirectory {
     }
 
     /** The user id for this email and password, or undefined (a wrong password and an unknown email look alike). */
-    authenticate(email: string, password: string): string | undefined {
+    async authenticate(email: string, password: string): Promise<string | undefined> {
         const credential = this.credentials.get(email.trim().toLowerCase());
         // An unknown email costs the same hash as a known one.
         const salt = credential?.salt ?? randomBytes(16);
-        const hash = scryptSync(password, salt, 32);
-        return credential && timingSafeEqual(hash, credential.hash) ? credential.userId : undefined;
+        const hash = await scryptHash(password, salt);
+        return credential && timingSafeEqual(hash, await credential.hash) ? credential.userId : undefined;
     }
 
     /** The emails users log in with, in directory order. */

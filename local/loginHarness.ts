@@ -3,7 +3,7 @@ import { ExtensibilityMode, LoginSettingName } from "../infra/loginContract";
 import { ActionsRuntime } from "./runtime/actions";
 import { trustedNetwork, TrustedNetwork } from "./runtime/network";
 import { RulesRuntime } from "./runtime/rules";
-import { LoginContainer, LoginResult } from "./runtime/types";
+import { LoginContainer, LoginResult, LoginTransaction } from "./runtime/types";
 import { NetworkDistance } from "./servers/https";
 import { LocalTenant, LocalTenantOptions } from "./servers/localTenant";
 import { TenantModel } from "./servers/model";
@@ -70,8 +70,9 @@ export class Harness {
         return container;
     }
 
-    async login(container: LoginContainer, userId = "auth0|alice"): Promise<LoginResult> {
-        const result = await container.login(this.tenant.user(userId));
+    /** `transaction`: the application and protocol the code is told of (default: the runtimes' own). */
+    async login(container: LoginContainer, userId = "auth0|alice", transaction?: LoginTransaction): Promise<LoginResult> {
+        const result = await container.login(this.tenant.user(userId), transaction);
         if (this.mode === "actions" && result.outcome === "allowed" && Object.keys(result.appMetadataUpdates).length > 0) {
             this.tenant.mergeAppMetadata(userId, result.appMetadataUpdates);
         }

@@ -13,6 +13,8 @@ export interface RunningTenant {
     readonly caFile: string;
     /** From the spawn to the "ready" line, ms (the process's start included). */
     readonly readyMs: number;
+    /** The steps of the start the command printed, ms since its process started, e.g. { declared: 1250 }. */
+    readonly startup: Readonly<Record<string, number>>;
     /** Everything printed so far, stdout then stderr. */
     output(): string;
     /** Sends `signal`; resolves once the process exited, with its code and how long it took. */
@@ -49,6 +51,13 @@ export function startTenantCommand(args: readonly string[]): Promise<RunningTena
                 appUrl: field("sample app"),
                 caFile: field("CA certificate"),
                 readyMs: performance.now() - started,
+                startup: Object.fromEntries(
+                    (/^startup \(ms since the process started\): (.*)$/m.exec(stdout)?.[1] ?? "")
+                        .split(", ")
+                        .map((step) => /^(.+) (\d+)$/.exec(step))
+                        .filter((m): m is RegExpExecArray => m !== null)
+                        .map((m) => [m[1], Number(m[2])]),
+                ),
                 output: () => stdout + stderr,
                 async stop(signal = "SIGINT") {
                     const stopping = performance.now();

@@ -73,6 +73,7 @@ async function bench(args: Args): Promise<void> {
     }
     const figures = {
         readyMs: Math.round(running.readyMs),
+        startupSteps: running.startup,
         firstLoginMs: Math.round(loginMs[0]),
         firstLoginPageMs: Math.round(loginPageMs),
         firstSubmitToTokensMs: Math.round(submitToTokensMs),
@@ -84,7 +85,9 @@ async function bench(args: Args): Promise<void> {
     if (args.json) return void process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
     const out = (line: string) => process.stdout.write(`${line}\n`);
     out(`npm run tenant -- --stack dev, measured (${args.logins} browser login${args.logins === 1 ? "" : "s"} of alice, headless Chromium):`);
-    out(`  ready                 ${figures.readyMs} ms from starting the process to "ready"`);
+    out(`  ready                 ${figures.readyMs} ms from starting the process to "ready" (discovery answered)`);
+    const steps = Object.entries(figures.startupSteps).map(([step, ms]) => `${step} ${ms}`);
+    if (steps.length > 0) out(`    steps (ms)          ${steps.join(", ")}`);
     out(`  first browser login   ${figures.firstLoginMs} ms from "Log in" to the decoded tokens (login page typed by the script, cold M2M tokens)`);
     out(`    of which            ${figures.firstLoginPageMs} ms to the login page, ${figures.firstSubmitToTokensMs} ms from "Continue" to the decoded tokens`);
     if (figures.warmLoginMedianMs !== undefined) out(`  later browser logins  median ${figures.warmLoginMedianMs} ms (${figures.warmLoginsMs.join(", ")}; session, cached M2M tokens)`);

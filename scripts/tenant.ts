@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { declareTenant } from "../local/declaredTenant";
+import { declareTenantAside } from "../local/declaredTenant";
 import { LoginDirectory, UsersFileError } from "../local/loginDirectory";
-import { OpenIdProvider, SAMPLE_CLIENT_ID } from "../local/servers/openidProvider";
-import { testTls } from "../local/servers/tls";
-import { ROOT } from "../local/stack/program";
+import type { OpenIdProvider } from "../local/servers/openidProvider";
+import { SAMPLE_CLIENT_ID } from "../local/servers/sampleApp";
+import { ROOT } from "../local/stack/tokens";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const DEFAULT_PORT = 4433;
@@ -87,26 +87,56 @@ function parse(argv: readonly string[]): Args {
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
+/** GET discovery as a client would, trusting this run's CA: "ready" is said once it answers. */
+async function discoveryAnswers(issuer: string, ca: string): Promise<void> {
+    const { Agent } = await import("undici");
+    const agent = new Agent({ connect: { ca } });
+    try {
+        const response = await fetch(new URL(".well-known/openid-configuration", issuer), { dispatcher: agent });
+        const discovery = (await response.json()) as { issuer?: unknown };
+        if (!response.ok || discovery.issuer !== issuer) throw new Error(`discovery at ${issuer} answered ${response.status}`);
+    } finally {
+        await agent.close();
+    }
+}
+
 async function serve(args: Args): Promise<number> {
-    const declared = await declareTenant({ stack: args.stack }, { directory: args.directory.directory });
+    const steps: string[] = [`modules ${Math.round(performance.now())}`];
+    // Request lines from before the header (the check of discovery) are printed under it.
+    const early: string[] = [];
+    let printing = false;
+    const log = (line: string) => (printing ? out(`  ${line}`) : early.push(`  ${line}`));
+    const startup = (step: string) => steps.push(`${step} ${Math.round(performance.now())}`);
+    // The program runs in a worker thread, started first, while this one loads the provider
+    // (required only now, for that) and makes its keys.
+    const declaring = declareTenantAside(args.stack, { directory: args.directory.directory });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { OpenIdProvider } = require("../local/servers/openidProvider") as typeof import("../local/servers/openidProvider");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { testTls } = require("../local/servers/tls") as typeof import("../local/servers/tls");
     let op: OpenIdProvider;
     try {
         op = await OpenIdProvider.start({
-            declared,
+            declared: declaring,
             directory: args.directory,
             port: args.port,
             appPort: args.appPort,
             redirectUris: args.redirectUris,
-            log: (line) => out(`  ${line}`),
+            log,
+            startup,
         });
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === "EADDRINUSE") throw new UsageError(`a port is in use (--port ${args.port}, --app-port ${args.appPort}); choose others, or 0 for any free one`);
         throw err;
     }
+    const declared = await declaring;
+    const ca = (await testTls()).cert;
+    await discoveryAnswers(op.issuer, ca);
+    startup("discovery answered");
     const caDir = mkdtempSync(join(tmpdir(), "local-tenant-"));
     const caFile = join(caDir, "local-ca.pem");
-    writeFileSync(caFile, (await testTls()).cert);
+    writeFileSync(caFile, ca);
     const sampleUsers = args.directory.sampleEmails.join(", ");
     const fileUsers = args.directory.emails.filter((e) => !args.directory.sampleEmails.includes(e));
     out(`Local tenant for stack ${args.stack} (${declared.mode} mode) on 127.0.0.1. Ctrl-C stops it.`);
@@ -119,6 +149,9 @@ async function serve(args: Args): Promise<number> {
     if (fileUsers.length > 0) out(`                   ${fileUsers.join(", ")} (from the users file, with their own passwords)`);
     out(`How to log in: open ${op.appUrl} in a browser, accept the warning for ${op.issuer} (or trust the CA),`);
     out(`click "Log in" and sign in as one of the users. Request log:`);
+    early.forEach((line) => out(line));
+    printing = true;
+    out(`startup (ms since the process started): ${steps.join(", ")}`);
     out(`ready in ${Math.round(performance.now())} ms`);
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -6,7 +6,7 @@ import { format } from "node:util";
 import vm from "node:vm";
 import { ActionCacheStore } from "./actionCache";
 import { TrustedNetwork } from "./network";
-import { EXECUTION_LIMIT_MS, LoginContainer, LoginResult, LoginUser } from "./types";
+import { EXECUTION_LIMIT_MS, LOCAL_TRANSACTION, LoginContainer, LoginResult, LoginTransaction, LoginUser } from "./types";
 
 const hostRequire = createRequire(__filename);
 
@@ -149,7 +149,7 @@ export class ActionsContainer implements LoginContainer {
         });
     }
 
-    async login(user: LoginUser): Promise<LoginResult> {
+    async login(user: LoginUser, transaction: LoginTransaction = LOCAL_TRANSACTION): Promise<LoginResult> {
         const started = performance.now();
         const idTokenClaims: Record<string, unknown> = {};
         const accessTokenClaims: Record<string, unknown> = {};
@@ -167,10 +167,10 @@ export class ActionsContainer implements LoginContainer {
             const event: PostLoginEvent = {
                 user: { app_metadata: {}, user_metadata: {}, ...structuredClone(user) },
                 secrets: Object.freeze({ ...this.secrets }),
-                client: { client_id: "local-app", name: "Local App" },
+                client: { client_id: transaction.client.clientId, name: transaction.client.name },
                 connection: { name: "Username-Password-Authentication", strategy: "auth0" },
                 request: { ip: "127.0.0.1", hostname: "localhost" },
-                transaction: { protocol: "oidc-basic-profile", requested_scopes: ["openid", "profile", "email"] },
+                transaction: { protocol: transaction.protocol, requested_scopes: [...transaction.requestedScopes] },
                 tenant: { id: "local" },
                 stats: { logins_count: 1 },
             };

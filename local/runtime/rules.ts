@@ -5,7 +5,7 @@ import { format } from "node:util";
 import vm from "node:vm";
 import type { AxiosStatic } from "axios-0.19.2";
 import { TrustedNetwork } from "./network";
-import { EXECUTION_LIMIT_MS, LoginContainer, LoginResult, LoginUser } from "./types";
+import { EXECUTION_LIMIT_MS, LOCAL_TRANSACTION, LoginContainer, LoginResult, LoginTransaction, LoginUser } from "./types";
 
 const hostRequire = createRequire(__filename);
 
@@ -123,14 +123,14 @@ export class RulesContainer implements LoginContainer {
         }));
     }
 
-    async login(user: LoginUser): Promise<LoginResult> {
+    async login(user: LoginUser, transaction: LoginTransaction = LOCAL_TRANSACTION): Promise<LoginResult> {
         const started = performance.now();
         let current = structuredClone(user) as LoginUser & { app_metadata?: Record<string, unknown> };
         let context: RuleContext = {
-            clientID: "local-app",
-            clientName: "Local App",
+            clientID: transaction.client.clientId,
+            clientName: transaction.client.name,
             connection: "Username-Password-Authentication",
-            protocol: "oidc-basic-profile",
+            protocol: transaction.protocol,
             idToken: {},
             accessToken: {},
             request: { ip: "127.0.0.1", hostname: "localhost" },

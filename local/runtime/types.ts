@@ -20,9 +20,28 @@ export interface LoginResult {
     readonly durationMs: number;
 }
 
+/**
+ * The transaction a login belongs to, as Auth0 hands it to the code: the application logging in
+ * (Actions: event.client; Rules: context.clientID, context.clientName) and the protocol
+ * (event.transaction.protocol, context.protocol). Default: LOCAL_TRANSACTION.
+ */
+export interface LoginTransaction {
+    readonly client: { readonly clientId: string; readonly name: string };
+    /** e.g. "oidc-basic-profile" (authorization code), "oauth2-refresh-token" (refresh token exchange). */
+    readonly protocol: string;
+    readonly requestedScopes: readonly string[];
+}
+
+/** What a login presents when its caller names no application: the runtimes' own test client. */
+export const LOCAL_TRANSACTION: LoginTransaction = {
+    client: { clientId: "local-app", name: "Local App" },
+    protocol: "oidc-basic-profile",
+    requestedScopes: ["openid", "profile", "email"],
+};
+
 /** One container of a runtime: logins run in it concurrently and share its memory. */
 export interface LoginContainer {
-    login(user: LoginUser): Promise<LoginResult>;
+    login(user: LoginUser, transaction?: LoginTransaction): Promise<LoginResult>;
     /** Every console line the login code wrote in this container. */
     readonly logs: readonly string[];
     /** Platform-contract breaches seen so far (e.g. a rule calling callback twice). */

@@ -46,6 +46,15 @@ export interface LocalTenantOptions {
     readonly port?: number;
     /** Sees every request any of the tenant's servers answered: never a token, secret or query string. */
     readonly requestLog?: (entry: TenantRequest) => void;
+    /** The signing key pair, when it is being made already (signingKeyPair()); default: made at start. */
+    readonly signingKeys?: Promise<SigningKeyPair>;
+}
+
+export type SigningKeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
+/** A new RS256 key pair, extractable, so the OpenID Provider served on a tenant signs with the same key. */
+export function signingKeyPair(): Promise<SigningKeyPair> {
+    return generateKeyPair("RS256", { extractable: true });
 }
 
 /** One request a server of the tenant answered, as its request log shows it. */
@@ -116,8 +125,7 @@ export class LocalTenant {
     }
 
     private async listen(): Promise<void> {
-        // Extractable, so the OpenID Provider served on this tenant signs with the same key.
-        const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+        const { privateKey, publicKey } = await (this.options.signingKeys ?? signingKeyPair());
         this.signingKey = privateKey;
         this.jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: this.kid, alg: "RS256", use: "sig" }] };
         this.privateJwks = { keys: [{ ...(await exportJWK(privateKey)), kid: this.kid, alg: "RS256", use: "sig" }] };
@@ -524,7 +532,7 @@ function managementApiPath(path: string): boolean {
  * stream of its own (not an IncomingMessage on the same socket, which would close the socket
  * once read), carrying the request's method, URL, headers and socket.
  */
-function replay(req: IncomingMessage, body: string): IncomingMessage {
+export function replay(req: IncomingMessage, body: string): IncomingMessage {
     const copy = Readable.from([Buffer.from(body, "utf8")]);
     return Object.assign(copy, {
         method: req.method,

@@ -1,4 +1,4 @@
-import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "../../infra/config";
+import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "../../infra/managementScopes";
 import { PROVIDER_CALLS } from "../../infra/deployerScopes";
 import { Audience, FailurePolicy, scopesNeeded, ExtensibilityMode } from "../../infra/loginContract";
 import { LoginUser } from "../runtime/types";

@@ -36,14 +36,14 @@ import type * as oidc from "oidc-provider";
 import { DeclaredTenant } from "../declaredTenant";
 import { LoginDirectory, SAMPLE_PASSWORD } from "../loginDirectory";
 import { Harness } from "../loginHarness";
-import { LoginContainer, LoginResult } from "../runtime/types";
-import { TenantRequest } from "./localTenant";
+import { LoginContainer, LoginResult, LoginTransaction } from "../runtime/types";
+import { replay, signingKeyPair, TenantRequest } from "./localTenant";
+import { testTls } from "./tls";
 import { AUTHZ_EXTENSION_API } from "./model";
 import { errorPage, loggedOutPage, loginPage, logoutPage } from "./providerPages";
-import { sampleAppPage } from "./sampleApp";
+import { SAMPLE_CLIENT_ID, sampleAppPage } from "./sampleApp";
 
-/** The client id of the sample application (a public client: PKCE, no secret). */
-export const SAMPLE_CLIENT_ID = "local-sample-app";
+export { SAMPLE_CLIENT_ID } from "./sampleApp";
 const SAMPLE_CLIENT_NAME = "Local sample app";
 /** Auth0's defaults: ID tokens 36000 s, refresh tokens (non-rotating) 30 days. */
 const ID_TOKEN_LIFETIME_S = 36000;
@@ -56,8 +56,11 @@ export const WRONG_CREDENTIALS = "Wrong email or password.";
 const MAX_FORM_BYTES = 16384;
 
 export interface OpenIdProviderOptions {
-    /** What the stack declares (declareTenant); its model's users are the directory's. */
-    readonly declared: DeclaredTenant;
+    /**
+     * What the stack declares (declareTenant); its model's users are the directory's. A promise
+     * (declareTenantAside) lets the provider load its library meanwhile.
+     */
+    readonly declared: DeclaredTenant | Promise<DeclaredTenant>;
     /** Who logs in; must hold the same users as `declared.model`. Default: the sample directory. */
     readonly directory?: LoginDirectory;
     /** Port of the issuer (default 0: ephemeral). */
@@ -68,11 +71,17 @@ export interface OpenIdProviderOptions {
     readonly redirectUris?: readonly string[];
     /** Sees each request the tenant answered and each login (lines hold no token or secret). */
     readonly log?: (line: string) => void;
+    /** Told as each step of the start ends: "oidc-provider loaded", "declared", "servers listening". */
+    readonly startup?: (step: string) => void;
 }
 
 /** What one login's post-login code did; what the console and the tests see. */
 export interface LoginRecord {
     readonly userId: string;
+    /** The application that logged in (event.client.client_id). */
+    readonly clientId: string;
+    /** event.transaction.protocol: "oidc-basic-profile" at /authorize, "oauth2-refresh-token" at a refresh. */
+    readonly protocol: string;
     readonly outcome: LoginResult["outcome"];
     readonly reason?: string;
     /** The files that ran, in order. */
@@ -111,16 +120,24 @@ export class OpenIdProvider {
 
     static async start(options: OpenIdProviderOptions): Promise<OpenIdProvider> {
         const directory = options.directory ?? LoginDirectory.load();
-        const declared = options.declared;
+        // The library loads (before any server listens: it is ESM-only, this module CommonJS)
+        // while the stack's program still runs, when it runs aside.
+        const mark = <T>(step: string) => (value: T) => (options.startup?.(step), value);
+        // The tenant's signing key and the servers' certificate are made meanwhile too.
+        const signingKeys = signingKeyPair();
+        signingKeys.catch(() => undefined);
+        testTls().catch(() => undefined);
+        const [library, declared]: [OidcModule, DeclaredTenant] = await Promise.all([
+            import("oidc-provider").then(mark<OidcModule>("oidc-provider loaded")),
+            Promise.resolve(options.declared).then(mark<DeclaredTenant>("declared")),
+        ]);
         const missing = directory.directory.users.filter((u) => !declared.model.users.some((m) => m.user_id === u.user_id));
         if (missing.length > 0) throw new Error(`openid provider: the declared tenant lacks the directory's users ${missing.map((u) => u.user_id).join(", ")}`);
-        // Loaded before any server listens: the library is ESM-only, this module CommonJS.
-        const library: OidcModule = await import("oidc-provider");
         // The request log starts with the tenant, before the provider exists.
         const started: { provider?: OpenIdProvider } = {};
         const harness = await Harness.start(declared.mode, declared.model, {
             files: declared.loginFiles,
-            tenant: { port: options.port, requestLog: (entry) => started.provider?.record(entry) },
+            tenant: { port: options.port, requestLog: (entry) => started.provider?.record(entry), signingKeys },
         });
         const self = new OpenIdProvider(harness, declared, directory, options);
         started.provider = self;
@@ -130,6 +147,7 @@ export class OpenIdProvider {
             await self.stop();
             throw err;
         }
+        options.startup?.("servers listening");
         return self;
     }
 
@@ -196,6 +214,10 @@ export class OpenIdProvider {
                 this.interaction(req, res, path).catch((err: unknown) => this.fail(res, err));
                 return;
             }
+            if (req.method === "POST" && path === "/oauth/token") {
+                this.token(req, res, callback).catch((err: unknown) => this.fail(res, err));
+                return;
+            }
             void callback(req, res);
         });
     }
@@ -231,6 +253,8 @@ export class OpenIdProvider {
             ],
             clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false,
             pkce: { required: () => true },
+            // The one flow the clients here use; without this the library also lists implicit.
+            responseTypes: ["code"],
             routes: {
                 authorization: "/authorize",
                 token: "/oauth/token",
@@ -246,6 +270,11 @@ export class OpenIdProvider {
             interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
             features: {
                 devInteractions: { enabled: false },
+                // /oauth/token serves client credentials for the M2M clients, as the tenant's own
+                // (LocalTenant answers that grant before the provider sees it, with Auth0's
+                // answers). Enabled here so the library, which computes grant_types_supported
+                // from its grant handlers, lists it in discovery; its handler is never reached.
+                clientCredentials: { enabled: true },
                 revocation: { enabled: true, allowedPolicy: () => true },
                 rpInitiatedLogout: {
                     enabled: true,
@@ -349,17 +378,17 @@ export class OpenIdProvider {
             // A session exists: Auth0 skips the login page and still runs the post-login code.
             const accountId = details.session?.accountId;
             if (!accountId) return render(200, page());
-            return this.finishLogin(req, res, details, accountId, false);
+            return this.finishLogin(req, res, details, accountId, false, clientName);
         }
         if (req.method === "POST" && path === action) {
             const form = new URLSearchParams(await readBody(req));
             const email = form.get("email") ?? "";
-            const userId = this.directory.authenticate(email, form.get("password") ?? "");
+            const userId = await this.directory.authenticate(email, form.get("password") ?? "");
             if (!userId) {
                 this.options.log?.(`[login] failed login at the login page (${WRONG_CREDENTIALS})`);
                 return render(200, page(WRONG_CREDENTIALS, email));
             }
-            return this.finishLogin(req, res, details, userId, true);
+            return this.finishLogin(req, res, details, userId, true, clientName);
         }
         render(404, errorPage({ error: "not_found", error_description: "no such interaction route" }));
     }
@@ -371,10 +400,35 @@ export class OpenIdProvider {
         details: oidc.Interaction,
         userId: string,
         authenticated: boolean,
+        clientName: string,
     ): Promise<void> {
-        const result = await this.harness.login(this.container, userId);
+        const params = details.params;
+        const requested = (typeof params.scope === "string" ? params.scope : "").split(" ").filter(Boolean);
+        // Auth0 names the authorization code flow's protocol "oidc-basic-profile".
+        const result = await this.runLoginCode(userId, { client: { clientId: String(params.client_id), name: clientName }, protocol: "oidc-basic-profile", requestedScopes: requested });
+        const login = authenticated ? { login: { accountId: userId } } : {};
+        if (result.outcome !== "allowed") {
+            // Auth0 surfaces a deny (and an Action's error) at the redirect URI as access_denied with the reason.
+            await this.provider.interactionFinished(req, res, { ...login, error: "access_denied", error_description: result.reason ?? "" }, { mergeWithLastSubmission: false });
+            return;
+        }
+        const grant = new this.provider.Grant({ accountId: userId, clientId: String(params.client_id) });
+        grant.addOIDCScope(requested.filter((s) => ["openid", "profile", "email", "offline_access"].includes(s)).join(" "));
+        const resource = typeof params.resource === "string" ? params.resource : typeof params.audience === "string" ? params.audience : undefined;
+        const api = resource ? this.declared.model.apis.find((a) => a.identifier === resource) : undefined;
+        if (resource && api) grant.addResourceScope(resource, requested.filter((s) => api.scopes.includes(s)).join(" "));
+        const grantId = await grant.save();
+        this.claimsByGrant.set(grantId, { idToken: result.idTokenClaims, accessToken: result.accessTokenClaims });
+        await this.provider.interactionFinished(req, res, { ...login, consent: { grantId } }, { mergeWithLastSubmission: true });
+    }
+
+    /** The post-login code for `userId` in `transaction`, recorded and logged. */
+    private async runLoginCode(userId: string, transaction: LoginTransaction): Promise<LoginResult> {
+        const result = await this.harness.login(this.container, userId, transaction);
         const record: LoginRecord = {
             userId,
+            clientId: transaction.client.clientId,
+            protocol: transaction.protocol,
             outcome: result.outcome,
             reason: result.reason,
             files: this.loginFiles,
@@ -384,22 +438,45 @@ export class OpenIdProvider {
         };
         this.logins.push(record);
         this.options.log?.(describeLogin(record));
-        const login = authenticated ? { login: { accountId: userId } } : {};
-        if (result.outcome !== "allowed") {
-            // Auth0 surfaces a deny (and an Action's error) at the redirect URI as access_denied with the reason.
-            await this.provider.interactionFinished(req, res, { ...login, error: "access_denied", error_description: result.reason ?? "" }, { mergeWithLastSubmission: false });
-            return;
+        return result;
+    }
+
+    /**
+     * POST /oauth/token for the provider's grants. A refresh token exchange runs the post-login
+     * code again before the provider issues the tokens, as Auth0 does ("Login trigger": the
+     * post-login trigger "is a function executed after a user logs in and when a Refresh Token is
+     * exchanged"), with event.transaction.protocol "oauth2-refresh-token" (Auth0 docs, "Use
+     * Refresh Tokens": `if (event.transaction.protocol === "oauth2-refresh-token")`). The new
+     * tokens carry the claims of this run. A deny (or an Action's error) fails the exchange with
+     * 403 access_denied and the reason as error_description: Auth0 returns 403 for a refresh
+     * transaction an Action refuses ("Refresh Tokens with Actions": api.refreshToken.revoke
+     * "returns a 403 HTTP status code to deny the current transaction"; the Authentication API's
+     * refresh token endpoint lists 403) and the reason "in the error_description" (post-login api
+     * object, api.access.deny). A token the provider would refuse anyway goes to it unchanged.
+     */
+    private async token(req: IncomingMessage, res: ServerResponse, callback: (req: IncomingMessage, res: ServerResponse) => unknown): Promise<void> {
+        const body = await readBody(req);
+        const params = new URLSearchParams(body);
+        const value = params.get("refresh_token");
+        const refreshToken = params.get("grant_type") === "refresh_token" && value ? await this.provider.RefreshToken.find(value) : undefined;
+        const client = refreshToken?.clientId === params.get("client_id") ? await this.provider.Client.find(refreshToken?.clientId ?? "") : undefined;
+        if (refreshToken && client && refreshToken.accountId && refreshToken.grantId && !refreshToken.isExpired && !refreshToken.consumed) {
+            const result = await this.runLoginCode(refreshToken.accountId, {
+                client: { clientId: client.clientId, name: client.clientName ?? client.clientId },
+                protocol: "oauth2-refresh-token",
+                requestedScopes: [...refreshToken.scopes],
+            });
+            if (result.outcome !== "allowed") {
+                // Readable by the application's page, as the provider's own answers are (clientBasedCORS).
+                const origin = req.headers.origin;
+                const cors = origin && client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ? { "access-control-allow-origin": origin, vary: "Origin" } : undefined;
+                res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store", ...cors });
+                res.end(JSON.stringify({ error: "access_denied", error_description: result.reason ?? "" }));
+                return;
+            }
+            this.claimsByGrant.set(refreshToken.grantId, { idToken: result.idTokenClaims, accessToken: result.accessTokenClaims });
         }
-        const params = details.params;
-        const grant = new this.provider.Grant({ accountId: userId, clientId: String(params.client_id) });
-        const requested = (typeof params.scope === "string" ? params.scope : "").split(" ").filter(Boolean);
-        grant.addOIDCScope(requested.filter((s) => ["openid", "profile", "email", "offline_access"].includes(s)).join(" "));
-        const resource = typeof params.resource === "string" ? params.resource : typeof params.audience === "string" ? params.audience : undefined;
-        const api = resource ? this.declared.model.apis.find((a) => a.identifier === resource) : undefined;
-        if (resource && api) grant.addResourceScope(resource, requested.filter((s) => api.scopes.includes(s)).join(" "));
-        const grantId = await grant.save();
-        this.claimsByGrant.set(grantId, { idToken: result.idTokenClaims, accessToken: result.accessTokenClaims });
-        await this.provider.interactionFinished(req, res, { ...login, consent: { grantId } }, { mergeWithLastSubmission: true });
+        await callback(replay(req, body), res);
     }
 
     private fail(res: ServerResponse, err: unknown): void {
@@ -429,7 +506,8 @@ export function describeLogin(record: LoginRecord): string {
     const outcome = record.outcome === "allowed" ? "allowed" : `${record.outcome}: ${record.reason ?? ""}`;
     const claims = record.idTokenClaims.length > 0 ? `; claims ${[...new Set([...record.idTokenClaims, ...record.accessTokenClaims])].join(", ")}` : "";
     const metadata = record.outcome === "allowed" ? `; app_metadata ${record.appMetadataUpdates.length > 0 ? `set ${record.appMetadataUpdates.join(", ")}` : "unchanged"}` : "";
-    return `[login] ${record.userId}: ${record.files.join(" -> ")}: ${outcome}${claims}${metadata}`;
+    const refresh = record.protocol === "oauth2-refresh-token" ? " (refresh token exchange)" : "";
+    return `[login] ${record.userId}${refresh}: ${record.files.join(" -> ")}: ${outcome}${claims}${metadata}`;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -8,6 +8,9 @@
  */
 import { htmlEscape } from "./providerPages";
 
+/** The client id of the sample application (a public client: PKCE, no secret). */
+export const SAMPLE_CLIENT_ID = "local-sample-app";
+
 export interface SampleAppConfig {
     readonly issuer: string;
     readonly clientId: string;

@@ -7,9 +7,9 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { CallHandler, DeclaredResource, TenantMocks, installedAuthzExtensionApi } from "./mocks";
+import { ROOT, PROJECT } from "./tokens";
 
-export const ROOT = path.resolve(__dirname, "../..");
-export const PROJECT = "auth0-tenant";
+export { ROOT, PROJECT, T } from "./tokens";
 const INFRA = path.join(ROOT, "infra") + path.sep;
 
 /** Test-only provider credentials: the program refuses to run without some. */
@@ -125,16 +125,3 @@ export async function runProgram(scenario: Scenario = {}): Promise<ProgramRun> {
         constructedOf: (type) => constructed.filter((c) => c.type === type),
     };
 }
-
-export const T = {
-    resourceServer: "auth0:index/resourceServer:ResourceServer",
-    resourceServerScopes: "auth0:index/resourceServerScopes:ResourceServerScopes",
-    client: "auth0:index/client:Client",
-    clientCredentials: "auth0:index/clientCredentials:ClientCredentials",
-    clientGrant: "auth0:index/clientGrant:ClientGrant",
-    action: "auth0:index/action:Action",
-    triggerActions: "auth0:index/triggerActions:TriggerActions",
-    rule: "auth0:index/rule:Rule",
-    ruleConfig: "auth0:index/ruleConfig:RuleConfig",
-    randomPassword: "random:index/randomPassword:RandomPassword",
-} as const;

@@ -19,6 +19,7 @@ import { OpenIdProvider, SAMPLE_CLIENT_ID, WRONG_CREDENTIALS } from "../../local
 import { AUTHZ_EXTENSION_API } from "../../local/servers/model";
 
 const CAROL_REASON = "Please verify your email address before logging in.";
+const GROUPS_DENIAL = "Login is not available right now: group membership could not be verified.";
 const SIGNED_IN_OR_NOT = '#status[data-state="signed-in"], #status[data-state="refused"], #status[data-state="error"]';
 
 describe("local/servers/openidProvider in a browser (Chromium, headless)", function () {
@@ -113,13 +114,37 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
         assert.deepEqual(op.tenant.user("auth0|alice").app_metadata?.groups, ["admins", "readers"]);
         assert.deepEqual(op.logins.at(-1)?.appMetadataUpdates, ["groups"]);
         await page.screenshot({ path: join(shots, "claims.png"), fullPage: true });
-        // The refresh token grant, at the same /oauth/token: new tokens with the login's claims.
+        // The refresh token grant, at the same /oauth/token: the post-login code runs again, so
+        // the new tokens carry what the APIs answer now (alice's entitlements changed meanwhile).
         const refreshes = op.requests.filter((r) => r.grantType === "refresh_token").length;
-        await page.click("#refresh");
-        await page.waitForSelector('#status-detail:has-text("(refreshed)")');
+        const entitlements = op.tenant.model.entitlements as Record<string, readonly string[]>;
+        const before = entitlements["auth0|alice"];
+        entitlements["auth0|alice"] = ["reports:read"];
+        try {
+            await page.click("#refresh");
+            await page.waitForSelector('#status-detail:has-text("(refreshed)")');
+        } finally {
+            entitlements["auth0|alice"] = before;
+        }
         assert.equal(op.requests.filter((r) => r.grantType === "refresh_token" && r.status === 200).length, refreshes + 1);
+        assert.deepEqual((await decoded(page, "#id-token"))[`${namespace}entitlements`], ["reports:read"]);
+        assert.deepEqual((await decoded(page, "#access-token"))[`${namespace}entitlements`], ["reports:read"]);
         assert.deepEqual((await decoded(page, "#id-token"))[`${namespace}groups`], expected[`${namespace}groups`]);
+        assert.deepEqual(
+            [op.logins.at(-1)?.protocol, op.logins.at(-1)?.outcome, op.logins.length],
+            ["oauth2-refresh-token", "allowed", 2],
+        );
         pageTokens.push(...(await storedTokens(page)));
+        // Alice's groups cannot be verified now (FAILURE_POLICY_GROUPS deny): the next exchange is
+        // refused with access_denied and the Action's reason, and issues no token.
+        op.tenant.faults.inject("groups", { kind: "status", status: 503 });
+        await page.click("#refresh");
+        await page.waitForSelector('#status[data-state="error"]');
+        assert.equal(await page.textContent("#status-detail"), `access_denied: ${GROUPS_DENIAL}`);
+        const refused = op.requests.filter((r) => r.grantType === "refresh_token").at(-1);
+        assert.equal(refused?.status, 403);
+        assert.deepEqual([op.logins.at(-1)?.protocol, op.logins.at(-1)?.outcome, op.logins.at(-1)?.reason], ["oauth2-refresh-token", "denied", GROUPS_DENIAL]);
+        const loginsBeforeSecond = op.logins.length;
 
         // The second login: the session skips the login page, the Actions run again, the M2M
         // tokens come from the Action's cache (no new token request), app_metadata is already set.
@@ -133,14 +158,41 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
         await page.waitForSelector(SIGNED_IN_OR_NOT);
         assert.equal(await page.getAttribute("#status", "data-state"), "signed-in");
         assert.deepEqual((await decoded(page, "#id-token"))["https://tenant-as-code.example.com/claims/groups"], expected["https://tenant-as-code.example.com/claims/groups"]);
-        assert.equal(op.logins.length, 2);
+        assert.equal(op.logins.length, loginsBeforeSecond + 1);
         assert.equal(tokenRequestsFor(AUTHZ_EXTENSION_API), groupsTokens, "a token request for the extension at the second login");
         assert.equal(tokenRequestsFor(op.tenant.model.customApi), apiTokens);
         assert.equal(op.requests.filter((r) => r.service === "authzExtension").length, groupsCalls + 1, "the groups call ran again");
-        assert.deepEqual(op.logins[1].appMetadataUpdates, [], "the second login saw the app_metadata the first one set");
+        assert.deepEqual(op.logins.at(-1)?.appMetadataUpdates, [], "the second login saw the app_metadata the first one set");
         assert.ok(logLines.some((l) => /\[login\] auth0\|alice: .*app_metadata unchanged/.test(l)), logLines.join("\n"));
         pageTokens.push(...(await storedTokens(page)));
         await context.close();
+    });
+
+    it("must tell the Actions the application that logs in and the protocol: the authorization code, then the refresh token exchange", async () => {
+        // A provider whose flow ends with an Action that copies event.client and event.transaction.protocol into the ID token.
+        const declared = await declareTenant({ stack: "dev" });
+        const echo = join(ROOT, "test", "fixtures", "echo-transaction-action.js");
+        const echoing = await OpenIdProvider.start({ declared: { ...declared, loginFiles: [...declared.loginFiles, echo] } });
+        const context = await browser.newContext();
+        try {
+            const page = await context.newPage();
+            await page.goto(echoing.appUrl);
+            await page.waitForSelector('#status[data-state="signed-out"]');
+            await logIn(page, "bob@example.test", SAMPLE_PASSWORD);
+            await page.waitForSelector(SIGNED_IN_OR_NOT);
+            assert.equal(await page.getAttribute("#status", "data-state"), "signed-in", (await page.textContent("#status")) ?? "");
+            const client = { client_id: SAMPLE_CLIENT_ID, name: "Local sample app" };
+            assert.deepEqual((await decoded(page, "#id-token"))["https://local.test/client"], client);
+            assert.equal((await decoded(page, "#id-token"))["https://local.test/protocol"], "oidc-basic-profile");
+            await page.click("#refresh");
+            await page.waitForSelector('#status-detail:has-text("(refreshed)")');
+            assert.deepEqual((await decoded(page, "#id-token"))["https://local.test/client"], client);
+            assert.equal((await decoded(page, "#id-token"))["https://local.test/protocol"], "oauth2-refresh-token");
+            assert.deepEqual(echoing.logins.map((l) => [l.clientId, l.protocol]), [[SAMPLE_CLIENT_ID, "oidc-basic-profile"], [SAMPLE_CLIENT_ID, "oauth2-refresh-token"]]);
+        } finally {
+            await context.close();
+            await echoing.stop();
+        }
     });
 
     it("must send carol back to the redirect URI with access_denied and the Action's reason", async () => {

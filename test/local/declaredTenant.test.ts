@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { createLocalJWKSet, decodeJwt, JSONWebKeySet, jwtVerify } from "jose";
 import { ConfigError } from "../../infra/config";
 import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
-import { declaredTenant, declareTenant, DeclaredTenant, loginCredential, SAMPLE_DIRECTORY } from "../../local/declaredTenant";
+import { declaredTenant, declareTenant, DeclaredTenant, declareTenantAside, loginCredential, SAMPLE_DIRECTORY } from "../../local/declaredTenant";
+import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/authzExtension";
 import { Harness } from "../../local/loginHarness";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { LocalTenant } from "../../local/servers/localTenant";
-import { MANAGEMENT_API } from "../../local/servers/model";
+import { AUTHZ_EXTENSION_API, MANAGEMENT_API } from "../../local/servers/model";
 import { testTls } from "../../local/servers/tls";
 import { installedAuthzExtensionApi } from "../../local/stack/mocks";
 import { ROOT, runProgram, T } from "../../local/stack/program";
@@ -149,6 +150,19 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
             });
         });
     }
+
+    it("must declare, with the program run in a worker thread, the tenant this thread's run declares", async function () {
+        this.timeout(30_000);
+        const scopes = ["read:groups", "read:users"];
+        const [here, aside] = await Promise.all([
+            declareTenant({ stack: "prod" }, { authzExtensionScopes: scopes }),
+            declareTenantAside("prod", { authzExtensionScopes: scopes }),
+        ]);
+        for (const key of ["mode", "domain", "model", "credentials", "settings", "loginFiles"] as const) assert.deepEqual(aside[key], here[key], key);
+        assert.deepEqual(aside.model.apis.find((a) => a.identifier === AUTHZ_EXTENSION_API)?.scopes, scopes);
+        // The local tenant's name for the extension's API is the program's.
+        assert.equal(AUTHZ_EXTENSION_API, AUTHZ_EXTENSION_AUDIENCE);
+    });
 
     it("must follow loginCodeOrder when the stack reorders the login code", async function () {
         const declared = await declareTenant({ config: { loginCodeOrder: JSON.stringify(["enrich-from-apis", "require-verified-email"]) } });

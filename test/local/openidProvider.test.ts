@@ -38,6 +38,8 @@ describe("local/servers/openidProvider (one issuer, one key set, the tenant's ow
         const discovery = await get(".well-known/openid-configuration");
         assert.equal(discovery.issuer, op.tenant.issuer);
         assert.equal(discovery.jwks_uri, `${op.tenant.issuer}.well-known/jwks.json`);
+        // Every grant /oauth/token serves: the provider's, and client credentials (the tenant's, for the M2M clients).
+        assert.deepEqual([...(discovery.grant_types_supported as string[])].sort(), ["authorization_code", "client_credentials", "refresh_token"]);
         const jwks = (await get(".well-known/jwks.json")) as unknown as JSONWebKeySet;
         assert.equal(jwks.keys.length, 1);
         assert.equal(jwks.keys[0].kid, op.tenant.signingKeySet().keys[0].kid);
@@ -63,12 +65,12 @@ describe("local/servers/openidProvider (one issuer, one key set, the tenant's ow
         assert.deepEqual(entries.map((r) => [r.grantType, r.status]), [["client_credentials", 200], ["client_credentials", 401], ["authorization_code", 400]]);
     });
 
-    it("must log in the users of a users file with their password, and serve their groups from the file", () => {
-        assert.equal(directory.authenticate("dave@example.test", "dave-local-password"), "auth0|dave");
-        assert.equal(directory.authenticate("DAVE@example.test ", "dave-local-password"), "auth0|dave");
-        assert.equal(directory.authenticate("dave@example.test", SAMPLE_PASSWORD), undefined);
-        assert.equal(directory.authenticate("alice@example.test", SAMPLE_PASSWORD), "auth0|alice");
-        assert.equal(directory.authenticate("nobody@example.test", SAMPLE_PASSWORD), undefined);
+    it("must log in the users of a users file with their password, and serve their groups from the file", async () => {
+        assert.equal(await directory.authenticate("dave@example.test", "dave-local-password"), "auth0|dave");
+        assert.equal(await directory.authenticate("DAVE@example.test ", "dave-local-password"), "auth0|dave");
+        assert.equal(await directory.authenticate("dave@example.test", SAMPLE_PASSWORD), undefined);
+        assert.equal(await directory.authenticate("alice@example.test", SAMPLE_PASSWORD), "auth0|alice");
+        assert.equal(await directory.authenticate("nobody@example.test", SAMPLE_PASSWORD), undefined);
         const groups = op.tenant.model.groups.filter((g) => g.members.includes("auth0|dave")).map((g) => g.name);
         assert.deepEqual(groups, ["readers", "auditors"]);
         assert.equal(op.tenant.user("auth0|dave").email_verified, true);

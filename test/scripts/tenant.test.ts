@@ -61,6 +61,11 @@ describe("scripts/tenant.ts (npm run tenant)", function () {
             assert.match(output, /users +alice@example\.test, bob@example\.test, carol@example\.test/);
             assert.match(output, /dave@example\.test \(from the users file/);
             assert.match(output, /post-login code +require-verified-email\.js -> enrich-from-apis\.js/);
+            // "ready" follows the servers' start and an answer of discovery, in that order.
+            const steps = running.startup;
+            assert.deepEqual(Object.keys(steps).sort(), ["declared", "discovery answered", "modules", "oidc-provider loaded", "servers listening"]);
+            assert.ok(steps.declared <= steps["servers listening"] && steps["servers listening"] <= steps["discovery answered"], JSON.stringify(steps));
+            assert.match(output, /Request log:\n {2}\[authorization\] GET \/\.well-known\/openid-configuration 200 /);
             const { code } = await running.stop("SIGINT");
             stopped = true;
             assert.equal(code, 0, running.output());
