@@ -419,7 +419,7 @@ export async function engineDeploys(plan: RotationPlan, stack = "dev"): Promise<
  * tenant needs come from the program's registrations. A plan that changes a resource the
  * registrations do not (or the reverse), or deletes anything, is refused.
  */
-export function reconcileWithEngine(plan: RotationPlan, deploys: EngineDeploys): RotationPlan {
+export function reconcileWithEngine<P extends { readonly rotations: readonly Rotation[] }>(plan: P, deploys: EngineDeploys): P {
     const rotations: Rotation[] = [];
     for (const rotation of plan.rotations) {
         const next = deploys.byGeneration.get(rotation.to);

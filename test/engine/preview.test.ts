@@ -12,15 +12,6 @@ describe("npm run preview", function () {
     this.timeout(120_000);
     before(compileCacheWarm);
 
-    it("must answer --help with its usage and exit 0, and an unknown option with the usage and exit 2", () => {
-        const help = preview("--help");
-        assert.equal(help.status, 0);
-        assert.match(help.stdout, /usage: npm run preview -- --stack <name>/);
-        const bad = preview("--stack", "prod", "--bogus");
-        assert.equal(bad.status, 2);
-        assert.match(bad.stderr, /--bogus[\s\S]*usage:/);
-    });
-
     it("must refuse, as the engine does, a change that replaces a protected API on prod", () => {
         const result = preview("--stack", "prod", "--no-policy", "--set", "apiIdentifier=https://api2.tenant-as-code.example.com");
         assert.equal(result.status, 1, result.stdout + result.stderr);

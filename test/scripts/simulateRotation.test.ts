@@ -36,6 +36,14 @@ describe("npm run simulate:rotation", function () {
         }
     });
 
+    it("must take each mode's first rotation from the engine's plan, in its order: the fresh secret, its credentials and the verification before the login code's settings", () => {
+        // Generation 1 -> 2: green is the idle slot (infra/rotation.ts); the switch is the Action, or the rule config.
+        assert.deepStrictEqual(figures.firstRotationSteps, {
+            actions: ["login-code-green-secret (state)", "login-code-green-credentials (client-secret)", "verify-grants-check (check)", "login-action-enrich-from-apis (deploy)"],
+            rules: ["login-code-green-secret (state)", "login-code-green-credentials (client-secret)", "verify-grants-check (check)", "login-config-M2M_CREDENTIALS (deploy)"],
+        });
+    });
+
     it("must keep stderr quiet when it is not a terminal", () => {
         assert.strictEqual(stderr, "");
     });
