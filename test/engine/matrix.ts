@@ -15,7 +15,8 @@ import { compileCacheWarm } from "./warmCompileCache";
  * mode. By default (to keep npm test within its budget: each run costs the SDK's own ~1.4 s of CPU):
  * - every stack in actions mode, and prod in rules mode, previews and applies no change and the
  *   rotation; prod in actions mode — the protected stack, in the mode every tenant has — also
- *   previews every other change (rules mode protects the same objects, infra/index.ts);
+ *   previews every other change but turning the extension back on (rules mode protects the same
+ *   objects, infra/index.ts);
  * - dev in rules mode (end of life since 2026-11-18) is deployed and rotated: no change in rules
  *   mode is shown on prod, and dev's own values in actions mode.
  */
@@ -25,6 +26,10 @@ function operationsFor(stack: string, mode: Mode, change: string): ReadonlyArray
     if (FULL) return ["preview", "update"];
     if (stack === "dev" && mode === "rules") return change === "rotation by +1" ? ["update"] : [];
     if (ALWAYS.includes(change)) return ["preview", "update"];
+    // Turning the extension back on only creates grants and updates the Action's secrets, neither
+    // of which the engine refuses or the provider replaces (local/engine/providerFacts.ts); the
+    // full matrix previews and applies it, after applying it turned off.
+    if (change === "the extension enabled") return [];
     return stack === "prod" && mode === "actions" ? ["preview"] : [];
 }
 
