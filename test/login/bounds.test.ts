@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
 import { Harness, SettingsOverrides } from "../../local/loginHarness";
 import { EXECUTION_LIMIT_MS } from "../../local/runtime/types";
 import { AUTHZ_EXTENSION_API } from "../../local/servers/model";
@@ -103,6 +104,28 @@ for (const mode of ["actions", "rules"] as const) {
             }
             // Both chains stall at once, side by side: the login waits one bound, not two.
             assert.ok(result.durationMs >= CALL_TIMEOUT_MS - 50 && result.durationMs < CALL_TIMEOUT_MS + 1500, `${Math.round(result.durationMs)} ms`);
+        });
+
+        it("must take the step's policy, and leave nothing running, when a request cannot even be sent (a token no header can carry)", async function () {
+            const harness = await harnesses.start();
+            // A 200 with a token holding a line break: the groups call's Authorization header is refused before it is sent.
+            harness.tenant.faults.inject("token", { kind: "status", status: 200, body: { access_token: "not\na-header-value", token_type: "Bearer", expires_in: 86400 } }, 1, AUTHZ_EXTENSION_API);
+            const uncaught: unknown[] = [];
+            const record = (err: unknown) => uncaught.push(err);
+            process.prependListener("uncaughtException", record);
+            try {
+                const container = harness.container({ FAILURE_POLICY_GROUPS: "continue" });
+                const result = await harness.login(container);
+                assert.equal(result.outcome, "allowed", result.reason);
+                assert.equal(result.idTokenClaims[GROUPS_CLAIM], undefined);
+                assert.notEqual(result.idTokenClaims[ENTITLEMENTS_CLAIM], undefined);
+                assert.ok(container.logs.some((line) => /step=groups: failed \(request failed: /.test(line)), container.logs.join(" | "));
+                // Past the call's own timeout: a timer it left behind would have fired by now.
+                await delay(CALL_TIMEOUT_MS + 200);
+                assert.deepEqual(uncaught, []);
+            } finally {
+                process.removeListener("uncaughtException", record);
+            }
         });
 
         it("must keep LOGIN_BUDGET_MS, which every request's limit is clipped to, under Auth0's execution limit", function () {
