@@ -334,6 +334,7 @@ function requestJson(login, url, options, discard) {
   }
   return new Promise((resolve, reject) => {
     let settled = false;
+    let request;
     // The exchange ends once: its timer and listener go; a failure also closes its connection.
     const settle = (err, answer) => {
       if (settled) return;
@@ -341,7 +342,7 @@ function requestJson(login, url, options, discard) {
       clearTimeout(timer);
       if (discard) discard.removeEventListener('abort', onDiscard);
       if (err) {
-        request.destroy();
+        if (request) request.destroy();
         reject(err);
       } else {
         resolve(answer);
@@ -349,7 +350,13 @@ function requestJson(login, url, options, discard) {
     };
     const onDiscard = () => settle(new StepError('discarded: the login was already decided'));
     const timer = setTimeout(() => settle(new StepError('not finished within ' + timeoutMs + ' ms')), timeoutMs);
-    const request = https.request(url, { method: options.method || 'GET', headers: options.headers }, (response) => {
+    try {
+      request = https.request(url, { method: options.method || 'GET', headers: options.headers }, onResponse);
+    } catch (err) {
+      // Refused before anything is sent (a header value no request can carry, a bad URL).
+      return settle(requestFailed(err));
+    }
+    function onResponse(response) {
       if (Number(response.headers['content-length']) > MAX_RESPONSE_BYTES) return settle(tooLarge());
       const chunks = [];
       let length = 0;
@@ -367,7 +374,7 @@ function requestJson(login, url, options, discard) {
       });
       response.on('error', (err) => settle(requestFailed(err)));
       response.on('close', () => settle(new StepError('request failed: connection closed before the end of the body')));
-    });
+    }
     request.on('error', (err) => settle(requestFailed(err)));
     if (discard) {
       if (discard.aborted) return onDiscard();
