@@ -7,7 +7,7 @@ import { Agent as UndiciAgent } from "undici";
  * trusting the test certificate the way a production runtime trusts the public CAs.
  */
 export interface TrustedNetwork {
-    /** For axios in the Rules runtime. */
+    /** For axios in the Rules runtime, and node:https in the Actions runtime (its global agent). */
     readonly httpsAgent: HttpsAgent;
     /** For fetch in the Actions runtime. */
     readonly dispatcher: UndiciAgent;
