@@ -45,6 +45,11 @@ export interface OperationRequest {
     /** Run the policy pack in this directory, as `--policy-pack <dir>`. */
     readonly policyPack?: string;
     readonly root?: string;
+    /**
+     * Called with the state the program's run leaves, before the policy pack runs (the pack
+     * changes no state), so a caller can start the next operation from it meanwhile.
+     */
+    readonly onState?: (state: readonly StateResource[]) => void;
 }
 
 export type OperationResult =
@@ -121,6 +126,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
     );
     const succeeded = !run.error && !run.bail;
     const state = deployment.finish(succeeded);
+    if (succeeded) req.onState?.(state);
     let policy: PolicyFinding[] = [];
     if (req.policyPack && succeeded) {
         const byUrn = new Map(state.map((r) => [r.urn, r]));

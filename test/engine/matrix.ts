@@ -5,6 +5,7 @@
  * plan, the policy pack).
  */
 import * as assert from "node:assert/strict";
+import { StackFile } from "../../local/engine/cliConfig";
 import { StateResource, Step } from "../../local/engine/deployment";
 import { OperationResult, operate } from "../../local/engine/operation";
 import { Mode, explain, modeSettings, routineChanges, stackFileOf, stepsOf } from "./support";
@@ -20,14 +21,13 @@ import { compileCacheWarm } from "./warmCompileCache";
  *   (infra/index.ts), and dev in rules mode (end of life since 2026-11-18) adds only dev's values.
  */
 const FULL = process.env.ENGINE_MATRIX === "full";
-const ALWAYS = ["no change", "rotation by +1"];
 function operationsFor(stack: string, mode: Mode, change: string): ReadonlyArray<"preview" | "update"> {
     if (FULL) return ["preview", "update"];
     if (stack === "dev" && mode === "rules") return change === "rotation by +1" ? ["update"] : [];
     // A rotation's preview differs from its update by the unknowns (the fresh secret), the same on
     // every stack: prod previews it, in both modes; the other stacks apply it.
     if (change === "rotation by +1" && stack !== "prod") return ["update"];
-    if (ALWAYS.includes(change)) return ["preview", "update"];
+    if (change === "no change" || change === "rotation by +1") return ["preview", "update"];
     // Turning the extension back on only creates grants and updates the Action's secrets, neither
     // of which the engine refuses or the provider replaces (local/engine/providerFacts.ts); the
     // full matrix previews and applies it, after applying it turned off.
@@ -47,6 +47,54 @@ function packOnFirstDeploy(stack: string, mode: Mode): boolean {
 }
 function packOnRotationPreview(stack: string, mode: Mode, change: string): boolean {
     return stack === "prod" && change === "rotation by +1" && (FULL || mode === "actions");
+}
+
+/** How many operations one test file runs at once (`ENGINE_DOUBLE_RUNS_AT_ONCE`, default 2). */
+const RUNS_AT_ONCE = Math.max(1, Number(process.env.ENGINE_DOUBLE_RUNS_AT_ONCE ?? 2) || 1);
+let running = 0;
+const waiting: Array<() => void> = [];
+
+/** Runs `task` when fewer than `RUNS_AT_ONCE` are running, in the order asked. */
+async function runLimited<T>(task: () => Promise<T>): Promise<T> {
+    if (running >= RUNS_AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+        return await task();
+    } finally {
+        running--;
+        waiting.shift()?.();
+    }
+}
+
+/**
+ * One routine change from `prior`: `pulumi up` to `from` first when the change starts elsewhere,
+ * then the preview and/or the update of the changed settings, each from the same state.
+ */
+async function runChange(
+    stack: string,
+    file: StackFile,
+    base: Record<string, unknown>,
+    prior: readonly StateResource[],
+    settings: Record<string, unknown>,
+    from: Record<string, unknown> | undefined,
+    operations: ReadonlyArray<"preview" | "update">,
+    pack: boolean,
+): Promise<Partial<Record<"preview" | "update", OperationResult>>> {
+    let start = prior;
+    if (from) {
+        const before = await runLimited(() => operate({ stack, stackFile: file, set: { ...base, ...from }, dryRun: false, prior }));
+        assertAccepted(before, `pulumi up of ${stack} with ${JSON.stringify(from)}`);
+        start = before.state;
+    }
+    const set = { ...base, ...settings };
+    const results: Partial<Record<"preview" | "update", OperationResult>> = {};
+    await Promise.all(
+        operations.map(async (op) => {
+            // The monthly rotation's pull request previews prod with the policy pack.
+            results[op] = await runLimited(() => operate({ stack, stackFile: file, set, dryRun: op === "preview", prior: start, policyPack: op === "preview" && pack ? "policy" : undefined }));
+        }),
+    );
+    return results;
 }
 
 /** Auth0 objects: the provider updates each of them in place for every routine change. */
@@ -75,10 +123,29 @@ export function describeStack(stack: string, modes: readonly Mode[]): void {
             let prior: readonly StateResource[] = [];
             let first: OperationResult;
 
+            // Every change starts from the first deploy's state and from nothing else, so once that
+            // state exists the changes' runs are started together (each still its own process, as
+            // the CLI starts one per operation), up to `RUNS_AT_ONCE` at a time; each change's
+            // hook below waits for its own. A worker's runs then use the CPU the other worker's
+            // tests leave idle while they wait on timers and sockets.
+            const pending = new Map<string, Promise<Partial<Record<"preview" | "update", OperationResult>>>>();
             before(async () => {
                 await compileCacheWarm();
-                first = await operate({ stack, stackFile: file, set: base, dryRun: false, policyPack: packOnFirstDeploy(stack, mode) ? "policy" : undefined });
-                if (first.stage !== "config") prior = first.state;
+                // The changes start as soon as the first deploy's state exists, while its policy pack runs.
+                let started = false;
+                const startChanges = (state: readonly StateResource[]) => {
+                    started = true;
+                    prior = state;
+                    for (const [change, { set: settings, from }] of Object.entries(routineChanges(file, mode))) {
+                        const operations = operationsFor(stack, mode, change);
+                        if (!operations.length) continue;
+                        const run = runChange(stack, file, base, prior, settings, from, operations, packOnRotationPreview(stack, mode, change));
+                        run.catch(() => undefined); // reported by the change's own hook
+                        pending.set(change, run);
+                    }
+                };
+                first = await runLimited(() => operate({ stack, stackFile: file, set: base, dryRun: false, policyPack: packOnFirstDeploy(stack, mode) ? "policy" : undefined, onState: startChanges }));
+                if (first.stage !== "config" && !started) startChanges(first.state);
             });
 
             it(`must be accepted by the CLI, compiled and run by the host's entry point, and pass the providers' schemas${packOnFirstDeploy(stack, mode) ? " and the policy pack" : ""}`, () => {
@@ -88,24 +155,15 @@ export function describeStack(stack: string, modes: readonly Mode[]): void {
                 assert.ok(stepsOf(first).every((s) => s.op === "create"), "a new stack only creates");
             });
 
-            for (const [change, { set: settings, from }] of Object.entries(routineChanges(file, mode))) {
+            for (const change of Object.keys(routineChanges(file, mode))) {
                 const operations = operationsFor(stack, mode, change);
                 if (!operations.length) continue;
                 describe(change, () => {
-                    const results: Partial<Record<"preview" | "update", OperationResult>> = {};
+                    let results: Partial<Record<"preview" | "update", OperationResult>> = {};
                     before(async () => {
-                        let start = prior;
-                        if (from) {
-                            const before = await operate({ stack, stackFile: file, set: { ...base, ...from }, dryRun: false, prior });
-                            assertAccepted(before, `pulumi up of ${stack} with ${JSON.stringify(from)}`);
-                            start = before.state;
-                        }
-                        const set = { ...base, ...settings };
-                        if (operations.includes("preview")) {
-                            // The monthly rotation's pull request previews prod with the policy pack.
-                            results.preview = await operate({ stack, stackFile: file, set, dryRun: true, prior: start, policyPack: packOnRotationPreview(stack, mode, change) ? "policy" : undefined });
-                        }
-                        if (operations.includes("update")) results.update = await operate({ stack, stackFile: file, set, dryRun: false, prior: start });
+                        const run = pending.get(change);
+                        assert.ok(run, "the first deploy must have started this change's runs");
+                        results = await run;
                     });
 
                     for (const op of operations) {
