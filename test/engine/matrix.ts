@@ -15,7 +15,8 @@ import { compileCacheWarm } from "./warmCompileCache";
  * `ENGINE_MATRIX=full npm run test:unit` runs every change in both operations on every stack and
  * mode. By default (each run costs the SDK's own ~1.4 s of CPU, and npm test has a budget):
  * - every stack and mode is deployed from empty and rotated; prod also previews the rotation;
- * - every stack in actions mode, and prod in rules mode, previews and applies no change;
+ * - every stack in actions mode, and prod in rules mode, previews no change; prod in actions
+ *   mode also applies it;
  * - prod in actions mode (the protected stack, in the mode every tenant has) also previews every
  *   other change but turning the extension back on; rules mode protects the same objects
  *   (infra/index.ts), and dev in rules mode (end of life since 2026-11-18) adds only dev's values.
@@ -27,7 +28,13 @@ function operationsFor(stack: string, mode: Mode, change: string): ReadonlyArray
     // A rotation's preview differs from its update by the unknowns (the fresh secret), the same on
     // every stack: prod previews it, in both modes; the other stacks apply it.
     if (change === "rotation by +1" && stack !== "prod") return ["update"];
-    if (change === "no change" || change === "rotation by +1") return ["preview", "update"];
+    // With no change every step is a same step, whose outputs are the prior state's in a preview
+    // and in an update alike (pulumi/pulumi pkg/resource/deploy/step.go SameStep.Apply, lines
+    // 177-179: "Retain the ID and outputs"); the two then differ only in the `--dry-run` the
+    // program is given, which infra/ never reads (test/engine/dryRunUnread.test.ts). Every stack previews it,
+    // as its pull request does; prod in actions mode also applies it.
+    if (change === "no change") return stack === "prod" && mode === "actions" ? ["preview", "update"] : ["preview"];
+    if (change === "rotation by +1") return ["preview", "update"];
     // Turning the extension back on only creates grants and updates the Action's secrets, neither
     // of which the engine refuses or the provider replaces (local/engine/providerFacts.ts); the
     // full matrix previews and applies it, after applying it turned off.
