@@ -21,6 +21,7 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { DeploymentInfo, MonitorHandlers, serveEngine } from "./monitor";
 
@@ -47,6 +48,8 @@ export interface ProgramRunRequest {
     readonly parallel?: number;
     /** Extra environment for the child (the CLI passes its own environment through). */
     readonly env?: Record<string, string | undefined>;
+    /** The child's scheduling priority (`nice`, 0 to 19); it changes when the run gets the CPU, not what it does. */
+    readonly priority?: number;
 }
 
 export interface ProgramRunResult {
@@ -56,6 +59,16 @@ export interface ProgramRunResult {
     readonly exitCode: number | null;
     readonly stdout: string;
     readonly stderr: string;
+}
+
+/** Lowers a child's priority (a process may always lower its own children's; raising one may be refused). */
+export function yieldCpu(pid: number | undefined, priority: number | undefined): void {
+    if (pid === undefined || !priority) return;
+    try {
+        os.setPriority(pid, priority);
+    } catch {
+        // The child already exited: nothing left to schedule.
+    }
 }
 
 /** pkg/engine/project.go getPwdMain (lines 45-71). */
@@ -123,6 +136,7 @@ export async function runProgram(req: ProgramRunRequest, handlers: MonitorHandle
         if (req.options.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = req.options.tsconfig;
         const nodeArgs = req.options.nodeargs ? req.options.nodeargs.split(/\s+/).filter(Boolean) : [];
         const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: req.root, env, stdio: ["ignore", "pipe", "pipe"] });
+        yieldCpu(child.pid, req.priority);
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

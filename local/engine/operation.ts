@@ -50,6 +50,8 @@ export interface OperationRequest {
      * changes no state), so a caller can start the next operation from it meanwhile.
      */
     readonly onState?: (state: readonly StateResource[]) => void;
+    /** The scheduling priority (`nice`) of the program's and the pack's processes; default: the caller's. */
+    readonly priority?: number;
 }
 
 export type OperationResult =
@@ -121,6 +123,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
             configSecretKeys: merged.secretKeys,
             dryRun: req.dryRun,
             env,
+            priority: req.priority,
         },
         deployment,
     );
@@ -141,7 +144,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         );
         try {
             policy = await runPolicyPack(
-                { packDir: path.resolve(root, req.policyPack), project: project.name, stack: req.stack, dryRun: req.dryRun, config: merged.config, analyzed, stack_: state, env: compileCaches },
+                { packDir: path.resolve(root, req.policyPack), project: project.name, stack: req.stack, dryRun: req.dryRun, config: merged.config, analyzed, stack_: state, env: compileCaches, priority: req.priority },
                 endpoint.address,
             );
         } finally {

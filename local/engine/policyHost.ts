@@ -17,6 +17,7 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { StateResource } from "./deployment";
+import { yieldCpu } from "./languageHost";
 import { structOf } from "./monitor";
 import { Props } from "./wire";
 
@@ -42,6 +43,8 @@ export interface PolicyRunRequest {
     readonly stack_: readonly StateResource[];
     /** Extra environment for the pack's process (the CLI passes its own environment through). */
     readonly env?: Record<string, string | undefined>;
+    /** The pack's scheduling priority, as for the program (languageHost.ts yieldCpu). */
+    readonly priority?: number;
 }
 
 function options(r: StateResource): analyzerProto.AnalyzerResourceOptions {
@@ -76,6 +79,7 @@ export async function runPolicyPack(req: PolicyRunRequest, engineAddress: string
         },
         stdio: ["ignore", "pipe", "pipe"],
     });
+    yieldCpu(child.pid, req.priority);
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));

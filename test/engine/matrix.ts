@@ -56,6 +56,12 @@ function packOnRotationPreview(stack: string, mode: Mode, change: string): boole
     return stack === "prod" && change === "rotation by +1" && (FULL || mode === "actions");
 }
 
+/**
+ * The matrix's processes run at a lower priority (`ENGINE_DOUBLE_NICE`, default 10; 0 turns it
+ * off), so they take the CPU the rest of npm test leaves idle rather than slow it down.
+ */
+const NICE = Math.min(19, Math.max(0, Number(process.env.ENGINE_DOUBLE_NICE ?? 10) || 0));
+
 /** How many operations one test file runs at once (`ENGINE_DOUBLE_RUNS_AT_ONCE`, default 2). */
 const RUNS_AT_ONCE = Math.max(1, Number(process.env.ENGINE_DOUBLE_RUNS_AT_ONCE ?? 2) || 1);
 let running = 0;
@@ -89,7 +95,7 @@ async function runChange(
 ): Promise<Partial<Record<"preview" | "update", OperationResult>>> {
     let start = prior;
     if (from) {
-        const before = await runLimited(() => operate({ stack, stackFile: file, set: { ...base, ...from }, dryRun: false, prior }));
+        const before = await runLimited(() => operate({ stack, stackFile: file, set: { ...base, ...from }, dryRun: false, prior, priority: NICE }));
         assertAccepted(before, `pulumi up of ${stack} with ${JSON.stringify(from)}`);
         start = before.state;
     }
@@ -98,7 +104,7 @@ async function runChange(
     await Promise.all(
         operations.map(async (op) => {
             // The monthly rotation's pull request previews prod with the policy pack.
-            results[op] = await runLimited(() => operate({ stack, stackFile: file, set, dryRun: op === "preview", prior: start, policyPack: op === "preview" && pack ? "policy" : undefined }));
+            results[op] = await runLimited(() => operate({ stack, stackFile: file, set, dryRun: op === "preview", prior: start, policyPack: op === "preview" && pack ? "policy" : undefined, priority: NICE }));
         }),
     );
     return results;
@@ -151,7 +157,7 @@ export function describeStack(stack: string, modes: readonly Mode[]): void {
                         pending.set(change, run);
                     }
                 };
-                first = await runLimited(() => operate({ stack, stackFile: file, set: base, dryRun: false, policyPack: packOnFirstDeploy(stack, mode) ? "policy" : undefined, onState: startChanges }));
+                first = await runLimited(() => operate({ stack, stackFile: file, set: base, dryRun: false, policyPack: packOnFirstDeploy(stack, mode) ? "policy" : undefined, onState: startChanges, priority: NICE }));
                 if (first.stage !== "config" && !started) startChanges(first.state);
             });
 
