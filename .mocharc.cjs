@@ -1,0 +1,46 @@
+/**
+ * Mocha's settings for `npm run test:unit`. The test files are listed in the order the two
+ * parallel workers take them (each takes the next file as it frees up): first the files that mostly
+ * wait on timers and sockets, each beside files that keep the CPU busy meanwhile, then the longest
+ * of the rest; every other file after them, alphabetically. The order changes no result, only how
+ * much of the two cores the run keeps busy (docs/engine-double.md, "What it costs").
+ * test/ci/mocharc.test.ts checks that every file runs exactly once.
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+
+const FIRST = [
+    "test/login/bounds.test.ts", // about 24 s, nearly all of it waiting for timeouts
+    "test/scripts/help.test.ts", // busy while mocha's main process compiles for the engine double
+    "test/engine/stackProdActions.test.ts", // the engine matrix, longest first, while bounds waits
+    "test/engine/stackProdRules.test.ts",
+    "test/engine/stackReview.test.ts",
+    "test/engine/stackDevActions.test.ts",
+    "test/engine/stackDevRules.test.ts",
+    "test/login/pipeline.test.ts", // about 21 s of waiting, beside the rest
+    "test/scripts/simulateRotation.test.ts",
+    "test/rotation/simulation.test.ts",
+];
+
+/** Every `*.test.ts` under `dir`, as paths relative to the repository (mocha's working directory). */
+function testFiles(dir) {
+    return fs
+        .readdirSync(path.join(__dirname, dir), { withFileTypes: true })
+        .flatMap((entry) => {
+            const file = path.posix.join(dir, entry.name);
+            return entry.isDirectory() ? testFiles(file) : entry.name.endsWith(".test.ts") ? [file] : [];
+        })
+        .sort();
+}
+
+const all = testFiles("test");
+for (const file of FIRST) if (!all.includes(file)) throw new Error(`.mocharc.cjs: ${file} is listed first but is not a test file`);
+module.exports = {
+    require: ["tsx/cjs", "test/engine/warmCompileCache.ts"],
+    extension: ["ts"],
+    spec: [...FIRST, ...all.filter((file) => !FIRST.includes(file))],
+    timeout: 20000,
+    reporter: "spec",
+    parallel: true,
+    jobs: 2,
+};
