@@ -67,7 +67,7 @@ export function yieldCpu(pid: number | undefined, priority: number | undefined):
     try {
         os.setPriority(pid, priority);
     } catch {
-        // The child already exited: nothing left to schedule.
+        // The child already exited, or the system keeps priorities as they are: it is only a hint.
     }
 }
 
