@@ -12,12 +12,12 @@ const path = require("node:path");
 const FIRST = [
     "test/login/bounds.test.ts", // about 24 s, nearly all of it waiting for timeouts
     "test/scripts/help.test.ts", // busy while mocha's main process compiles for the engine double
-    "test/engine/stackProdActions.test.ts", // the engine matrix, longest first, while bounds waits
+    "test/engine/stackProdActions.test.ts", // the engine matrix, longest first, beside bounds
+    "test/login/pipeline.test.ts", // about 21 s of waiting: taken when bounds ends, beside the rest of the matrix
     "test/engine/stackProdRules.test.ts",
     "test/engine/stackReview.test.ts",
     "test/engine/stackDevActions.test.ts",
     "test/engine/stackDevRules.test.ts",
-    "test/login/pipeline.test.ts", // about 21 s of waiting, beside the rest
     "test/scripts/simulateRotation.test.ts",
     "test/rotation/simulation.test.ts",
 ];
