@@ -25,11 +25,9 @@ const FIRST = [
 /** Every `*.test.ts` under `dir`, as paths relative to the repository (mocha's working directory). */
 function testFiles(dir) {
     return fs
-        .readdirSync(path.join(__dirname, dir), { withFileTypes: true })
-        .flatMap((entry) => {
-            const file = path.posix.join(dir, entry.name);
-            return entry.isDirectory() ? testFiles(file) : entry.name.endsWith(".test.ts") ? [file] : [];
-        })
+        .readdirSync(path.join(__dirname, dir), { recursive: true })
+        .filter((file) => file.endsWith(".test.ts"))
+        .map((file) => path.posix.join(dir, ...file.split(path.sep)))
         .sort();
 }
 

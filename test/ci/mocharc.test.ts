@@ -5,10 +5,10 @@ import * as path from "node:path";
 const ROOT = path.resolve(__dirname, "../..");
 
 function testFiles(dir: string): string[] {
-    return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
-        const file = path.posix.join(dir, e.name);
-        return e.isDirectory() ? testFiles(file) : e.name.endsWith(".test.ts") ? [file] : [];
-    });
+    return fs
+        .readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
+        .filter((file) => file.endsWith(".test.ts"))
+        .map((file) => path.posix.join(dir, ...file.split(path.sep)));
 }
 
 describe(".mocharc.cjs", () => {

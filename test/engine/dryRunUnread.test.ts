@@ -14,10 +14,10 @@ import { ROOT } from "../../local/engine/operation";
 const DRY_RUN_READERS = /\bisDryRun\b|--dry-run|\bdryRun\b|PULUMI_DRY_RUN|PULUMI_NODEJS_DRY_RUN/;
 
 function sources(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-        const file = path.join(dir, e.name);
-        return e.isDirectory() ? sources(file) : /\.(ts|js)$/.test(e.name) ? [file] : [];
-    });
+    return fs
+        .readdirSync(dir, { recursive: true, encoding: "utf8" })
+        .filter((file) => /\.(ts|js)$/.test(file))
+        .map((file) => path.join(dir, file));
 }
 
 describe("the program and the dry-run flag", () => {
