@@ -133,22 +133,20 @@ export function describeStack(stack: string, modes: readonly Mode[]): void {
         describe(`stack ${stack} in ${mode} mode, through the engine double`, function () {
             this.timeout(120_000);
             const base = modeSettings(mode);
-            let prior: readonly StateResource[] = [];
             let first: OperationResult;
 
             // Every change starts from the first deploy's state and from nothing else, so once that
             // state exists the changes' runs are started together (each still its own process, as
             // the CLI starts one per operation), up to `RUNS_AT_ONCE` at a time; each change's
             // hook below waits for its own. A worker's runs then use the CPU the other worker's
-            // tests leave idle while they wait on timers and sockets.
+            // tests leave idle while they wait on timers and sockets. They start while the first
+            // deploy's policy pack still runs (operate's onState).
             const pending = new Map<string, Promise<Partial<Record<"preview" | "update", OperationResult>>>>();
             before(async () => {
                 await compileCacheWarm();
-                // The changes start as soon as the first deploy's state exists, while its policy pack runs.
                 let started = false;
-                const startChanges = (state: readonly StateResource[]) => {
+                const startChanges = (prior: readonly StateResource[]) => {
                     started = true;
-                    prior = state;
                     for (const [change, { set: settings, from }] of Object.entries(routineChanges(file, mode))) {
                         const operations = operationsFor(stack, mode, change);
                         if (!operations.length) continue;
