@@ -251,7 +251,7 @@ export class OpenIdProvider {
                     post_logout_redirect_uris: [this.appUrl, ...(this.options.redirectUris ?? [])],
                 },
             ],
-            clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false,
+            clientBasedCORS: (_ctx, origin, client) => servesOrigin(client, origin),
             pkce: { required: () => true },
             // The one flow the clients here use; without this the library also lists implicit.
             responseTypes: ["code"],
@@ -469,7 +469,7 @@ export class OpenIdProvider {
             if (result.outcome !== "allowed") {
                 // Readable by the application's page, as the provider's own answers are (clientBasedCORS).
                 const origin = req.headers.origin;
-                const cors = origin && client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ? { "access-control-allow-origin": origin, vary: "Origin" } : undefined;
+                const cors = origin && servesOrigin(client, origin) ? { "access-control-allow-origin": origin, vary: "Origin" } : undefined;
                 res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store", ...cors });
                 res.end(JSON.stringify({ error: "access_denied", error_description: result.reason ?? "" }));
                 return;
@@ -508,6 +508,11 @@ export function describeLogin(record: LoginRecord): string {
     const metadata = record.outcome === "allowed" ? `; app_metadata ${record.appMetadataUpdates.length > 0 ? `set ${record.appMetadataUpdates.join(", ")}` : "unchanged"}` : "";
     const refresh = record.protocol === "oauth2-refresh-token" ? " (refresh token exchange)" : "";
     return `[login] ${record.userId}${refresh}: ${record.files.join(" -> ")}: ${outcome}${claims}${metadata}`;
+}
+
+/** Whether a page at `origin` may read the provider's answers for `client`: one of its redirect URIs is there. */
+function servesOrigin(client: { readonly redirectUris?: readonly string[] }, origin: string): boolean {
+    return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
