@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import { StateResource, Step, StepOp } from "../../local/engine/deployment";
 import { EngineDeploys, reconcileWithEngine, Rotation, RotationStep } from "../../local/rotationSimulation";
+import { T } from "../../local/stack/tokens";
 
 const STACK = "urn:pulumi:dev::auth0-tenant::";
 const urnOf = (type: string, name: string) => `${STACK}${type}::${name}`;
@@ -21,10 +22,10 @@ function resource(type: string, name: string, custom = true): StateResource {
     };
 }
 
-const SECRET = "random:index/randomPassword:RandomPassword";
-const CREDENTIALS = "auth0:index/clientCredentials:ClientCredentials";
+const SECRET = T.randomPassword;
+const CREDENTIALS = T.clientCredentials;
 const CHECK = "command:local:Command";
-const ACTION = "auth0:index/action:Action";
+const ACTION = T.action;
 const COMPONENT = "auth0-tenant:rotation:RotatingM2mApplication";
 const PROVIDER = "pulumi:providers:auth0";
 
