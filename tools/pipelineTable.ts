@@ -36,13 +36,16 @@ export interface Environment {
     readonly deploymentBranches: "all" | readonly string[];
     readonly requiredReviewers: boolean;
     readonly credentials: Credentials;
+    /** The Pulumi Cloud team whose token the environment's jobs get (the OIDC issuer policy keys on the environment). */
+    readonly pulumiTeam: string;
     readonly secrets: Readonly<Record<string, DeclaredValue>>;
     readonly variables: Readonly<Record<string, DeclaredValue>>;
 }
 
 export interface PipelineTable {
     readonly stacks: readonly { readonly name: string; readonly branchesMayDecrypt: boolean }[];
-    readonly reviewStacks: { readonly pattern: string; readonly environment: string };
+    readonly backend: { readonly pulumiCloudOrganization: string; readonly url: string };
+    readonly reviewStacks: { readonly pattern: string; readonly environment: string; readonly auth0Domain: string; readonly authzExtensionUrl: string | null };
     readonly alertedWorkflows: readonly string[];
     readonly repository: {
         readonly secrets: readonly string[];
@@ -73,7 +76,15 @@ export function loadPipelineTable(file: string = PIPELINE_FILE): PipelineTable {
         }
         if (typeof env.secrets !== "object" || typeof env.variables !== "object") throw new Error(`${where}: environments.${name} needs secrets and variables objects`);
     }
+    if (typeof table.backend?.pulumiCloudOrganization !== "string" || typeof table.backend.url !== "string") {
+        throw new Error(`${where}: backend must be { pulumiCloudOrganization: "<org>" or "", url: "<self-managed backend URL>" }`);
+    }
     return table;
+}
+
+/** The backend the table declares: Pulumi Cloud when it names an organization. */
+export function declaredBackend(table: PipelineTable): Backend {
+    return table.backend.pulumiCloudOrganization ? "pulumi-cloud" : "self-managed";
 }
 
 /** The long-lived stacks' names, in promotion order. */
