@@ -61,7 +61,8 @@ export interface PipelineTable {
 export function loadPipelineTable(file: string = PIPELINE_FILE): PipelineTable {
     const table = JSON.parse(fs.readFileSync(file, "utf8")) as PipelineTable;
     const where = path.basename(file);
-    if (!Array.isArray(table.stacks) || table.stacks.some((s) => typeof s?.name !== "string" || typeof s.branchesMayDecrypt !== "boolean")) {
+    const stacks: unknown = table.stacks;
+    if (!Array.isArray(stacks) || stacks.some((s: { name?: unknown; branchesMayDecrypt?: unknown } | null) => typeof s?.name !== "string" || typeof s.branchesMayDecrypt !== "boolean")) {
         throw new Error(`${where}: stacks must be a list of { name, branchesMayDecrypt }`);
     }
     for (const [name, env] of Object.entries(table.environments ?? {})) {

@@ -156,7 +156,7 @@ function writePermissions(job: Job): string[] {
 }
 
 function pulumiCommands(job: Job): string[] {
-    return (job.steps ?? []).filter((s) => s.uses?.startsWith("pulumi/actions@")).map((s) => String(s.with?.command ?? ""));
+    return (job.steps ?? []).filter((s) => s.uses?.startsWith("pulumi/actions@")).map((s) => (typeof s.with?.command === "string" ? s.with.command : ""));
 }
 
 function refs(text: string, pattern: RegExp): Set<string> {
@@ -347,7 +347,7 @@ function tableConsistency(jobs: JobView[], table: PipelineTable): Finding[] {
     const usedSecrets = new Map<string, Set<string>>();
     const usedVariables = new Map<string, Set<string>>();
     const usedRepoVariables = new Set<string>();
-    for (const { file, id, job, environments, text } of jobs) {
+    for (const { file, id, environments, text } of jobs) {
         const secrets = [...refs(text, SECRET_REF)].filter((s) => !GITHUB_PROVIDED.has(s));
         const variables = [...refs(text, VAR_REF)];
         for (const e of environments) {

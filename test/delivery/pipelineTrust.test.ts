@@ -10,13 +10,18 @@ const table = loadPipelineTable();
 const real: WorkflowFile[] = workflowFiles().map((f) => ({ file: path.basename(f), workflow: yaml.load(fs.readFileSync(f, "utf8")) as Workflow }));
 const workflow = (file: string) => real.find((w) => w.file === file)!.workflow;
 
+type MutableJob = { -readonly [K in keyof Job]: Job[K] } & Record<string, unknown>;
+interface MutableWorkflow {
+    jobs: Record<string, MutableJob>;
+}
+
 /** The real workflows with one workflow replaced by `edit` of a deep copy of it. */
-function mutated(file: string, edit: (wf: { -readonly [K in keyof Workflow]: Workflow[K] } & { jobs: Record<string, Job & Record<string, unknown>> }) => void): WorkflowFile[] {
+function mutated(file: string, edit: (wf: MutableWorkflow) => void): WorkflowFile[] {
     return real.map((w) => {
         if (w.file !== file) return w;
-        const copy = structuredClone(w.workflow) as Parameters<typeof edit>[0];
+        const copy = structuredClone(w.workflow) as unknown as MutableWorkflow;
         edit(copy);
-        return { file, workflow: copy };
+        return { file, workflow: copy as unknown as Workflow };
     });
 }
 const of = (findings: Finding[], rule: Rule) => findings.filter((f) => f.rule === rule);
@@ -241,7 +246,7 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
             assert.deepEqual(table.repository.secrets, []);
             for (const [name, env] of Object.entries(table.environments)) {
                 const gated = table.stacks.filter((s) => !s.branchesMayDecrypt && env.credentials.decrypt.includes(s.name));
-                if (gated.length && env.deploymentBranches === "all") assert.ok(env.requiredReviewers, `${name} decrypts ${gated.map((s) => s.name)} from any branch`);
+                if (gated.length && env.deploymentBranches === "all") assert.ok(env.requiredReviewers, `${name} decrypts ${gated.map((s) => s.name).join(", ")} from any branch`);
             }
         });
 
