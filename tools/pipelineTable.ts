@@ -45,7 +45,7 @@ export interface Environment {
 export interface PipelineTable {
     readonly stacks: readonly { readonly name: string; readonly branchesMayDecrypt: boolean }[];
     readonly backend: { readonly pulumiCloudOrganization: string; readonly url: string };
-    readonly reviewStacks: { readonly pattern: string; readonly environment: string; readonly auth0Domain: string; readonly authzExtensionUrl: string | null };
+    readonly reviewStacks: { readonly pattern: string; readonly environment: string; readonly auth0Domain: string; readonly apiBaseUrl: string; readonly authzExtensionUrl: string | null };
     readonly alertedWorkflows: readonly string[];
     readonly repository: {
         readonly secrets: readonly string[];
@@ -79,6 +79,10 @@ export function loadPipelineTable(file: string = PIPELINE_FILE): PipelineTable {
     }
     if (typeof table.backend?.pulumiCloudOrganization !== "string" || typeof table.backend.url !== "string") {
         throw new Error(`${where}: backend must be { pulumiCloudOrganization: "<org>" or "", url: "<self-managed backend URL>" }`);
+    }
+    const review = table.reviewStacks;
+    if (typeof review?.auth0Domain !== "string" || typeof review.apiBaseUrl !== "string" || !(review.authzExtensionUrl === null || typeof review.authzExtensionUrl === "string")) {
+        throw new Error(`${where}: reviewStacks must be { pattern, environment, auth0Domain: "<tenant>.auth0.com", apiBaseUrl: "https://…", authzExtensionUrl: "https://…/api" or null }`);
     }
     return table;
 }
