@@ -264,6 +264,23 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
             }
         });
 
+        it("is explained by docs/threat-model.md, whose every attack path names a test that exists", () => {
+            const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "threat-model.md"), "utf8");
+            const rows = doc.slice(doc.indexOf("## Attack paths")).split("\n").filter((l) => /^\| \d+ \|/.test(l));
+            assert.ok(rows.length >= 12, `${rows.length} attack paths`);
+            const testFiles = fs.readdirSync(path.join(__dirname, ".."), { recursive: true }).map(String).filter((f) => f.endsWith(".test.ts"));
+            for (const row of rows) {
+                const heldBy = row.split(" | ").at(-1) ?? "";
+                const files = [...heldBy.matchAll(/`(?:test\/[\w/]+\/)?(\w+\.test\.ts)`/g)].map((m) => testFiles.find((f) => path.basename(f) === m[1]));
+                for (const title of [...heldBy.matchAll(/"([^"]+)"/g)].map((m) => m[1].replace(/\\\|/g, "|"))) {
+                    // "…" stands for words left out: every part must be in the title.
+                    const parts = title.split("…").filter(Boolean);
+                    const found = files.some((f) => f && parts.every((part) => fs.readFileSync(path.join(__dirname, "..", f), "utf8").includes(part)));
+                    assert.ok(found, `${row.slice(0, 12)}: no test titled "${title}" in ${heldBy}`);
+                }
+            }
+        });
+
         it("recognizes an alert job only when it needs every other job of the workflow", () => {
             const deploy = workflow("deploy.yml");
             assert.ok(isAlertJob(deploy, "alert"));

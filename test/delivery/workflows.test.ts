@@ -185,6 +185,14 @@ describe(".github/workflows", () => {
         assert.deepStrictEqual(workflows["drift.yml"].jobs.detect.concurrency, { group: "drift-${{ matrix.stack }}", "cancel-in-progress": false });
     });
 
+    it("must give a pull request from a fork no environment", () => {
+        for (const file of ["pull-request.yml", "pull-request-closed.yml"]) {
+            for (const [id, job] of Object.entries(workflows[file].jobs)) {
+                if (job.environment !== undefined) assert.strictEqual(job.if, "github.event.pull_request.head.repo.full_name == github.repository", `${file} job ${id}`);
+            }
+        }
+    });
+
     it("must create or update the pull request's review stack in the review environment, from a config the script writes", () => {
         const job = workflows["pull-request.yml"].jobs["review-stack"];
         const generate = job.steps.findIndex((s) => s.run?.includes("scripts/review-stack-config.ts"));
