@@ -1,17 +1,30 @@
 /**
  * Writes the configuration of a pull request's review stack, `Pulumi.pr-<number>.yaml`, from the
- * dev stack's file. Run by .github/workflows/pull-request.yml before `pulumi up` on the review stack,
- * and by pull-request-closed.yml before it is destroyed:
+ * dev stack's file and the review tenant of `.github/pipeline.json` (`reviewStacks`). Run by
+ * .github/workflows/pull-request.yml before `pulumi up` on the review stack, and by
+ * pull-request-closed.yml before it is destroyed:
  *
  *   npx tsx scripts/review-stack-config.ts <pull request number>
  *
- * A review stack lives in the dev tenant next to dev and the other review stacks, so it takes
- * dev's values except what must not be shared:
+ * A review stack runs the branch's code with a write deployer, so it lives in a tenant of its own
+ * (the `review` environment's deployer), never dev's (docs/threat-model.md). From dev it takes
+ * what describes the program, not a tenant: the login code and its order, the API's scopes and
+ * token lifetime, the Management API scopes, the claim namespace, the failure policies, the
+ * secret generation. What names another tenant it does not take:
+ * - `auth0:domain` is the review tenant's (`reviewStacks.auth0Domain`).
+ * - `apiBaseUrl` is the API that accepts the review tenant's tokens (`reviewStacks.apiBaseUrl`):
+ *   dev's API trusts dev's tenant, and the verification inside `pulumi up` calls it with a token
+ *   of the stack's own tenant.
+ * - The Authorization Extension is dev's tenant's (its URL names dev's webtask): a review stack
+ *   grants the review tenant's extension at `reviewStacks.authzExtensionUrl`, and without one runs
+ *   with `authzExtensionEnabled: false`.
+ * And what must not be shared between review stacks:
  * - `apiIdentifier` is `urn:auth0-tenant:pr-<number>:api`, unique per stack (every other Auth0
  *   name already derives from `<project>-<stack>`). It is written out, not left unset: the key has
  *   no default in Pulumi.yaml, and the CLI refuses a stack that leaves such a key unset
  *   (pulumi/pulumi pkg/workspace/config.go mergeConfig).
- * - `loginFlowOwner` is false: the post-login binding is tenant-wide and belongs to dev.
+ * - `loginFlowOwner` is false: the post-login binding is tenant-wide, and every open pull request
+ *   shares the review tenant.
  * - `extensibility` is actions: rules are tenant-wide too (every enabled rule runs on every login
  *   of the tenant), so a review stack never deploys them.
  * - `protect` is false: the stack is destroyed when the pull request closes.
@@ -21,12 +34,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { loadPipelineTable, PipelineTable } from "../tools/pipelineTable";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const USAGE = `usage: npx tsx scripts/review-stack-config.ts <pull request number>
 
-Writes Pulumi.pr-<number>.yaml, the review stack's configuration, from Pulumi.dev.yaml (a new
-API identifier, no login-flow ownership, actions, no protect, no secure: values).`;
+Writes Pulumi.pr-<number>.yaml, the review stack's configuration: Pulumi.dev.yaml's program
+settings on the review tenant of .github/pipeline.json (its domain, API URL and extension), a new
+API identifier, no login-flow ownership, actions, no protect, no secure: values.`;
 
 const PROJECT = "auth0-tenant";
 const ROOT = path.resolve(__dirname, "..");
@@ -37,10 +52,35 @@ const REVIEW_OVERRIDES: Readonly<Record<string, unknown>> = {
     [`${PROJECT}:loginFlowOwner`]: false,
     [`${PROJECT}:protect`]: false,
 };
+/** Keys naming the review tenant instead of dev's. */
+function tenantValues(tenant: ReviewTenant): Record<string, unknown> {
+    const values: Record<string, unknown> = {
+        "auth0:domain": tenant.auth0Domain,
+        [`${PROJECT}:apiBaseUrl`]: tenant.apiBaseUrl,
+        [`${PROJECT}:authzExtensionEnabled`]: tenant.authzExtensionUrl !== null,
+    };
+    if (tenant.authzExtensionUrl !== null) values[`${PROJECT}:authzExtensionUrl`] = tenant.authzExtensionUrl;
+    return values;
+}
+
 /** Keys that must not be copied from dev: each review stack gets its own value. */
 const PER_STACK_VALUES: Readonly<Record<string, (stack: string) => string>> = {
     [`${PROJECT}:apiIdentifier`]: (stack) => `urn:${PROJECT}:${stack}:api`,
 };
+
+/** The tenant review stacks deploy to (`.github/pipeline.json`, `reviewStacks`). */
+export interface ReviewTenant {
+    readonly auth0Domain: string;
+    readonly apiBaseUrl: string;
+    /** The review tenant's Authorization Extension API; null: review stacks run without it. */
+    readonly authzExtensionUrl: string | null;
+}
+
+/** The review tenant the table declares. */
+export function reviewTenantOf(table: PipelineTable): ReviewTenant {
+    const { auth0Domain, apiBaseUrl, authzExtensionUrl } = table.reviewStacks;
+    return { auth0Domain, apiBaseUrl, authzExtensionUrl };
+}
 
 export interface ReviewStackConfig {
     readonly stack: string;
@@ -58,15 +98,15 @@ export function reviewStackName(prNumber: string): string {
     return `pr-${prNumber}`;
 }
 
-/** Derives the review stack's configuration from the dev stack file's text. */
-export function reviewStackConfig(devStackFile: string, prNumber: string): ReviewStackConfig {
+/** Derives the review stack's configuration from the dev stack file's text and the review tenant. */
+export function reviewStackConfig(devStackFile: string, prNumber: string, tenant: ReviewTenant = reviewTenantOf(loadPipelineTable())): ReviewStackConfig {
     const stack = reviewStackName(prNumber);
     const dev = yaml.load(devStackFile) as { config?: Record<string, unknown> } | undefined;
     if (!dev?.config) throw new Error("Pulumi.dev.yaml: no config section; expected the dev stack's configuration");
     const config: Record<string, unknown> = {};
     const droppedSecrets: string[] = [];
     for (const [key, value] of Object.entries(dev.config)) {
-        if (key in PER_STACK_VALUES) continue;
+        if (key in PER_STACK_VALUES || key === `${PROJECT}:authzExtensionUrl`) continue;
         if (value && typeof value === "object" && "secure" in value) {
             droppedSecrets.push(key);
             continue;
@@ -74,9 +114,10 @@ export function reviewStackConfig(devStackFile: string, prNumber: string): Revie
         config[key] = value;
     }
     for (const [key, value] of Object.entries(PER_STACK_VALUES)) config[key] = value(stack);
-    Object.assign(config, REVIEW_OVERRIDES);
+    Object.assign(config, REVIEW_OVERRIDES, tenantValues(tenant));
     const header =
-        `# Review stack of pull request #${prNumber}, generated by scripts/review-stack-config.ts from Pulumi.dev.yaml.\n` +
+        `# Review stack of pull request #${prNumber} in the review tenant, generated by scripts/review-stack-config.ts\n` +
+        "# from Pulumi.dev.yaml and .github/pipeline.json (reviewStacks).\n" +
         "# Not committed: regenerated on every run, destroyed with the stack when the pull request closes.\n";
     return { stack, text: header + yaml.dump({ config }, { lineWidth: -1 }), droppedSecrets };
 }

@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT, T, runProgram } from "../../local/stack/program";
-import { reviewStackConfig, reviewStackName } from "../../scripts/review-stack-config";
+import { reviewStackConfig, reviewStackName, ReviewTenant } from "../../scripts/review-stack-config";
+import { loadPipelineTable } from "../../tools/pipelineTable";
 
 const DEV_STACK_FILE = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
 
@@ -13,7 +14,7 @@ function configOf(text: string): Record<string, string> {
     return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
-describe("scripts/review-stack-config (review stacks in the dev tenant)", () => {
+describe("scripts/review-stack-config (review stacks in the review tenant)", () => {
     it("must name the stack pr-<number> and refuse anything but a pull request number", () => {
         assert.strictEqual(reviewStackName("42"), "pr-42");
         for (const bad of ["0", "-1", "abc", "7; rm -rf /", "", "01"]) {
@@ -21,7 +22,7 @@ describe("scripts/review-stack-config (review stacks in the dev tenant)", () => 
         }
     });
 
-    it("must take dev's values, give the stack its own API identifier, and give up the tenant-wide login flow", () => {
+    it("must take dev's program settings, give the stack its own API identifier, and give up the tenant-wide login flow", () => {
         const { stack, text } = reviewStackConfig(DEV_STACK_FILE, "7");
         const config = configOf(text);
         const dev = configOf(DEV_STACK_FILE);
@@ -30,8 +31,28 @@ describe("scripts/review-stack-config (review stacks in the dev tenant)", () => 
         assert.strictEqual(config["auth0-tenant:loginFlowOwner"], "false");
         assert.strictEqual(config["auth0-tenant:extensibility"], "actions");
         assert.strictEqual(config["auth0-tenant:protect"], "false");
-        assert.strictEqual(config["auth0:domain"], dev["auth0:domain"], "same tenant as dev");
-        assert.strictEqual(config["auth0-tenant:apiScopes"], dev["auth0-tenant:apiScopes"]);
+        for (const key of ["auth0-tenant:apiScopes", "auth0-tenant:loginCodeOrder", "auth0-tenant:claimNamespace"]) assert.strictEqual(config[key], dev[key], key);
+    });
+
+    it("must deploy to the review tenant of .github/pipeline.json, never dev's, with its API and without dev's extension", () => {
+        const { reviewStacks } = loadPipelineTable();
+        const config = configOf(reviewStackConfig(DEV_STACK_FILE, "7").text);
+        const dev = configOf(DEV_STACK_FILE);
+        assert.strictEqual(config["auth0:domain"], reviewStacks.auth0Domain);
+        assert.notStrictEqual(config["auth0:domain"], dev["auth0:domain"]);
+        assert.strictEqual(config["auth0-tenant:apiBaseUrl"], reviewStacks.apiBaseUrl);
+        assert.strictEqual(reviewStacks.authzExtensionUrl, null);
+        assert.strictEqual(config["auth0-tenant:authzExtensionEnabled"], "false", "dev's extension URL names dev's tenant");
+        assert.strictEqual(config["auth0-tenant:authzExtensionUrl"], undefined);
+    });
+
+    it("must grant the review tenant's own extension when the table names one", () => {
+        const tenant: ReviewTenant = { auth0Domain: "review.eu.auth0.com", apiBaseUrl: "https://api.review.example.com", authzExtensionUrl: "https://review.eu12.webtask.run/abc/api" };
+        const config = configOf(reviewStackConfig(DEV_STACK_FILE, "7", tenant).text);
+        assert.deepStrictEqual(
+            [config["auth0:domain"], config["auth0-tenant:apiBaseUrl"], config["auth0-tenant:authzExtensionEnabled"], config["auth0-tenant:authzExtensionUrl"]],
+            ["review.eu.auth0.com", "https://api.review.example.com", "true", "https://review.eu12.webtask.run/abc/api"],
+        );
     });
 
     it("must not copy values encrypted for the dev stack", () => {

