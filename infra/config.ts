@@ -7,9 +7,9 @@ import {
 } from "./loginContract";
 import { LoginCodeFile, readLoginCode } from "./loginCode";
 import { AUTHZ_EXTENSION_AUDIENCE } from "./authzExtension";
-import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "./managementScopes";
+import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED, privilegedScopeRisk } from "./managementScopes";
 
-export { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "./managementScopes";
+export { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED, privilegedScopeRisk } from "./managementScopes";
 
 /** A scope as Auth0 writes them: `<action>:<resource>`, e.g. `read:entitlements`. */
 const SCOPE_PATTERN = /^[a-z][a-z0-9_.-]*:[a-z0-9_.:-]+$/i;
@@ -45,6 +45,7 @@ export const PROJECT_CONFIG_KEYS = [
     "apiBaseUrl",
     "managementApiScopes",
     "allowPrivilegedManagementScopes",
+    "managementApiScopesBeyondLoginCode",
     "authzExtensionEnabled",
     "authzExtensionUrl",
     "claimNamespace",
@@ -339,31 +340,53 @@ export function loadConfig(source: ConfigSource): TenantConfig {
     }
     const apiBaseUrl = httpsUrl(key("apiBaseUrl"), raw("apiBaseUrl"), "https://api.example.com");
 
-    // Management API v2: explicit, least-privilege, and never a scope that escalates privileges
-    // unless the override says so.
+    // Management API v2: what the mode's login code calls (infra/loginContract.ts) and nothing
+    // else, unless each further scope is acknowledged by name; never a privileged scope unless the
+    // override says so too.
     const allowPrivileged = bool("allowPrivilegedManagementScopes", false);
     const managementKey = key("managementApiScopes");
+    const beyondKey = key("managementApiScopesBeyondLoginCode");
+    const needed = scopesNeeded("managementApi", extensibility);
     const managementApiScopes = readScopeList(
         managementKey,
-        parseJson<unknown>("managementApiScopes", "a JSON array of scopes") ?? scopesNeeded("managementApi", extensibility),
+        parseJson<unknown>("managementApiScopes", "a JSON array of scopes") ?? needed,
         { allowEmpty: true },
         problems,
     );
+    const acknowledged = readScopeList(beyondKey, parseJson<unknown>("managementApiScopesBeyondLoginCode", "a JSON array of scopes") ?? [], { allowEmpty: true }, problems);
+    const unacknowledged: string[] = [];
     for (const scope of managementApiScopes) {
-        if (MANAGEMENT_SCOPES_PRIVILEGED.includes(scope)) {
-            if (!allowPrivileged) {
-                problems.push(
-                    `${managementKey}: ${scope} lets a client raise its own or others' privileges; remove it, ` +
-                        `or set ${key("allowPrivilegedManagementScopes")} to true after review`,
-                );
-            }
-        } else if (!MANAGEMENT_SCOPES_ALLOWED.includes(scope)) {
+        if (MANAGEMENT_SCOPES_PRIVILEGED.includes(scope) && !allowPrivileged) {
+            problems.push(
+                `${managementKey}: ${scope} ${privilegedScopeRisk(scope)}; remove it, ` +
+                    `or set ${key("allowPrivilegedManagementScopes")} to true after review` +
+                    (needed.includes(scope) ? "" : ` and list it in ${beyondKey}`),
+            );
+        } else if (!MANAGEMENT_SCOPES_PRIVILEGED.includes(scope) && !MANAGEMENT_SCOPES_ALLOWED.includes(scope)) {
             problems.push(`${managementKey}: ${scope} is outside the allowed set; expected scopes from: ${MANAGEMENT_SCOPES_ALLOWED.join(", ")}`);
+        } else if (!needed.includes(scope) && !acknowledged.includes(scope)) {
+            unacknowledged.push(scope);
         }
     }
-    for (const needed of scopesNeeded("managementApi", extensibility)) {
-        if (!managementApiScopes.includes(needed)) {
-            problems.push(`${managementKey}: the ${extensibility} login code calls the Management API with scope ${needed}; add it`);
+    if (unacknowledged.length) {
+        const [it, them] = unacknowledged.length === 1 ? ["it", "it"] : ["them", "each"];
+        problems.push(
+            `${managementKey}: ${unacknowledged.join(", ")}: the ${extensibility} login code never calls the Management API with ${it} ` +
+                `(it needs ${needed.join(", ") || "none"}; infra/loginContract.ts); remove ${it}, or, if something outside the login code ` +
+                `needs ${it}, list ${them} in ${beyondKey} after review (the policy pack refuses ${it} too unless its ` +
+                `management-api-least-privilege config allowScopesBeyondLoginCode names ${it})`,
+        );
+    }
+    for (const scope of acknowledged) {
+        if (needed.includes(scope)) {
+            problems.push(`${beyondKey}: ${scope} is called by the ${extensibility} login code; remove it (only scopes beyond the login code's calls are acknowledged here)`);
+        } else if (!managementApiScopes.includes(scope)) {
+            problems.push(`${beyondKey}: ${scope} is not in ${managementKey}; remove it, so that an acknowledgment never outlives its grant`);
+        }
+    }
+    for (const scope of needed) {
+        if (!managementApiScopes.includes(scope)) {
+            problems.push(`${managementKey}: the ${extensibility} login code calls the Management API with scope ${scope}; add it`);
         }
     }
 

@@ -5,6 +5,7 @@
  */
 // vega-lite declares its types through package.json "exports" only, which this repo's
 // moduleResolution ("node") does not read; the file they point at is named directly.
+import { parseJsonInput } from "../infra/untrustedInput";
 import type { TopLevelSpec } from "vega-lite/build/index";
 
 export const BENCH_FIGURES_KIND = "bench";
@@ -69,12 +70,7 @@ export type Figures = BenchFigures | RotationFigures;
 
 /** Reads either document, refusing anything off its shape with the path of what is wrong. */
 export function readFigures(text: string, source: string): Figures {
-    let value: unknown;
-    try {
-        value = JSON.parse(text);
-    } catch (err) {
-        throw new Error(`${source}: not JSON (${err instanceof Error ? err.message : String(err)}); expected the output of --json`);
-    }
+    const value = parseJsonInput(text, source, "the output of --json");
     const check = new ShapeCheck(source);
     const doc = check.object(value, "");
     if (doc.kind === BENCH_FIGURES_KIND) {

@@ -14,6 +14,7 @@
  * that does not exist yet is created. Every problem is reported at once, each naming the entry,
  * the field and the expected form, before anything starts.
  */
+import { readJson } from "../infra/untrustedInput";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { SAMPLE_DIRECTORY, SampleDirectory } from "./declaredTenant";
@@ -121,11 +122,10 @@ function readUsersFile(file: string): unknown {
         const code = (err as NodeJS.ErrnoException).code;
         throw new UsersFileError(file, [`cannot read the users file (${code ?? String(err)}); expected a readable JSON file`]);
     }
-    try {
-        return JSON.parse(text) as unknown;
-    } catch (err) {
-        throw new UsersFileError(file, [`not JSON (${err instanceof Error ? err.message : String(err)}); expected { "users": [ { "email": ..., "password": ... } ] }`]);
-    }
+    // The problem says where the text breaks, never what it holds (passwords, or a file named by mistake).
+    const read = readJson(text, '{ "users": [ { "email": ..., "password": ... } ] }');
+    if ("problem" in read) throw new UsersFileError(file, [read.problem]);
+    return read.value;
 }
 
 interface FileUser {

@@ -5,8 +5,8 @@ import {
     StackValidationPolicy,
     validateResourceOfType,
 } from "@pulumi/policy";
-import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "../infra/config";
-import { LOGIN_SETTINGS } from "../infra/loginContract";
+import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED, privilegedScopeRisk } from "../infra/config";
+import { ExtensibilityMode, LOGIN_SETTINGS, scopesNeeded } from "../infra/loginContract";
 
 /**
  * The tenant's policies, importable without starting the analyzer server (`policy/index.ts`
@@ -82,13 +82,16 @@ export const m2mClientCredentialsOnly: ResourceValidationPolicy = {
 interface ManagementScopesConfig {
     /** Privileged scopes a reviewer has approved for this stack (mirrors allowPrivilegedManagementScopes). */
     allowPrivilegedScopes: string[];
+    /** Scopes the login code never calls, approved after review (mirrors managementApiScopesBeyondLoginCode). */
+    allowScopesBeyondLoginCode: string[];
 }
 
-export const managementApiLeastPrivilege: ResourceValidationPolicy = {
+export const managementApiLeastPrivilege: StackValidationPolicy = {
     name: "management-api-least-privilege",
     description:
-        "Client grants to the Management API v2 (audience ending in /api/v2/) stay within the allowed scope set " +
-        "(infra/config.ts MANAGEMENT_SCOPES_ALLOWED): no scope that lets a client raise privileges.",
+        "Client grants to the Management API v2 (audience ending in /api/v2/) carry only the scopes the stack's login code " +
+        "calls (infra/loginContract.ts; rules mode when the stack declares rules, actions otherwise), within the allowed set " +
+        "(infra/managementScopes.ts): no scope that lets a client raise privileges or read users' identity-provider tokens.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: {
@@ -99,26 +102,45 @@ export const managementApiLeastPrivilege: ResourceValidationPolicy = {
                 default: [],
                 description: "Privileged scopes approved after review; each must be in MANAGEMENT_SCOPES_PRIVILEGED.",
             },
+            allowScopesBeyondLoginCode: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: "Scopes the login code never calls, approved after review (a privileged one also needs allowPrivilegedScopes).",
+            },
         },
     },
-    validateResource: validateResourceOfType(auth0.ClientGrant, (grant, args, reportViolation) => {
-        if (!grant.audience.endsWith(MANAGEMENT_API_AUDIENCE_SUFFIX)) return;
-        const approved = args.getConfig<ManagementScopesConfig>().allowPrivilegedScopes ?? [];
-        for (const scope of grant.scopes ?? []) {
-            if (MANAGEMENT_SCOPES_PRIVILEGED.includes(scope)) {
-                if (!approved.includes(scope)) {
+    // A stack policy: what the login code calls depends on the mode, which only the stack's other
+    // resources show (rules and rule configs are declared in rules mode alone: infra/loginFlow.ts).
+    validateStack: (args, reportViolation) => {
+        const { allowPrivilegedScopes = [], allowScopesBeyondLoginCode = [] } = args.getConfig<ManagementScopesConfig>();
+        const mode: ExtensibilityMode = args.resources.some((r) => r.isType(auth0.Rule) || r.isType(auth0.RuleConfig)) ? "rules" : "actions";
+        const needed = scopesNeeded("managementApi", mode);
+        for (const resource of args.resources.filter((r) => r.isType(auth0.ClientGrant))) {
+            const audience = String(resource.props.audience);
+            if (!audience.endsWith(MANAGEMENT_API_AUDIENCE_SUFFIX)) continue;
+            for (const scope of (resource.props.scopes ?? []) as string[]) {
+                if (MANAGEMENT_SCOPES_PRIVILEGED.includes(scope)) {
+                    // Approved privileged scopes count as reviewed beyond the login code as well.
+                    if (!allowPrivilegedScopes.includes(scope)) {
+                        reportViolation(
+                            `grant to ${audience} includes ${scope}, which ${privilegedScopeRisk(scope)}; remove it, ` +
+                                "or approve it in the pack config (allowPrivilegedScopes) after review",
+                            resource.urn,
+                        );
+                    }
+                } else if (!MANAGEMENT_SCOPES_ALLOWED.includes(scope)) {
+                    reportViolation(`grant to ${audience} includes ${scope}, outside the allowed set: ${MANAGEMENT_SCOPES_ALLOWED.join(", ")}`, resource.urn);
+                } else if (!needed.includes(scope) && !allowScopesBeyondLoginCode.includes(scope)) {
                     reportViolation(
-                        `grant to ${grant.audience} includes ${scope}, which lets a client raise its own or others' ` +
-                            "privileges; remove it, or approve it in the pack config (allowPrivilegedScopes) after review",
+                        `grant to ${audience} includes ${scope}, which the ${mode} login code never calls (it needs ${needed.join(", ") || "none"}; ` +
+                            "infra/loginContract.ts); remove it, or approve it in the pack config (allowScopesBeyondLoginCode) after review",
+                        resource.urn,
                     );
                 }
-            } else if (!MANAGEMENT_SCOPES_ALLOWED.includes(scope)) {
-                reportViolation(
-                    `grant to ${grant.audience} includes ${scope}, outside the allowed set: ${MANAGEMENT_SCOPES_ALLOWED.join(", ")}`,
-                );
             }
         }
-    }),
+    },
 };
 
 export const loginSecretsStaySecret: ResourceValidationPolicy = {

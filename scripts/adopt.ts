@@ -26,6 +26,7 @@ import * as path from "path";
 import { ManagementClient } from "auth0";
 import { ADOPT_SCOPES, describePlan, planAdoption, readTenant } from "../local/adopt";
 import { ROOT, runProgram, stackFileConfig } from "../local/stack/program";
+import { parseStackName, refuseReservedKey } from "../infra/untrustedInput";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 export { UsageError };
@@ -64,14 +65,15 @@ export function parseAdoptArgs(argv: readonly string[]): Args {
         domain: { type: "string" },
     }).values;
     if (!parsed.stack) throw new UsageError("--stack is required (the stack to adopt into, e.g. dev)");
+    const stack = parseStackName(parsed.stack);
     if (!parsed.out) throw new UsageError("--out is required (where to write the import file, e.g. adopt.json)");
     const matches: Record<string, string> = {};
     for (const m of parsed.match ?? []) {
         const eq = m.indexOf("=");
         if (eq <= 0 || eq === m.length - 1) throw new UsageError(`--match ${JSON.stringify(m)}: expected <logical name>=<existing name or id>`);
-        matches[m.slice(0, eq)] = m.slice(eq + 1);
+        matches[refuseReservedKey(m.slice(0, eq), `--match ${m.slice(0, eq)}`)] = m.slice(eq + 1);
     }
-    return { stack: parsed.stack, out: parsed.out, client: parsed.client, matches, domain: parsed.domain };
+    return { stack, out: parsed.out, client: parsed.client, matches, domain: parsed.domain };
 }
 
 /** Runs the script: writes the import file and returns the report it prints. */

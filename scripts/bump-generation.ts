@@ -12,6 +12,7 @@
  * both generations and the slot that becomes active; with GITHUB_OUTPUT set, also writes
  * `from`, `to` and `slot` there. Exit 0 on success, 2 on unusable input.
  */
+import { readYaml as readYamlText } from "../infra/untrustedInput";
 import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
@@ -44,7 +45,10 @@ const KEY_LINE = /^(\s+)auth0-tenant:secretGeneration:[ \t]*([^#\r\n]*?)([ \t]*(
 /** The stack file's text with the generation raised by `by`; throws naming what is wrong. */
 export function bumpGeneration(text: string, by = 1): Bump {
     if (by !== 1 && by !== 2) throw new Error(`--by must be 1 (routine rotation) or 2 (emergency rotation), not ${by}`);
-    const before = yaml.load(text) as { config?: Record<string, unknown> } | undefined;
+    // The caller names the file; a problem says where it breaks, never what it holds.
+    const read = readYamlText(text, "a stack file with a config: mapping");
+    if ("problem" in read) throw new Error(read.problem);
+    const before = read.value as { config?: Record<string, unknown> } | undefined;
     if (!before || typeof before.config !== "object" || before.config === null) throw new Error("the stack file has no config: mapping");
     const current = before.config[KEY] ?? DEFAULT_GENERATION;
     if (typeof current !== "number" || !Number.isInteger(current) || current < 1) {

@@ -22,6 +22,7 @@
  * exits 0 when nothing drifted, 1 naming each difference, 2 when the input is unusable.
  */
 import { readFileSync } from "node:fs";
+import { parseJsonInput } from "../infra/untrustedInput";
 import { ClientToVerify, verifyGrants } from "./verify-grants";
 
 import { parseStrict, runCommand } from "./cli";
@@ -54,7 +55,7 @@ function reveal(value: unknown, where: string): unknown {
     if (value && typeof value === "object" && SECRET_SIG in value) {
         const plaintext = (value as { plaintext?: string }).plaintext;
         if (plaintext === undefined) throw new Error(`${where} is encrypted; export the state with --show-secrets`);
-        return JSON.parse(plaintext);
+        return parseJsonInput(plaintext, where, "the JSON of a secret value");
     }
     return value;
 }
@@ -87,7 +88,7 @@ export function declaredLoginFlow(exported: unknown): DeclaredLoginFlow {
               displayName: String(reveal(a.displayName, "binding displayName")),
           }))
         : undefined;
-    return { domain, actions, postLogin, verification: JSON.parse(clients) as ClientToVerify[] };
+    return { domain, actions, postLogin, verification: parseJsonInput(clients, "VERIFY_GRANTS_CLIENTS", "a JSON list of credentials") as ClientToVerify[] };
 }
 
 interface Tenant {
@@ -185,7 +186,7 @@ Exit 0 nothing drifted, 1 naming each difference, 2 unusable input.`;
 async function run(): Promise<number> {
     let declared: DeclaredLoginFlow;
     try {
-        declared = declaredLoginFlow(JSON.parse(readFileSync(0, "utf8")));
+        declared = declaredLoginFlow(parseJsonInput(readFileSync(0, "utf8"), "stdin", "the output of pulumi stack export --show-secrets"));
     } catch (err) {
         // Never echo the input: it holds secrets.
         console.error(`check-login-drift: ${(err as Error).message}`);

@@ -4,8 +4,13 @@
  * to stderr and exit 2; a failure while running prints one line to stderr and exits 1.
  */
 import { parseArgs, ParseArgsConfig } from "node:util";
+import { InputError } from "../infra/untrustedInput";
 
-/** Arguments or environment the script cannot work with (exit code 2). */
+/**
+ * Arguments or environment the script cannot work with (exit code 2). An
+ * {@link InputError} (input that does not parse, a reserved key, a path given as a stack name) is
+ * treated the same way.
+ */
 export class UsageError extends Error {}
 
 export interface Command<A> {
@@ -45,7 +50,7 @@ export async function runCommand<A>(command: Command<A>, argv: readonly string[]
     try {
         args = command.parse(argv);
     } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
+        if (!(err instanceof UsageError || err instanceof InputError)) throw err;
         process.stderr.write(`${command.name}: ${err.message}\n\n${command.usage.trimEnd()}\n`);
         process.exitCode = 2;
         return;
@@ -54,6 +59,6 @@ export async function runCommand<A>(command: Command<A>, argv: readonly string[]
         process.exitCode = (await command.run(args)) ?? 0;
     } catch (err) {
         process.stderr.write(`${command.name}: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = err instanceof UsageError ? 2 : 1;
+        process.exitCode = err instanceof UsageError || err instanceof InputError ? 2 : 1;
     }
 }

@@ -15,6 +15,7 @@ import { StackFile, parseStackFile } from "../local/engine/cliConfig";
 import { Step } from "../local/engine/deployment";
 import { OperationResult, ROOT, operate } from "../local/engine/operation";
 import { show } from "../local/engine/wire";
+import { parseJsonInput, parseStackName, refuseReservedKey } from "../infra/untrustedInput";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const USAGE = `usage: npm run preview -- --stack <name> [--set <key>=<value> ...] [--no-policy]
@@ -40,23 +41,18 @@ interface Args {
 function parse(argv: readonly string[]): Args {
     const { values } = parseStrict(argv, { stack: { type: "string" }, set: { type: "string", multiple: true }, "no-policy": { type: "boolean" } });
     if (!values.stack) throw new UsageError("--stack is required");
-    if (!fs.existsSync(path.join(ROOT, `Pulumi.${values.stack}.yaml`))) throw new UsageError(`no Pulumi.${values.stack}.yaml in ${ROOT}`);
+    const stack = parseStackName(values.stack);
+    if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) throw new UsageError(`--stack ${stack}: no Pulumi.${stack}.yaml in ${ROOT}`);
     const set: Record<string, unknown> = {};
-    for (const kv of values.set ?? []) {
+    for (const [i, kv] of (values.set ?? []).entries()) {
         const at = kv.indexOf("=");
-        if (at <= 0) throw new UsageError(`--set ${kv}: expected <key>=<value>`);
+        // The argument is not echoed: a value may be a secret.
+        if (at <= 0) throw new UsageError(`--set number ${i + 1}: expected <key>=<value>`);
+        const key = refuseReservedKey(kv.slice(0, at), `--set ${kv.slice(0, at)}`);
         const raw = kv.slice(at + 1);
-        let value: unknown = raw;
-        if (/^[[{]/.test(raw)) {
-            try {
-                value = JSON.parse(raw);
-            } catch {
-                throw new UsageError(`--set ${kv}: the value looks like JSON but does not parse`);
-            }
-        }
-        set[kv.slice(0, at)] = value;
+        set[key] = /^[[{]/.test(raw) ? parseJsonInput(raw, `--set ${key}`, "a JSON list or object (the value starts with [ or {)") : raw;
     }
-    return { stack: values.stack, set, policy: !values["no-policy"] };
+    return { stack, set, policy: !values["no-policy"] };
 }
 
 /** The stack file as committed, or the working copy when it is not in git yet. */
@@ -67,7 +63,7 @@ function committedStackFile(stack: string): StackFile {
     } catch {
         text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
     }
-    return parseStackFile(text);
+    return parseStackFile(text, `Pulumi.${stack}.yaml`);
 }
 
 const SYMBOL: Record<Step["op"], string> = { same: "   ", create: " + ", update: " ~ ", replace: "+- ", delete: " - " };

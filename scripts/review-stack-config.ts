@@ -31,6 +31,7 @@
  * - `secure:` values are dropped: they are encrypted for the dev stack. The workflow provides the
  *   deploying client's credentials through AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET instead.
  */
+import { parseYamlInput } from "../infra/untrustedInput";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -101,7 +102,7 @@ export function reviewStackName(prNumber: string): string {
 /** Derives the review stack's configuration from the dev stack file's text and the review tenant. */
 export function reviewStackConfig(devStackFile: string, prNumber: string, tenant: ReviewTenant = reviewTenantOf(loadPipelineTable())): ReviewStackConfig {
     const stack = reviewStackName(prNumber);
-    const dev = yaml.load(devStackFile) as { config?: Record<string, unknown> } | undefined;
+    const dev = parseYamlInput(devStackFile, "Pulumi.dev.yaml", "the dev stack's configuration") as { config?: Record<string, unknown> } | undefined;
     if (!dev?.config) throw new Error("Pulumi.dev.yaml: no config section; expected the dev stack's configuration");
     const config: Record<string, unknown> = {};
     const droppedSecrets: string[] = [];

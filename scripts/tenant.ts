@@ -13,6 +13,7 @@ import { LoginDirectory, UsersFileError } from "../local/loginDirectory";
 import type { OpenIdProvider } from "../local/servers/openidProvider";
 import { SAMPLE_CLIENT_ID } from "../local/servers/sampleApp";
 import { ROOT } from "../local/stack/tokens";
+import { parseStackName } from "../infra/untrustedInput";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const DEFAULT_PORT = 4433;
@@ -59,7 +60,8 @@ function parse(argv: readonly string[]): Args {
         "redirect-uri": { type: "string", multiple: true },
     });
     if (!values.stack) throw new UsageError("--stack is required: the name of a Pulumi.<name>.yaml, e.g. --stack dev");
-    if (!/^[A-Za-z0-9_.-]+$/.test(values.stack) || !existsSync(join(ROOT, `Pulumi.${values.stack}.yaml`))) {
+    const stack = parseStackName(values.stack);
+    if (!existsSync(join(ROOT, `Pulumi.${stack}.yaml`))) {
         throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml in ${ROOT}; expected the name of a stack file, e.g. dev or prod`);
     }
     const redirectUris = (values["redirect-uri"] ?? []).map((uri) => {

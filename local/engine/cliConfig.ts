@@ -19,10 +19,10 @@
  *   `encryptionsalt: v1:<salt>:<check>`) and sdk/go/common/resource/config/crypt.go 165-228
  *   (PBKDF2-SHA256, 1,000,000 rounds, 32-byte key; values `v1:<nonce>:<AES-256-GCM ciphertext>`).
  */
+import { parseYamlInput } from "../../infra/untrustedInput";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { NodejsOptions } from "./languageHost";
 
 /** A YAML scalar as the CLI's config.Value holds it (Go's %v of a string, number or boolean). */
@@ -65,7 +65,7 @@ interface StackValue {
 
 export function loadProject(root: string): Project {
     const file = path.join(root, "Pulumi.yaml");
-    const raw = yaml.load(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    const raw = parseYamlInput(fs.readFileSync(file, "utf8"), "Pulumi.yaml", "the project file") as Record<string, unknown>;
     const runtime = typeof raw.runtime === "string" ? { name: raw.runtime, options: {} } : (raw.runtime as { name: string; options?: NodejsOptions });
     const project: Project = {
         name: scalarText(raw.name),
@@ -143,12 +143,12 @@ export interface StackFile {
 
 export function readStackFile(root: string, stack: string): StackFile {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
-    return fs.existsSync(file) ? parseStackFile(fs.readFileSync(file, "utf8")) : { config: {} };
+    return fs.existsSync(file) ? parseStackFile(fs.readFileSync(file, "utf8"), `Pulumi.${stack}.yaml`) : { config: {} };
 }
 
 /** A stack file's text (committed, generated, or from another revision) as the CLI reads it. */
-export function parseStackFile(text: string): StackFile {
-    const raw = (yaml.load(text) ?? {}) as Record<string, unknown>;
+export function parseStackFile(text: string, where = "the stack file"): StackFile {
+    const raw = (parseYamlInput(text, where, "a stack file, config: <key>: <value>") ?? {}) as Record<string, unknown>;
     return { config: (raw.config ?? {}) as Record<string, unknown>, encryptionsalt: raw.encryptionsalt as string | undefined };
 }
 

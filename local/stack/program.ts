@@ -2,9 +2,9 @@
  * The real program (`infra/index.ts`) run under Pulumi's mock runtime, so tests, the offline demo
  * and the local tenant can see exactly what a stack declares without the Pulumi CLI or Auth0.
  */
+import { parseStackName, parseYamlInput } from "../../infra/untrustedInput";
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { CallHandler, DeclaredResource, TenantMocks, installedAuthzExtensionApi } from "./mocks";
 import { ROOT, PROJECT } from "./tokens";
@@ -17,7 +17,9 @@ export const TEST_PROVIDER_CONFIG = { "auth0:clientId": "deployer-client-id", "a
 
 /** The config of `Pulumi.<stack>.yaml` as `pulumi config` would hand it to the program. */
 export function stackFileConfig(stack: string): Record<string, string> {
-    const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    const file = parseYamlInput(fs.readFileSync(path.join(ROOT, `Pulumi.${parseStackName(stack)}.yaml`), "utf8"), `Pulumi.${stack}.yaml`, "a stack file") as {
+        config?: Record<string, unknown>;
+    };
     return Object.fromEntries(
         Object.entries(file.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
     );

@@ -103,4 +103,11 @@ describe("scripts/review-stack-config (review stacks in the review tenant)", () 
             }
         });
     });
+    it("must refuse a dev stack file that is not YAML, saying where without quoting it, and one with a __proto__ key", () => {
+        assert.throws(
+            () => reviewStackConfig('config:\n  auth0-tenant:apiBaseUrl: "https://unclosed-sekrit\n', "42"),
+            (e: Error) => /^Pulumi\.dev\.yaml: not YAML: at line \d+, column \d+, /.test(e.message) && !e.message.includes("sekrit"),
+        );
+        assert.throws(() => reviewStackConfig("config:\n  __proto__:\n    a: 1\n", "42"), /Pulumi\.dev\.yaml: config\.__proto__: the key __proto__ is refused/);
+    });
 });

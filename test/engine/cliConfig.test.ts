@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
-import { CliConfigError, Project, loadProject, mergeStackConfig, validateProject } from "../../local/engine/cliConfig";
+import { CliConfigError, Project, loadProject, mergeStackConfig, parseStackFile, validateProject } from "../../local/engine/cliConfig";
 import { ROOT } from "../../local/engine/operation";
 import { REVIEW_STACK, stackFileOf } from "./support";
 
@@ -61,4 +61,12 @@ describe("engine double: configuration as the Pulumi CLI merges it", () => {
             assert.doesNotThrow(() => mergeStackConfig(loadProject(ROOT), stack, stackFileOf(stack)));
         });
     }
+
+    it("must refuse a stack file's prototype keys and locate its syntax errors without quoting it", () => {
+        assert.throws(() => parseStackFile("config:\n  __proto__:\n    auth0-tenant:protect: false\n", "Pulumi.x.yaml"), /^InputError: Pulumi\.x\.yaml: config\.__proto__: the key __proto__ is refused/);
+        assert.throws(
+            () => parseStackFile('config:\n  auth0:clientSecret: "not-closed-secret-value\n', "Pulumi.x.yaml"),
+            (e: Error) => /^Pulumi\.x\.yaml: not YAML: at line \d+, column \d+, /.test(e.message) && !e.message.includes("not-closed-secret-value"),
+        );
+    });
 });

@@ -19,4 +19,13 @@ describe("npm run preview", function () {
         assert.match(result.stdout, /\+- +auth0:index\/resourceServer:ResourceServer +api-server +replace +\[replace: identifier \(ForceNew, terraform-provider-auth0 v1\.53\.0 internal\/auth0\/resourceserver\/resource\.go:46\)\]/);
         assert.match(result.stdout, /error: unable to replace resource "urn:pulumi:prod::auth0-tenant::auth0-tenant:api:Api\$auth0:index\/resourceServer:ResourceServer::api-server"\nas it is currently marked for protection/);
     });
+
+    it("must refuse Management API scopes no login code calls, naming the key, the scopes and what to do", () => {
+        // The command exactly as a user types it: the stack's program, then the policy pack.
+        const result = preview("--stack", "prod", "--set", 'managementApiScopes=["read:user_idp_tokens","read:users"]');
+        assert.equal(result.status, 1, result.stdout + result.stderr);
+        assert.doesNotMatch(result.stdout, /clientGrant:ClientGrant +login-code-blue-grant-managementApi +create/);
+        assert.match(result.stdout, /auth0-tenant:managementApiScopes: read:user_idp_tokens lets a client read users' identity-provider access tokens/);
+        assert.match(result.stdout, /auth0-tenant:managementApiScopes: read:users: the actions login code never calls the Management API with it .*auth0-tenant:managementApiScopesBeyondLoginCode/);
+    });
 });

@@ -71,7 +71,8 @@ function settingChanges(file: StackFile, mode: Mode): Record<string, Record<stri
         "an API scope added": { apiScopes: [...scopes, "read:reports Read a user's reports"] },
         "an API scope removed": { apiScopes: scopes.filter((s) => !s.startsWith("write:logins ")) },
         "the token lifetime": { apiTokenLifetime: 7200 },
-        "Management API scopes": { managementApiScopes: [...management, "read:users"] },
+        // A scope the login code never calls, granted with its acknowledgment (infra/config.ts).
+        "Management API scopes": { managementApiScopes: [...management, "read:users"], managementApiScopesBeyondLoginCode: ["read:users"] },
         "the extension disabled": { authzExtensionEnabled: false },
         // A stack that does not own the tenant's login flow (a review stack) never deploys rules.
         ...(c["auth0-tenant:loginFlowOwner"] === false && mode === "actions"

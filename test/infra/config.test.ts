@@ -75,9 +75,53 @@ describe("infra/config", () => {
         it("an API that does not declare a scope the login code uses", () =>
             assertRefused({ apiScopes: JSON.stringify(["write:logins b"]) }, `${PROJECT}:apiScopes`, /scope read:entitlements, which the API does not declare/));
         it("API scopes that are not a list", () => assertRefused({ apiScopes: '"read:entitlements"' }, `${PROJECT}:apiScopes`, /expected a list/));
-        it("an empty Management API scope", () => assertRefused({ managementApiScopes: '["read:users", ""]' }, `${PROJECT}:managementApiScopes[1]`, /empty/));
+        // read:users acknowledged, so each of these tests sees only the problem it is about.
+        const READ_USERS_ACKNOWLEDGED = { managementApiScopesBeyondLoginCode: '["read:users"]' };
+        it("an empty Management API scope", () =>
+            assertRefused({ managementApiScopes: '["read:users", ""]', ...READ_USERS_ACKNOWLEDGED }, `${PROJECT}:managementApiScopes[1]`, /empty/));
         it("a duplicate Management API scope", () =>
-            assertRefused({ managementApiScopes: '["read:users", "read:users"]' }, `${PROJECT}:managementApiScopes[1]`, /listed twice/));
+            assertRefused({ managementApiScopes: '["read:users", "read:users"]', ...READ_USERS_ACKNOWLEDGED }, `${PROJECT}:managementApiScopes[1]`, /listed twice/));
+        it("Management API scopes the actions login code never calls, naming them and the acknowledgment key", () =>
+            assertRefused(
+                { managementApiScopes: '["read:users", "read:logs_users"]' },
+                `${PROJECT}:managementApiScopes`,
+                new RegExp(
+                    "read:users, read:logs_users: the actions login code never calls the Management API with them \\(it needs none; infra/loginContract.ts\\); " +
+                        `remove them, or.*list each in ${PROJECT}:managementApiScopesBeyondLoginCode`,
+                ),
+            ));
+        it("a Management API scope beyond what the rules call", () =>
+            assertRefused(
+                { extensibility: "rules", rulesEndOfLifeAcknowledged: "true", managementApiScopes: '["update:users_app_metadata", "read:users"]' },
+                `${PROJECT}:managementApiScopes`,
+                /read:users: the rules login code never calls .*\(it needs update:users_app_metadata;/,
+            ));
+        it("read:user_idp_tokens without the override, though acknowledged: it returns users' identity-provider tokens", () =>
+            assertRefused(
+                { managementApiScopes: '["read:user_idp_tokens"]', managementApiScopesBeyondLoginCode: '["read:user_idp_tokens"]' },
+                `${PROJECT}:managementApiScopes`,
+                /read:user_idp_tokens lets a client .*identity-provider access tokens.*allowPrivilegedManagementScopes/,
+            ));
+        it("a privileged Management API scope with the override but not acknowledged as beyond the login code", () =>
+            assertRefused(
+                { managementApiScopes: '["create:client_grants"]', allowPrivilegedManagementScopes: "true" },
+                `${PROJECT}:managementApiScopes`,
+                /create:client_grants: the actions login code never calls/,
+            ));
+        it("an acknowledgment of a scope the stack does not grant", () =>
+            assertRefused(
+                { managementApiScopesBeyondLoginCode: '["read:users"]' },
+                `${PROJECT}:managementApiScopesBeyondLoginCode`,
+                /read:users is not in .*managementApiScopes; remove it/,
+            ));
+        it("an acknowledgment of a scope the login code calls anyway", () =>
+            assertRefused(
+                { extensibility: "rules", rulesEndOfLifeAcknowledged: "true", managementApiScopes: undefined, managementApiScopesBeyondLoginCode: '["update:users_app_metadata"]' },
+                `${PROJECT}:managementApiScopesBeyondLoginCode`,
+                /update:users_app_metadata is called by the rules login code; remove it/,
+            ));
+        it("an acknowledgment that is not a list", () =>
+            assertRefused({ managementApiScopesBeyondLoginCode: '"read:users"' }, `${PROJECT}:managementApiScopesBeyondLoginCode`, /expected a JSON array of scopes/));
         it("a malformed Management API scope", () =>
             assertRefused({ managementApiScopes: '["read users"]' }, `${PROJECT}:managementApiScopes[0]`, /malformed/));
         it("a Management API scope outside the allowed set", () =>
@@ -87,7 +131,7 @@ describe("infra/config", () => {
                 assertRefused({ managementApiScopes: JSON.stringify([scope]) }, `${PROJECT}:managementApiScopes`, /raise its own or others' privileges.*allowPrivilegedManagementScopes/));
         }
         it("Management API scopes that miss one the rules call", () =>
-            assertRefused({ extensibility: "rules", managementApiScopes: '["read:users"]', rulesEndOfLifeAcknowledged: "true" }, `${PROJECT}:managementApiScopes`, /rules login code calls the Management API with scope update:users_app_metadata/));
+            assertRefused({ extensibility: "rules", managementApiScopes: "[]", rulesEndOfLifeAcknowledged: "true" }, `${PROJECT}:managementApiScopes`, /rules login code calls the Management API with scope update:users_app_metadata/));
         it("an unknown extensibility mode", () => assertRefused({ extensibility: "hooks" }, `${PROJECT}:extensibility`, /expected one of: actions, rules/));
         it("the Authorization Extension enabled without a URL", () =>
             assertRefused({ authzExtensionUrl: undefined }, `${PROJECT}:authzExtensionUrl`, /missing; expected an https URL/));
@@ -216,9 +260,16 @@ describe("infra/config", () => {
         assert.fail("expected a refusal");
     });
 
-    it("must allow privileged Management API scopes only with the explicit override", () => {
-        const config = loadConfig(source({ managementApiScopes: '["create:client_grants"]', allowPrivilegedManagementScopes: "true" }));
+    it("must allow privileged Management API scopes only with the explicit override and the acknowledgment", () => {
+        const config = loadConfig(
+            source({ managementApiScopes: '["create:client_grants"]', allowPrivilegedManagementScopes: "true", managementApiScopesBeyondLoginCode: '["create:client_grants"]' }),
+        );
         assert.deepStrictEqual(config.managementApiScopes, ["create:client_grants"]);
+    });
+
+    it("must grant a Management API scope the login code never calls only when acknowledged by name", () => {
+        const config = loadConfig(source({ managementApiScopes: '["read:users"]', managementApiScopesBeyondLoginCode: '["read:users"]' }));
+        assert.deepStrictEqual(config.managementApiScopes, ["read:users"]);
     });
 
     it("must report every problem at once", () => {

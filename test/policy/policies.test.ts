@@ -81,31 +81,60 @@ describe("policy pack", () => {
     });
 
     describe("management-api-least-privilege", () => {
-        const managementGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => String(g.props.audience).endsWith("/api/v2/"))!;
+        const isManagementGrant = (r: AnalyzedResource) => r.type === T.clientGrant && String(r.props.audience).endsWith("/api/v2/");
+        const managementGrant = () => programs.devRules.resources.find(isManagementGrant)!;
         const apiGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => g.props.audience === "https://test-api")!;
+        /** The rules program's resources with its Management API grant carrying `scopes`. */
+        const rulesWith = (scopes: string[]) => programs.devRules.resources.map((r) => (isManagementGrant(r) ? withProps(r, { scopes }) : r));
+        /** One finding per grant: blue and green each carry the same scopes. */
+        const grantCount = () => programs.devRules.resources.filter(isManagementGrant).length;
+        const evaluateScopes = (scopes: string[], config?: Record<string, unknown>) =>
+            evaluate([managementApiLeastPrivilege], rulesWith(scopes), config && { [managementApiLeastPrivilege.name]: config });
+
+        it("must see both credential slots' Management API grants in rules mode", () => assert.strictEqual(grantCount(), 2));
 
         it("must refuse a privileged Management API scope", async () => {
-            const grant = withProps(managementGrant(), { scopes: ["update:users_app_metadata", "update:client_grants"] });
-            const findings = await evaluate([managementApiLeastPrivilege], [grant]);
-            assert.strictEqual(findings.length, 1);
+            const findings = await evaluateScopes(["update:users_app_metadata", "update:client_grants"]);
+            assert.strictEqual(findings.length, grantCount());
             assert.match(findings[0].message, /update:client_grants, which lets a client raise/);
         });
 
         it("must accept a privileged scope the pack config approves", async () => {
-            const grant = withProps(managementGrant(), { scopes: ["update:users_app_metadata", "update:client_grants"] });
-            const config = { [managementApiLeastPrivilege.name]: { allowPrivilegedScopes: ["update:client_grants"] } };
-            assert.deepStrictEqual(await evaluate([managementApiLeastPrivilege], [grant], config), []);
+            assert.deepStrictEqual(await evaluateScopes(["update:users_app_metadata", "update:client_grants"], { allowPrivilegedScopes: ["update:client_grants"] }), []);
+        });
+
+        it("must refuse read:user_idp_tokens as privileged, even when allowed beyond the login code", async () => {
+            const findings = await evaluateScopes(["update:users_app_metadata", "read:user_idp_tokens"], { allowScopesBeyondLoginCode: ["read:user_idp_tokens"] });
+            assert.strictEqual(findings.length, grantCount());
+            assert.match(findings[0].message, /read:user_idp_tokens, which lets a client .*identity-provider access tokens/);
+        });
+
+        it("must refuse a Management API scope the login code never calls", async () => {
+            const findings = await evaluateScopes(["update:users_app_metadata", "read:users"]);
+            assert.strictEqual(findings.length, grantCount());
+            assert.strictEqual(findings[0].urn, managementGrant().urn);
+            assert.match(findings[0].message, /read:users, which the rules login code never calls .*allowScopesBeyondLoginCode/);
+        });
+
+        it("must refuse, in actions mode, the scope only the rules call", async () => {
+            const findings = await evaluate([managementApiLeastPrivilege], [...programs.devActions.resources, managementGrant()]);
+            assert.strictEqual(findings.length, 1);
+            assert.match(findings[0].message, /update:users_app_metadata, which the actions login code never calls/);
+        });
+
+        it("must accept a scope beyond the login code's needs that the pack config allows", async () => {
+            assert.deepStrictEqual(await evaluateScopes(["update:users_app_metadata", "read:users"], { allowScopesBeyondLoginCode: ["read:users"] }), []);
         });
 
         it("must refuse a Management API scope outside the allowed set", async () => {
-            const grant = withProps(managementGrant(), { scopes: ["read:stats"] });
-            const findings = await evaluate([managementApiLeastPrivilege], [grant]);
+            const findings = await evaluateScopes(["update:users_app_metadata", "read:stats"], { allowScopesBeyondLoginCode: ["read:stats"] });
+            assert.strictEqual(findings.length, grantCount());
             assert.match(findings[0].message, /read:stats, outside the allowed set/);
         });
 
         it("must not apply the Management API's scope set to other audiences", async () => {
-            const grant = withProps(apiGrant(), { scopes: ["read:entitlements", "create:clients"] });
-            assert.deepStrictEqual(await evaluate([managementApiLeastPrivilege], [grant]), []);
+            const resources = programs.devRules.resources.map((r) => (r === apiGrant() ? withProps(r, { scopes: ["read:entitlements", "create:clients"] }) : r));
+            assert.deepStrictEqual(await evaluate([managementApiLeastPrivilege], resources), []);
         });
     });
 

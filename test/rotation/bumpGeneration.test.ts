@@ -79,4 +79,10 @@ describe("scripts/bump-generation", () => {
         assert.deepEqual(["dev", "prod"].map(stackFile), before);
         assert.ok(errors.some((e) => e.includes("usage:")) && errors.some((e) => e.includes("--by must be 1")), errors.join("\n"));
     });
+    it("must refuse a stack file that is not YAML, saying where without quoting it", () => {
+        assert.throws(
+            () => bumpGeneration('config:\n  auth0-tenant:secretGeneration: 1\n  auth0:clientSecret: "unclosed-sekrit\n'),
+            (e: Error) => /^not YAML: at line \d+, column \d+, /.test(e.message) && !e.message.includes("sekrit"),
+        );
+    });
 });
