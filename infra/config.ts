@@ -43,6 +43,7 @@ export const PROJECT_CONFIG_KEYS = [
     "apiScopes",
     "apiTokenLifetime",
     "apiBaseUrl",
+    "apiProbeEnabled",
     "managementApiScopes",
     "allowPrivilegedManagementScopes",
     "authzExtensionEnabled",
@@ -96,6 +97,8 @@ export interface TenantConfig {
         readonly scopes: readonly ApiScope[];
         readonly tokenLifetime: number;
         readonly baseUrl: string;
+        /** Whether the post-deploy verification calls the API's entitlements endpoint. */
+        readonly probe: boolean;
     };
     readonly managementApiScopes: readonly string[];
     readonly authzExtension: AuthzExtensionConfig;
@@ -338,6 +341,9 @@ export function loadConfig(source: ConfigSource): TenantConfig {
         }
     }
     const apiBaseUrl = httpsUrl(key("apiBaseUrl"), raw("apiBaseUrl"), "https://api.example.com");
+    // A stack whose API is not served yet deploys with the probe off; its logins meanwhile get
+    // what failurePolicyApi says for a failing API call.
+    const apiProbe = bool("apiProbeEnabled", true);
 
     // Management API v2: explicit, least-privilege, and never a scope that escalates privileges
     // unless the override says so.
@@ -428,6 +434,7 @@ export function loadConfig(source: ConfigSource): TenantConfig {
             scopes: apiScopes,
             tokenLifetime,
             baseUrl: apiBaseUrl!,
+            probe: apiProbe,
         },
         managementApiScopes,
         authzExtension,
