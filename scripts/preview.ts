@@ -79,6 +79,26 @@ function committedStackFile(stack: string): StackFile {
     return parseStackFile(text);
 }
 
+/**
+ * The deploying application's credentials belong in the environment (AUTH0_CLIENT_ID /
+ * AUTH0_CLIENT_SECRET), where each CI job puts its own deployer's. A stack file that carries
+ * them silently wins: terraform-provider-auth0 v1.53.0 internal/provider/provider.go 69 and 77
+ * read `client_id` / `client_secret` from the provider config before the environment, and
+ * internal/config/config.go 157-160 lets an API token (auth0:apiToken, AUTH0_API_TOKEN) override
+ * both. Checked here rather than in the program: this command reads the stack file itself, so it
+ * can say the file carries them (the program sees merged config and cannot tell the file from
+ * `--config`), and it runs in the test job on every stack file before any Pulumi call.
+ */
+export function credentialWarnings(stack: string, file: StackFile): string[] {
+    const carried = ["auth0:clientId", "auth0:clientSecret", "auth0:apiToken"].filter((k) => k in file.config);
+    if (!carried.length) return [];
+    return [
+        `warning: Pulumi.${stack}.yaml sets ${carried.join(", ")}, which the provider takes over AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET ` +
+            "(terraform-provider-auth0 internal/provider/provider.go:69,77; an API token overrides both, internal/config/config.go:157-160), " +
+            `so the deployer CI puts in the environment is ignored; remove ${carried.length === 1 ? "it" : "them"} (pulumi config rm ${carried[0]}) and export the variables instead`,
+    ];
+}
+
 const SYMBOL: Record<Step["op"], string> = { same: "   ", create: " + ", update: " ~ ", replace: "+- ", delete: " - " };
 
 export function render(stack: string, result: OperationResult, fromEmpty = false): { text: string; ok: boolean } {
@@ -118,6 +138,7 @@ export function render(stack: string, result: OperationResult, fromEmpty = false
 }
 
 async function run(args: Args): Promise<number> {
+    for (const warning of credentialWarnings(args.stack, parseStackFile(fs.readFileSync(path.join(ROOT, `Pulumi.${args.stack}.yaml`), "utf8")))) console.log(warning);
     if (args.fromEmpty) {
         const result = await operate({ stack: args.stack, set: args.set, dryRun: true, prior: [], policyPack: args.policy ? "policy" : undefined });
         const { text, ok } = render(args.stack, result, true);

@@ -1,5 +1,8 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ChildResult, runChild } from "../../local/childProcess";
+import { credentialWarnings } from "../../scripts/preview";
 import { copyRepository, RepositoryCopy } from "../support/repositoryCopy";
 import { compileCacheWarm } from "./warmCompileCache";
 
@@ -29,13 +32,15 @@ describe("npm run preview -- --from-empty: the plan of a first deploy", function
             { cwd: repo.dir, env },
         );
         assert.equal(init.code, 0, init.stdout + init.stderr);
+        // A deployer's id set in the stack, as README once told users to: flagged, and the plan is the same.
+        fs.appendFileSync(path.join(repo.dir, "Pulumi.qa.yaml"), "  auth0:clientId: deployer-id-in-the-stack-file\n");
         result = await runChild("npm", ["run", "--silent", "preview", "--", "--stack", "qa", "--from-empty"], { cwd: repo.dir, env });
     });
     after(() => repo?.remove());
 
     it("must plan every resource as a create, from no state, for a stack file that has never been deployed", function () {
         assert.equal(result.code, 0, result.stdout + result.stderr);
-        assert.match(result.stdout, /^Previewing update \(qa\) from an empty state \(a first deploy\)/);
+        assert.match(result.stdout, /^Previewing update \(qa\) from an empty state \(a first deploy\)/m);
         const plan = result.stdout.split("\n").filter((l) => /^ (\+ |~ |\+- | - ) /.test(l) || / {2}(create|update|replace|delete)(\s|$)/.test(l));
         assert.equal(plan.length, FIRST_DEPLOY_CREATES, result.stdout);
         for (const line of plan) assert.match(line, /^ {2}\+ {2}\S+ +\S+ +create$/, line);
@@ -48,5 +53,13 @@ describe("npm run preview -- --from-empty: the plan of a first deploy", function
         for (const line of outputs) assert.match(line, /^ {4}[A-Za-z]+: \S/, line);
         const settings = outputs.find((l) => l.startsWith("    loginCodeSettings: "));
         assert.match(settings ?? "", /"FAILURE_POLICY_API"\]$/, "the longest output is not cut");
+    });
+
+    it("must flag, in one line naming the provider's precedence, a stack file that carries the deployer's credentials", function () {
+        const flagged = result.stdout.split("\n").filter((l) => l.startsWith("warning: Pulumi.qa.yaml sets"));
+        assert.equal(flagged.length, 1, result.stdout);
+        assert.match(flagged[0], /sets auth0:clientId, which the provider takes over AUTH0_CLIENT_ID \/ AUTH0_CLIENT_SECRET \(terraform-provider-auth0 internal\/provider\/provider\.go:69,77; an API token overrides both, internal\/config\/config\.go:157-160\)/);
+        assert.deepEqual(credentialWarnings("qa", { config: { "auth0:domain": "qa-tenant.eu.auth0.com" } }), []);
+        assert.match(credentialWarnings("qa", { config: { "auth0:apiToken": { secure: "v1:x" } } })[0], /sets auth0:apiToken,/);
     });
 });
