@@ -35,8 +35,9 @@ the Management API with exactly the deployer table's scopes (infra/deployerScope
 the gh secret set commands for the environments <stack>, <stack>-preview and <stack>-drift.
 Refuses to create a deployer whose name exists (a rerun creates nothing). Prints no secret.
 
-  AUTH0_BOOTSTRAP_TOKEN   a one-off Management API token with ${BOOTSTRAP_TOKEN_SCOPES.join(" ")}
-                          (Applications > APIs > Auth0 Management API > API Explorer); never a flag
+  AUTH0_BOOTSTRAP_TOKEN   a one-off Management API token (Applications > APIs > Auth0 Management
+                          API > API Explorer); never a flag. Scopes it needs:
+  ${BOOTSTRAP_TOKEN_SCOPES.join(" ")}
   --domain <host>         the tenant's domain, e.g. dev-abc123.us.auth0.com
   --stack <name>          a stack deploying to it (repeatable). Default: every Pulumi.<stack>.yaml
                           whose auth0:domain is --domain
