@@ -1,6 +1,7 @@
-// Stops `npm ci` (as the preinstall script) and every npm script on a Node older than
-// package.json's engines.node, with one line saying what is needed and how to get it. npm
-// itself only warns (EBADENGINE) and goes on. Plain CommonJS with nothing imported, so it runs
+// Stops every npm script on a Node older than package.json's engines.node, with one line saying
+// what is needed and how to get it. `npm ci` itself stops earlier, before installing anything,
+// on .npmrc's engine-strict (npm's EBADENGINE error); without it npm only warns and goes on, and
+// this check, as the preinstall script, stops the install after the dependencies are in. Plain CommonJS with nothing imported, so it runs
 // on whatever node the shell has.
 "use strict";
 const path = require("path");

@@ -43,6 +43,7 @@ export const PROJECT_CONFIG_KEYS = [
     "apiScopes",
     "apiTokenLifetime",
     "apiBaseUrl",
+    "apiProbeEnabled",
     "managementApiScopes",
     "allowPrivilegedManagementScopes",
     "managementApiScopesBeyondLoginCode",
@@ -97,6 +98,8 @@ export interface TenantConfig {
         readonly scopes: readonly ApiScope[];
         readonly tokenLifetime: number;
         readonly baseUrl: string;
+        /** Whether the post-deploy verification calls the API's entitlements endpoint. */
+        readonly probe: boolean;
     };
     readonly managementApiScopes: readonly string[];
     readonly authzExtension: AuthzExtensionConfig;
@@ -339,6 +342,9 @@ export function loadConfig(source: ConfigSource): TenantConfig {
         }
     }
     const apiBaseUrl = httpsUrl(key("apiBaseUrl"), raw("apiBaseUrl"), "https://api.example.com");
+    // A stack whose API is not served yet deploys with the probe off; its logins meanwhile get
+    // what failurePolicyApi says for a failing API call.
+    const apiProbe = bool("apiProbeEnabled", true);
 
     // Management API v2: what the mode's login code calls (infra/loginContract.ts) and nothing
     // else, unless each further scope is acknowledged by name; never a privileged scope unless the
@@ -451,6 +457,7 @@ export function loadConfig(source: ConfigSource): TenantConfig {
             scopes: apiScopes,
             tokenLifetime,
             baseUrl: apiBaseUrl!,
+            probe: apiProbe,
         },
         managementApiScopes,
         authzExtension,

@@ -204,5 +204,24 @@ export function deployerScopes(role: DeployerRole, mode: ExtensibilityMode): str
     return [...new Set(calls.map((c) => c.scope))].sort();
 }
 
+/**
+ * The calls `npm run bootstrap` (scripts/bootstrap-deployers.ts) makes with a one-off token to
+ * create the two deployers, each with the scope Auth0's Management API v2 reference gives it:
+ * Get clients (GET /api/v2/clients, read:clients; paged by `page`/`per_page`, recorded in
+ * terraform-provider-auth0 v1.53.0 test/data/recordings/TestAccDataClients.yaml), Create a client
+ * (create:clients), Get a client for its secret (read:client_keys: the field rule quoted above),
+ * Get client grants and Create client grant (read:client_grants, create:client_grants).
+ */
+export const BOOTSTRAP_CALLS: readonly { readonly method: HttpMethod; readonly path: string; readonly scope: string }[] = [
+    { method: "GET", path: "/api/v2/clients", scope: "read:clients" },
+    { method: "POST", path: "/api/v2/clients", scope: "create:clients" },
+    { method: "GET", path: "/api/v2/clients/{id}", scope: "read:clients" },
+    { method: "GET", path: "/api/v2/client-grants", scope: "read:client_grants" },
+    { method: "POST", path: "/api/v2/client-grants", scope: "create:client_grants" },
+];
+
+/** The scopes of the one-off token `npm run bootstrap` needs: its calls', and read:client_keys for the new secrets. */
+export const BOOTSTRAP_TOKEN_SCOPES: readonly string[] = [...new Set([...BOOTSTRAP_CALLS.map((c) => c.scope), "read:client_keys"])].sort();
+
 /** Scopes that hand out or change key material: never for the preview deployer. */
 export const KEY_MATERIAL_SCOPE = /:(client_keys|client_credentials|signing_keys|encryption_keys)$/;

@@ -42,6 +42,8 @@ export interface VerifiedGrant {
     readonly scopes: pulumi.Input<readonly string[]>;
     /** What the login code calls with this grant's token, checked after the token. Default: none. */
     readonly probe?: pulumi.Input<VerifiedProbe>;
+    /** Why the login code's call to this audience is not probed, said in the verification's output. Default: none. */
+    readonly probeSkipped?: string;
 }
 
 export interface VerifiedClient {
@@ -97,7 +99,7 @@ export class GrantVerification extends pulumi.ComponentResource {
                         client.name,
                         client.clientId,
                         client.authenticationMethod ?? "client_secret_post",
-                        pulumi.all(client.grants.map((g) => pulumi.all([g.audience, g.scopes, g.probe]))),
+                        pulumi.all(client.grants.map((g) => pulumi.all([g.audience, g.scopes, g.probe, g.probeSkipped]))),
                     ]),
                 ),
             )
@@ -106,7 +108,12 @@ export class GrantVerification extends pulumi.ComponentResource {
                     name: clientName,
                     clientId,
                     authenticationMethod,
-                    grants: grants.map(([audience, scopes, probe]) => ({ audience, scopes: [...scopes].sort(), ...(probe ? { probe } : {}) })),
+                    grants: grants.map(([audience, scopes, probe, probeSkipped]) => ({
+                        audience,
+                        scopes: [...scopes].sort(),
+                        ...(probe ? { probe } : {}),
+                        ...(probeSkipped ? { probeSkipped } : {}),
+                    })),
                 })),
             );
         const secrets = pulumi.secret(pulumi.all(args.clients.map((client) => client.clientSecret)));

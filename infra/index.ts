@@ -55,8 +55,14 @@ const loginClient = new RotatingM2mApplication(
 // the code expects; a mismatch fails the update. The login code switches to a fresh slot only
 // after this check passed (its settings wait for `verification.checks`).
 const probes: Record<string, VerifiedProbe | undefined> = {
-    api: loginCodeProbe("api", config.api.baseUrl),
+    api: config.api.probe ? loginCodeProbe("api", config.api.baseUrl) : undefined,
     authzExtension: config.authzExtension.url ? loginCodeProbe("authzExtension", config.authzExtension.url) : undefined,
+};
+const probesSkipped: Record<string, string | undefined> = {
+    api: config.api.probe
+        ? undefined
+        : `${config.project}:apiProbeEnabled is false, so GET ${loginCodeProbe("api", config.api.baseUrl).url} is not called ` +
+          `(the API is not served yet); until it is, logins get failurePolicyApi's answer (${config.failurePolicy.api})`,
 };
 const verification = new GrantVerification("verify-grants", {
     domain: config.domain,
@@ -65,7 +71,7 @@ const verification = new GrantVerification("verify-grants", {
         clientId: loginClient.slots[slot].clientId,
         clientSecret: loginClient.slots[slot].clientSecret,
         authenticationMethod: "client_secret_post",
-        grants: Object.entries(grants).map(([role, grant]) => ({ ...grant, probe: probes[role] })),
+        grants: Object.entries(grants).map(([role, grant]) => ({ ...grant, probe: probes[role], probeSkipped: probesSkipped[role] })),
     })),
 });
 const verified = (value: pulumi.Output<string>): pulumi.Output<string> => pulumi.all([value, verification.checks]).apply(([v]) => v);

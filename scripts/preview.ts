@@ -4,9 +4,10 @@
  * cmd/run, the installed providers' schemas, the providers' ForceNew and validation facts, the
  * engine's step rules, the policy pack over the Analyzer protocol). The prior state is that
  * stack's file as committed (HEAD), deployed by the double; the plan is the working copy plus
- * any --set, as a pull request's preview would show it against main.
+ * any --set, as a pull request's preview would show it against main. With --from-empty there is
+ * no prior state: the plan of a stack's first `pulumi up`, every resource a create.
  *
- *   npm run preview -- --stack prod [--set key=value ...] [--policy-pack policy]
+ *   npm run preview -- --stack prod [--set key=value ...] [--from-empty] [--no-policy]
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -18,7 +19,7 @@ import { show } from "../local/engine/wire";
 import { parseJsonInput, parseStackName, refuseReservedKey } from "../infra/untrustedInput";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
-const USAGE = `usage: npm run preview -- --stack <name> [--set <key>=<value> ...] [--no-policy]
+const USAGE = `usage: npm run preview -- --stack <name> [--set <key>=<value> ...] [--from-empty] [--no-policy]
 
 Prints what \`pulumi preview --diff --policy-pack policy\` would show for the stack, from a model
 (local/engine: the Pulumi CLI's config checks, the language host's run, the providers' schemas
@@ -28,6 +29,8 @@ engine would refuse.
   --stack <name>        a Pulumi.<name>.yaml in the repository, e.g. dev or prod
   --set <key>=<value>   as pulumi config set before the preview; JSON for lists, e.g.
                         --set secretGeneration=2 --set 'apiScopes=["read:entitlements Read"]'
+  --from-empty          the plan of the stack's first pulumi up: from an empty state, not from
+                        the committed stack file's deploy
   --no-policy           skip the policy pack
   --help                this text
 Exit 0 the preview succeeds, 1 the CLI or the engine would refuse, 2 bad arguments.`;
@@ -36,10 +39,16 @@ interface Args {
     readonly stack: string;
     readonly set: Record<string, unknown>;
     readonly policy: boolean;
+    readonly fromEmpty: boolean;
 }
 
 function parse(argv: readonly string[]): Args {
-    const { values } = parseStrict(argv, { stack: { type: "string" }, set: { type: "string", multiple: true }, "no-policy": { type: "boolean" } });
+    const { values } = parseStrict(argv, {
+        stack: { type: "string" },
+        set: { type: "string", multiple: true },
+        "no-policy": { type: "boolean" },
+        "from-empty": { type: "boolean" },
+    });
     if (!values.stack) throw new UsageError("--stack is required");
     const stack = parseStackName(values.stack);
     if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) throw new UsageError(`--stack ${stack}: no Pulumi.${stack}.yaml in ${ROOT}`);
@@ -52,7 +61,7 @@ function parse(argv: readonly string[]): Args {
         const raw = kv.slice(at + 1);
         set[key] = /^[[{]/.test(raw) ? parseJsonInput(raw, `--set ${key}`, "a JSON list or object (the value starts with [ or {)") : raw;
     }
-    return { stack, set, policy: !values["no-policy"] };
+    return { stack, set, policy: !values["no-policy"], fromEmpty: values["from-empty"] ?? false };
 }
 
 /** The stack file as committed, or the working copy when it is not in git yet. */
@@ -66,10 +75,31 @@ function committedStackFile(stack: string): StackFile {
     return parseStackFile(text, `Pulumi.${stack}.yaml`);
 }
 
+/**
+ * The deploying application's credentials belong in the environment (AUTH0_CLIENT_ID /
+ * AUTH0_CLIENT_SECRET), where each CI job puts its own deployer's. A stack file that carries
+ * them silently wins: terraform-provider-auth0 v1.53.0 internal/provider/provider.go 69 and 77
+ * read `client_id` / `client_secret` from the provider config before the environment, and
+ * internal/config/config.go 157-160 lets an API token (auth0:apiToken, AUTH0_API_TOKEN) override
+ * both. Checked here rather than in the program: this command reads the stack file itself, so it
+ * can say the file carries them (the program sees merged config and cannot tell the file from
+ * `--config`), and it runs in the test job on every stack file before any Pulumi call.
+ */
+export function credentialWarnings(stack: string, file: StackFile): string[] {
+    const carried = ["auth0:clientId", "auth0:clientSecret", "auth0:apiToken"].filter((k) => k in file.config);
+    if (!carried.length) return [];
+    return [
+        `warning: Pulumi.${stack}.yaml sets ${carried.join(", ")}, which the provider takes over AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET ` +
+            "(terraform-provider-auth0 internal/provider/provider.go:69,77; an API token overrides both, internal/config/config.go:157-160), " +
+            `so the deployer CI puts in the environment is ignored; remove ${carried.length === 1 ? "it" : "them"} (pulumi config rm ${carried[0]}) and export the variables instead`,
+    ];
+}
+
 const SYMBOL: Record<Step["op"], string> = { same: "   ", create: " + ", update: " ~ ", replace: "+- ", delete: " - " };
 
-export function render(stack: string, result: OperationResult): { text: string; ok: boolean } {
-    const lines = [`Previewing update (${stack}) — a model of pulumi preview (local/engine, see docs/engine-double.md), not the Pulumi CLI`, ""];
+export function render(stack: string, result: OperationResult, fromEmpty = false): { text: string; ok: boolean } {
+    const from = fromEmpty ? " from an empty state (a first deploy)" : "";
+    const lines = [`Previewing update (${stack})${from} — a model of pulumi preview (local/engine, see docs/engine-double.md), not the Pulumi CLI`, ""];
     if (result.stage === "config") return { text: [...lines, `error: ${result.error}`].join("\n"), ok: false };
     const steps = result.steps.filter((s) => s.op !== "same" && !s.replaced);
     const width = Math.min(60, Math.max(20, ...steps.map((s) => s.type.length)));
@@ -94,11 +124,23 @@ export function render(stack: string, result: OperationResult): { text: string; 
         `Resources: + ${count("create")} to create, ~ ${count("update")} to update, +- ${count("replace")} to replace, - ${count("delete")} to delete, ` +
             `${result.steps.filter((s) => s.op === "same").length} unchanged`,
     );
-    if (result.stage === "plan" && errors.length === 0) lines.push(`Outputs: ${show(result.outputs)}`.slice(0, 400));
+    // One output a line, each in full, as the CLI prints them (pulumi/pulumi
+    // pkg/backend/display/progress.go 1035-1052 at 1b59498: "Outputs:", then the properties indented).
+    const outputs = Object.entries(result.outputs).filter(([, v]) => v !== undefined);
+    if (result.stage === "plan" && errors.length === 0 && outputs.length) {
+        lines.push("", "Outputs:", ...outputs.map(([k, v]) => `    ${k}: ${show(v)}`));
+    }
     return { text: lines.join("\n"), ok: result.ok };
 }
 
 async function run(args: Args): Promise<number> {
+    for (const warning of credentialWarnings(args.stack, parseStackFile(fs.readFileSync(path.join(ROOT, `Pulumi.${args.stack}.yaml`), "utf8")))) console.log(warning);
+    if (args.fromEmpty) {
+        const result = await operate({ stack: args.stack, set: args.set, dryRun: true, prior: [], policyPack: args.policy ? "policy" : undefined });
+        const { text, ok } = render(args.stack, result, true);
+        console.log(text);
+        return ok ? 0 : 1;
+    }
     const prior = await operate({ stack: args.stack, stackFile: committedStackFile(args.stack), dryRun: false });
     if (prior.stage === "config" || !prior.ok) {
         console.log(`The committed Pulumi.${args.stack}.yaml does not deploy in the model, so there is no prior state to preview against:\n`);

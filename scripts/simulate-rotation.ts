@@ -13,7 +13,7 @@
 import { ExtensibilityMode } from "../infra/loginContract";
 import { RotationFigures, RotationRun, ROTATION_FIGURES_KIND } from "../local/figures";
 import { planRotations, RotationPlan, simulateRotations, Strategy, withEnginePlan } from "../local/rotationSimulation";
-import { Progress, wrap } from "./progress";
+import { Progress, wrap } from "../local/progress";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const FIRST_GENERATION = 1;

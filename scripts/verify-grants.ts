@@ -10,11 +10,13 @@
  *
  * Input comes only from the environment, so no secret is ever on a command line:
  *   VERIFY_GRANTS_DOMAIN   the tenant's domain (host or host:port); tokens at https://<domain>/oauth/token
- *   VERIFY_GRANTS_CLIENTS  JSON [{ name, clientId, clientSecret, authenticationMethod?, grants: [{ audience, scopes, probe? }] }]
+ *   VERIFY_GRANTS_CLIENTS  JSON [{ name, clientId, clientSecret, authenticationMethod?, grants: [{ audience, scopes, probe?, probeSkipped? }] }]
  *                          probe: { url (with {user_id}), expect: "groups" | "entitlements", notFoundForUnknownUser? }:
  *                          with the grant's token, GET what the login code calls for a probe user that
  *                          exists nowhere, and fail on DNS, TLS, 401, 403, 5xx, a 404 the API does not
  *                          answer for unknown users, or a body the login code would refuse
+ *                          probeSkipped: why that call is not probed (a stack whose API does not
+ *                          exist yet: auth0-tenant:apiProbeEnabled false); printed with the check
  *   VERIFY_GRANTS_SETTLE_S optional: keep retrying failed checks this long (Auth0 applies changes
  *                          within seconds of the API call that made them). Default 0.
  * To trust a private CA (the local tenant's), set NODE_EXTRA_CA_CERTS.
@@ -55,6 +57,8 @@ export interface GrantToVerify {
     readonly scopes: readonly string[];
     /** Called with the issued token after the scopes check out. Default: none. */
     readonly probe?: ProbeToVerify;
+    /** Why the login code's call with this token is not probed; the check's line says so. Default: none. */
+    readonly probeSkipped?: string;
 }
 
 /** A user id no tenant has: the probe asks the APIs about it, so no real user's data is read. */
@@ -81,6 +85,8 @@ export interface CheckResult {
     readonly problem?: string;
     /** The URL the probe called (when the grant has one and it answered as the login code expects). */
     readonly probed?: string;
+    /** Why no probe ran, as the grant says. */
+    readonly probeSkipped?: string;
 }
 
 /** Verifies every grant of every client; resolves with one result per (client, audience). */
@@ -172,7 +178,7 @@ async function checkOne(
         const problem = await probe(grant.probe, accessToken);
         if (problem) return fail(`the token works, but what the login code calls does not: ${problem}`, granted);
     }
-    return { client: client.name, clientId: client.clientId, audience: grant.audience, ok: true, granted, probed: grant.probe?.url };
+    return { client: client.name, clientId: client.clientId, audience: grant.audience, ok: true, granted, probed: grant.probe?.url, probeSkipped: grant.probeSkipped };
 }
 
 /** Transport failures by Node's error code, named the way an operator looks for them. */
@@ -245,7 +251,8 @@ export function readInput(env: NodeJS.ProcessEnv): { domain: string; clients: Cl
         const probeOk =
             probeInput === undefined ||
             (typeof probeInput.url === "string" && /^https:\/\//.test(probeInput.url) && (probeInput.expect === "groups" || probeInput.expect === "entitlements"));
-        return typeof grant?.audience === "string" && Array.isArray(grant.scopes) && grant.scopes.every((s) => typeof s === "string") && probeOk;
+        const skippedOk = grant?.probeSkipped === undefined || typeof grant.probeSkipped === "string";
+        return typeof grant?.audience === "string" && Array.isArray(grant.scopes) && grant.scopes.every((s) => typeof s === "string") && probeOk && skippedOk;
     };
     const isClient = (c: unknown): boolean => {
         const client = c as Partial<Record<keyof ClientToVerify, unknown>> | null;
@@ -281,7 +288,11 @@ async function main(): Promise<number> {
     const results = await verifyGrants(input.domain, input.clients, input.settleSeconds);
     for (const r of results) {
         if (r.ok) {
-            const probed = r.probed ? `; GET ${r.probed} answers as the login code expects` : "";
+            const probed = r.probed
+                ? `; GET ${r.probed} answers as the login code expects`
+                : r.probeSkipped
+                  ? `; probe skipped: ${r.probeSkipped}`
+                  : "";
             console.log(`ok    client ${r.client} (${r.clientId}), audience ${r.audience}: scopes ${list(r.granted ?? [])}${probed}`);
         }
         else console.log(`FAIL  ${r.problem}`);

@@ -1,6 +1,6 @@
 /**
  * The part of Auth0's Management API v2 the provider calls for what the stack declares, served by
- * the local tenant: every (method, path) of PROVIDER_CALLS (infra/deployerScopes.ts), each
+ * the local tenant: every (method, path) of PROVIDER_CALLS and BOOTSTRAP_CALLS (infra/deployerScopes.ts), each
  * requiring the scope the table names, over an in-memory tenant. The local tenant verifies the
  * bearer JWT first and hands this module the token's scopes.
  *
@@ -20,7 +20,7 @@
  *   in issue 10; the message text is not in any stored source).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { HttpMethod, PROVIDER_CALLS } from "../../infra/deployerScopes";
+import { BOOTSTRAP_CALLS, HttpMethod, PROVIDER_CALLS } from "../../infra/deployerScopes";
 
 export type Reply = { status: number; body: unknown };
 type Item = Record<string, unknown>;
@@ -41,7 +41,7 @@ interface Route {
 /** One route per (method, path) of the table; a path's parameters match one segment each. */
 const ROUTES: readonly Route[] = (() => {
     const seen = new Map<string, Route>();
-    for (const call of PROVIDER_CALLS) {
+    for (const call of [...PROVIDER_CALLS, ...BOOTSTRAP_CALLS]) {
         const key = `${call.method} ${call.path}`;
         const previous = seen.get(key);
         // PATCH /clients/{id} is listed under update:clients and, for client_secret, update:client_keys:
@@ -129,6 +129,16 @@ export class LocalManagementApi {
                 const created = { ...body, client_id: clientId, client_secret: randomBytes(32).toString("base64url"), credentials: [] };
                 this.clients.set(clientId, created);
                 return { status: 201, body: this.clientView(created, granted) };
+            }
+            case "GET /api/v2/clients": {
+                // Offset paging as recorded (TestAccDataClients.yaml: include_totals=true&page=0&per_page=100
+                // answered with { start, limit, length, total, clients }).
+                const perPage = Math.min(Number(query.get("per_page") ?? "50") || 50, 100);
+                const page = Number(query.get("page") ?? "0") || 0;
+                const all = [...this.clients.values()].map((c) => pickFields(this.clientView(c, granted), query));
+                const clients = all.slice(page * perPage, (page + 1) * perPage);
+                if (query.get("include_totals") !== "true") return { status: 200, body: clients };
+                return { status: 200, body: { start: page * perPage, limit: perPage, length: clients.length, total: all.length, clients } };
             }
             case "GET /api/v2/clients/{id}": {
                 const found = this.clients.get(id);

@@ -21,15 +21,18 @@ describe("what the docs and the policy pack say Pulumi does", function () {
         assert.doesNotMatch(read("infra/api.ts"), /inline/);
     });
 
-    it("must start a new stack with pulumi stack init and name the sample values to replace before the first preview", function () {
+    it("must start a new stack with npm run init and pulumi stack init, credentials from the environment, and name the sample values to replace", function () {
         const readme = read("README.md");
         const section = readme.slice(readme.indexOf("## Deploying to a tenant"), readme.indexOf("### The provider pin"));
         const quickstart = section.slice(section.indexOf("```sh"), section.indexOf("```", section.indexOf("```sh") + 5));
+        assert.match(quickstart, /npm run init -- --stack <stack> --domain /);
         assert.match(quickstart, /pulumi stack init <stack>/);
         assert.doesNotMatch(quickstart, /pulumi stack select dev/);
-        const beforePreview = section.slice(0, section.indexOf("Instead of `auth0:clientId`"));
-        for (const key of ["auth0:domain", "apiBaseUrl", "authzExtensionUrl"]) assert.match(beforePreview, new RegExp(`Before the first preview, replace[\\s\\S]*\`${key}\``), key);
-        assert.ok(quickstart.indexOf("apiBaseUrl") < quickstart.indexOf("pulumi preview"));
-        assert.ok(quickstart.indexOf("authzExtensionUrl") < quickstart.indexOf("pulumi preview"));
+        assert.doesNotMatch(quickstart, /auth0:client(Id|Secret)|config set --secret/, "the deployer's credentials come from the environment");
+        assert.match(quickstart, /^pulumi preview --policy-pack policy$/m, "as CI runs it");
+        assert.match(quickstart, /^pulumi up --policy-pack policy$/m, "as CI runs it");
+        assert.ok(quickstart.indexOf("npm run init") < quickstart.indexOf("pulumi preview"));
+        for (const key of ["auth0:domain", "apiBaseUrl", "authzExtensionUrl"]) assert.match(section, new RegExp(`Before the first preview,\\s+replace[\\s\\S]*\`${key}\``), key);
+        assert.doesNotMatch(section, /`pulumi up`\s+succeeds, until/, "the verification runs inside up: up fails");
     });
 });

@@ -6,7 +6,7 @@ import { ROOT } from "../../local/stack/program";
 
 const SCRIPTS = path.join(ROOT, "scripts");
 /** Modules the scripts share; every other file in scripts/ is a command. */
-const SHARED = ["cli.ts", "progress.ts"];
+const SHARED = ["cli.ts"];
 const files = fs.readdirSync(SCRIPTS).filter((f) => f.endsWith(".ts")).sort();
 const commands = files.filter((f) => !SHARED.includes(f));
 

@@ -221,3 +221,35 @@ describe("scripts/verify-grants.ts: what the login code will get from the APIs i
         }
     });
 });
+
+describe("scripts/verify-grants.ts: a stack whose custom API is not served yet (apiProbeEnabled false)", function () {
+    const failingApi = async (declared: DeclaredTenant): Promise<ChildResult> => {
+        const tenant = await LocalTenant.start(declared.model);
+        try {
+            tenant.faults.always("entitlements", { kind: "status", status: 503 });
+            return await runTsFile(SCRIPT, { VERIFY_GRANTS_DOMAIN: tenant.domain, VERIFY_GRANTS_CLIENTS: JSON.stringify(declared.localVerification(tenant)) });
+        } finally {
+            await tenant.stop();
+        }
+    };
+
+    it("must fail on an API that answers 503 while the probe is on (the default)", async function () {
+        const r = await failingApi(await declareTenant());
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        for (const line of r.stdout.split("\n").filter((l) => l.startsWith("FAIL"))) assert.match(line, /audience https:\/\/test-api: .*503, the API is failing/);
+    });
+
+    it("must pass without calling the API when the probe is off, saying per credential that it skipped the probe and why", async function () {
+        const r = await failingApi(await declareTenant({ config: { apiProbeEnabled: "false" } }));
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const skipped = r.stdout.split("\n").filter((l) => l.includes("probe skipped:"));
+        assert.equal(skipped.length, 2, r.stdout);
+        for (const slot of ["blue", "green"]) {
+            const line = skipped.find((l) => l.startsWith(`ok    client login-code-${slot} (`));
+            assert.ok(line, r.stdout);
+            assert.match(line, /audience https:\/\/test-api: scopes read:entitlements; probe skipped: auth0-tenant:apiProbeEnabled is false, so GET https:\/\/test-api\.dev\.example\.com\/users\/\{user_id\}\/entitlements is not called/);
+        }
+        // The extension is still probed.
+        assert.equal(r.stdout.split("\n").filter((l) => /groups answers as the login code expects$/.test(l)).length, 2, r.stdout);
+    });
+});
