@@ -26,13 +26,15 @@ import * as yaml from "js-yaml";
 import { BOOTSTRAP_TOKEN_SCOPES, DeployerRole, deployerScopes } from "../infra/deployerScopes";
 import { ExtensibilityMode } from "../infra/loginContract";
 import { parseStrict, runCommand, UsageError } from "./cli";
+import { loadPipelineTable } from "../tools/pipelineTable";
 
 const USAGE = `usage: AUTH0_BOOTSTRAP_TOKEN=<token> npm run bootstrap -- --domain <tenant domain>
                      [--stack <name> ...] [--extensibility actions|rules] [--secrets-dir <dir>]
 
 Creates the write and the read-only deploying applications of each stack in the tenant, granted
 the Management API with exactly the deployer table's scopes (infra/deployerScopes.ts), and prints
-the gh secret set commands for the environments <stack>, <stack>-preview and <stack>-drift.
+the gh secret set commands for the environments .github/pipeline.json gives that tenant's
+deployers (<stack>, <stack>-preview and <stack>-drift by default).
 Refuses to create a deployer whose name exists (a rerun creates nothing). Prints no secret.
 
   AUTH0_BOOTSTRAP_TOKEN   a one-off Management API token (Applications > APIs > Auth0 Management
@@ -135,9 +137,23 @@ async function listClients(args: Args): Promise<Client[]> {
     }
 }
 
+/**
+ * The GitHub environments that hold a deployer of `stack`'s tenant with `access`, as the pipeline's
+ * table declares them (`.github/pipeline.json`: `credentials.tenant` and `credentials.auth0`);
+ * `review` for the review tenant. A stack the table does not name yet (a laptop stack) gets the
+ * conventional names.
+ */
+function environmentsOf(stack: string, access: "read" | "write"): string[] {
+    const declared = Object.entries(loadPipelineTable().environments)
+        .filter(([, env]) => env.credentials.tenant === stack && env.credentials.auth0 === access)
+        .map(([name]) => name);
+    if (declared.length) return declared;
+    return access === "write" ? [stack] : [`${stack}-preview`, `${stack}-drift`];
+}
+
 const ROLES: readonly { role: DeployerRole; suffix: string; environments: (stack: string) => string[] }[] = [
-    { role: "write", suffix: "deployer", environments: (stack) => [stack] },
-    { role: "preview", suffix: "deployer-preview", environments: (stack) => [`${stack}-preview`, `${stack}-drift`] },
+    { role: "write", suffix: "deployer", environments: (stack) => environmentsOf(stack, "write") },
+    { role: "preview", suffix: "deployer-preview", environments: (stack) => environmentsOf(stack, "read") },
 ];
 
 async function run(args: Args): Promise<number> {
