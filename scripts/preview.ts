@@ -10,10 +10,10 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as path from "path";
 import { StackFile, parseStackFile } from "../local/engine/cliConfig";
 import { Step } from "../local/engine/deployment";
 import { OperationResult, ROOT, operate } from "../local/engine/operation";
+import { STACK_FILES_HELP, hasStackFile, stackFilePath, stackFilesDir } from "../local/stack/stackFiles";
 import { show } from "../local/engine/wire";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
@@ -29,6 +29,7 @@ engine would refuse.
                         --set secretGeneration=2 --set 'apiScopes=["read:entitlements Read"]'
   --no-policy           skip the policy pack
   --help                this text
+${STACK_FILES_HELP}
 Exit 0 the preview succeeds, 1 the CLI or the engine would refuse, 2 bad arguments.`;
 
 interface Args {
@@ -40,7 +41,7 @@ interface Args {
 function parse(argv: readonly string[]): Args {
     const { values } = parseStrict(argv, { stack: { type: "string" }, set: { type: "string", multiple: true }, "no-policy": { type: "boolean" } });
     if (!values.stack) throw new UsageError("--stack is required");
-    if (!fs.existsSync(path.join(ROOT, `Pulumi.${values.stack}.yaml`))) throw new UsageError(`no Pulumi.${values.stack}.yaml in ${ROOT}`);
+    if (!hasStackFile(values.stack)) throw new UsageError(`no Pulumi.${values.stack}.yaml in ${stackFilesDir()}`);
     const set: Record<string, unknown> = {};
     for (const kv of values.set ?? []) {
         const at = kv.indexOf("=");
@@ -59,13 +60,14 @@ function parse(argv: readonly string[]): Args {
     return { stack: values.stack, set, policy: !values["no-policy"] };
 }
 
-/** The stack file as committed, or the working copy when it is not in git yet. */
+/** The stack file as committed, or the working copy when it is not in git yet (or not the repository's). */
 function committedStackFile(stack: string): StackFile {
     let text: string;
     try {
+        if (stackFilesDir() !== ROOT) throw new Error("stack files outside the repository have no committed version");
         text = execFileSync("git", ["show", `HEAD:Pulumi.${stack}.yaml`], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     } catch {
-        text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+        text = fs.readFileSync(stackFilePath(stack), "utf8");
     }
     return parseStackFile(text);
 }
@@ -112,6 +114,10 @@ async function run(args: Args): Promise<number> {
     const result = await operate({ stack: args.stack, set: args.set, dryRun: true, prior: prior.state, policyPack: args.policy ? "policy" : undefined });
     const { text, ok } = render(args.stack, result);
     console.log(text);
+    if (result.stage !== "config" && result.undecrypted.length) {
+        const keys = result.undecrypted.map((u) => `${u.key} (${u.reason})`).join(", ");
+        console.log(`note: not decrypted: ${keys}; carried as an opaque secret, which is enough offline: the model never calls Auth0 with the provider's credentials`);
+    }
     return ok ? 0 : 1;
 }
 

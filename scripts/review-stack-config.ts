@@ -21,15 +21,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { STACK_FILES_HELP, stackFilePath } from "../local/stack/stackFiles";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const USAGE = `usage: npx tsx scripts/review-stack-config.ts <pull request number>
 
 Writes Pulumi.pr-<number>.yaml, the review stack's configuration, from Pulumi.dev.yaml (a new
-API identifier, no login-flow ownership, actions, no protect, no secure: values).`;
+API identifier, no login-flow ownership, actions, no protect, no secure: values).
+${STACK_FILES_HELP} The file is written beside it.`;
 
 const PROJECT = "auth0-tenant";
-const ROOT = path.resolve(__dirname, "..");
 
 /** Values every review stack sets, whatever dev says. */
 const REVIEW_OVERRIDES: Readonly<Record<string, unknown>> = {
@@ -82,9 +83,9 @@ export function reviewStackConfig(devStackFile: string, prNumber: string): Revie
 }
 
 function main(prNumber: string): void {
-    const devFile = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    const devFile = fs.readFileSync(stackFilePath("dev"), "utf8");
     const { stack, text, droppedSecrets } = reviewStackConfig(devFile, prNumber);
-    const target = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    const target = stackFilePath(stack);
     fs.writeFileSync(target, text);
     console.log(`wrote ${path.relative(process.cwd(), target)} for stack ${stack}`);
     if (droppedSecrets.length) {

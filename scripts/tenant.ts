@@ -5,14 +5,13 @@
  * issuer, the sample page, the users and the request log; never a token, secret or password.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { declareTenantAside } from "../local/declaredTenant";
 import { LoginDirectory, UsersFileError } from "../local/loginDirectory";
 import type { OpenIdProvider } from "../local/servers/openidProvider";
 import { SAMPLE_CLIENT_ID } from "../local/servers/sampleApp";
-import { ROOT } from "../local/stack/tokens";
+import { STACK_FILES_HELP, hasStackFile, stackFilesDir } from "../local/stack/stackFiles";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const DEFAULT_PORT = 4433;
@@ -34,6 +33,7 @@ Runs until Ctrl-C. Prints no token, secret or password.
                         (docs/local-login.md)
   --redirect-uri <url>  also accept this redirect URI for client_id ${SAMPLE_CLIENT_ID} (your app)
   --help                this text
+${STACK_FILES_HELP}
 Exit 0 after Ctrl-C, 1 a failure while serving, 2 bad arguments or a bad users file.`;
 
 interface Args {
@@ -59,8 +59,8 @@ function parse(argv: readonly string[]): Args {
         "redirect-uri": { type: "string", multiple: true },
     });
     if (!values.stack) throw new UsageError("--stack is required: the name of a Pulumi.<name>.yaml, e.g. --stack dev");
-    if (!/^[A-Za-z0-9_.-]+$/.test(values.stack) || !existsSync(join(ROOT, `Pulumi.${values.stack}.yaml`))) {
-        throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml in ${ROOT}; expected the name of a stack file, e.g. dev or prod`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(values.stack) || !hasStackFile(values.stack)) {
+        throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml in ${stackFilesDir()}; expected the name of a stack file, e.g. dev or prod`);
     }
     const redirectUris = (values["redirect-uri"] ?? []).map((uri) => {
         const parsed = URL.parse(uri);
