@@ -57,7 +57,7 @@ describe("scripts/review-stack-config (review stacks in the dev tenant)", () => 
 
         it("must give each review stack an API identifier of its own", () => {
             const identifiers = Object.values(runs).map((r) => r.ofType(T.resourceServer)[0].inputs.identifier);
-            assert.deepStrictEqual(identifiers, ["https://test-api", "urn:auth0-tenant:pr-7:api", "urn:auth0-tenant:pr-8:api"]);
+            assert.deepStrictEqual(identifiers, ["https://fixture-api.test/dev", "urn:auth0-tenant:pr-7:api", "urn:auth0-tenant:pr-8:api"]);
         });
 
         it("must give every Auth0 object a name no other stack in the tenant uses", () => {

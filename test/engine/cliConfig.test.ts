@@ -46,7 +46,7 @@ describe("engine double: configuration as the Pulumi CLI merges it", () => {
             reason: /Pulumi Cloud's service secrets provider holds its key/,
         },
         "a KMS (secretsprovider: awskms://…, encryptedkey:)": {
-            file: { secretsprovider: "awskms://alias/tenant-as-code?region=eu-west-1", encryptedkey: "AQICAHh0ZXN0LWRhdGEta2V5", config: providerSecret },
+            file: { secretsprovider: "awskms://alias/fixture-key?region=eu-west-1", encryptedkey: "AQICAHh0ZXN0LWRhdGEta2V5", config: providerSecret },
             env: {},
             reason: /the awskms key management service holds its key/,
         },

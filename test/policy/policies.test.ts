@@ -82,7 +82,7 @@ describe("policy pack", () => {
 
     describe("management-api-least-privilege", () => {
         const managementGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => String(g.props.audience).endsWith("/api/v2/"))!;
-        const apiGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => g.props.audience === "https://test-api")!;
+        const apiGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => g.props.audience === "https://fixture-api.test/dev")!;
 
         it("must refuse a privileged Management API scope", async () => {
             const grant = withProps(managementGrant(), { scopes: ["update:users_app_metadata", "update:client_grants"] });
