@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as path from "path";
 import * as yaml from "js-yaml";
-import { ROOT, T, runProgram } from "../../local/stack/program";
+import { stackFilePath } from "../../local/stack/stackFiles";
+import { T, runProgram } from "../../local/stack/program";
 import { reviewStackConfig, reviewStackName } from "../../scripts/review-stack-config";
 
-const DEV_STACK_FILE = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+const DEV_STACK_FILE = fs.readFileSync(stackFilePath("dev"), "utf8");
 
 /** The generated file's config as `pulumi config` hands it to the program. */
 function configOf(text: string): Record<string, string> {

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigSource, TenantConfig, loadConfig } from "../../infra/config";
 import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
 
-/** A config source over Pulumi.dev.yaml plus overrides (`undefined` removes a key). */
+/** A config source over the dev stack file (the fixture) plus overrides (`undefined` removes a key). */
 function source(overrides: Record<string, string | undefined> = {}, env: Record<string, string> = {}, stack = "dev"): ConfigSource {
     const values: Record<string, string> = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig("dev") };
     for (const [k, v] of Object.entries(overrides)) {
