@@ -13,17 +13,8 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadProject, mergeStackConfig, parseStackFile } from "../local/engine/cliConfig";
 import { PROJECT, ROOT, runProgram } from "../local/stack/program";
-import { stackFilePath } from "../local/stack/stackFiles";
+import { stackFilePath, stackNames } from "../local/stack/stackFiles";
 import { reviewStackConfig } from "../scripts/review-stack-config";
-
-/** The stack of every `Pulumi.<stack>.yaml` in the repository, as the CLI names it. */
-export function committedStacks(root: string = ROOT): string[] {
-    return fs
-        .readdirSync(root)
-        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
-        .filter((stack): stack is string => stack !== undefined)
-        .sort();
-}
 
 interface Declared { type?: string; secret?: boolean }
 
@@ -31,7 +22,7 @@ describe("the committed stack files (whatever tenant they name)", function () {
     this.timeout(60_000);
     const project = loadProject(ROOT);
     const declared = project.config as Record<string, Declared>;
-    const stacks = committedStacks();
+    const stacks = stackNames(ROOT);
 
     it("must include a stack file", () => assert.ok(stacks.length > 0, `no Pulumi.<stack>.yaml in ${ROOT}`));
 

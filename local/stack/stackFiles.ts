@@ -31,3 +31,12 @@ export function hasStackFile(stack: string, dir: string = stackFilesDir()): bool
 
 /** One line for a command's --help saying where its stack files come from. */
 export const STACK_FILES_HELP = `Stack files are read from the repository root, or from the directory ${STACK_FILES_ENV} names (tests use fixtures so).`;
+
+/** The stack of every `Pulumi.<stack>.yaml` in `dir` (default: stackFilesDir()), sorted. */
+export function stackNames(dir: string = stackFilesDir()): string[] {
+    return fs
+        .readdirSync(dir)
+        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+        .filter((stack): stack is string => stack !== undefined)
+        .sort();
+}
