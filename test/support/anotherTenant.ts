@@ -22,6 +22,14 @@ export const ANOTHER_TENANT: Readonly<Record<string, Readonly<Record<string, str
         "auth0-tenant:claimNamespace": "https://acme-widgets.net/login/",
         "auth0-tenant:apiTokenLifetime": "1800",
     },
+    staging: {
+        "auth0:domain": "acme-staging.uk.auth0.com",
+        "auth0-tenant:apiBaseUrl": "https://entitlements.staging.acme-widgets.net",
+        "auth0-tenant:authzExtensionUrl": "https://acme-staging.uk12.webtask.run/abcdef0123456789abcdef0123456789/api",
+        "auth0-tenant:apiIdentifier": "https://entitlements.acme-widgets.net/staging",
+        "auth0-tenant:claimNamespace": "https://acme-widgets.net/login/",
+        "auth0-tenant:apiTokenLifetime": "900",
+    },
     prod: {
         "auth0:domain": "acme.au.auth0.com",
         "auth0-tenant:apiBaseUrl": "https://entitlements.acme-widgets.net",
@@ -60,6 +68,7 @@ if (require.main === module) {
         process.exit(2);
     }
     for (const [stack, values] of Object.entries(ANOTHER_TENANT)) {
+        if (stack === "staging") continue;
         const file = path.join(dir, `Pulumi.${stack}.yaml`);
         const chosen = flag ? Object.fromEntries(Object.entries(values).filter(([k]) => (README_KEYS as readonly string[]).includes(k))) : values;
         fs.writeFileSync(file, replaceValues(fs.readFileSync(file, "utf8"), chosen));
