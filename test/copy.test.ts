@@ -12,6 +12,7 @@
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -53,7 +54,10 @@ describe("the repository with another tenant's values and a third stack (a copy)
     const previews: Record<string, ChildResult> = {};
 
     before(async function () {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenant-copy-"));
+        // One place per repository, emptied first: the engine double's compile cache (in the shared
+        // node_modules) keys on the program's path, so later runs reuse it and it does not grow.
+        dir = path.join(os.tmpdir(), `tenant-copy-${crypto.createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}`);
+        fs.rmSync(dir, { recursive: true, force: true });
         copyRepository(dir);
         const devText = fs.readFileSync(stackFilePath("dev", dir), "utf8");
         for (const [stack, values] of Object.entries(ANOTHER_TENANT)) {
