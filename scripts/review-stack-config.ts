@@ -28,7 +28,8 @@ const USAGE = `usage: npx tsx scripts/review-stack-config.ts <pull request numbe
 
 Writes Pulumi.pr-<number>.yaml, the review stack's configuration, from Pulumi.dev.yaml (a new
 API identifier, no login-flow ownership, actions, no protect, no secure: values).
-${STACK_FILES_HELP} The file is written beside it.`;
+${STACK_FILES_HELP}
+Writes the review stack's file beside Pulumi.dev.yaml.`;
 
 const PROJECT = "auth0-tenant";
 

@@ -30,7 +30,8 @@ export function hasStackFile(stack: string, dir: string = stackFilesDir()): bool
 }
 
 /** One line for a command's --help saying where its stack files come from. */
-export const STACK_FILES_HELP = `Stack files are read from the repository root, or from the directory ${STACK_FILES_ENV} names (tests use fixtures so).`;
+export const STACK_FILES_HELP = `Reads Pulumi.<stack>.yaml from the repository root, or from the directory
+${STACK_FILES_ENV} names (how the tests run it on fixture stack files).`;
 
 /** The stack of every `Pulumi.<stack>.yaml` in `dir` (default: stackFilesDir()), sorted. */
 export function stackNames(dir: string = stackFilesDir()): string[] {
