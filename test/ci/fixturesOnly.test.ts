@@ -12,10 +12,19 @@ import { stackNames } from "../../local/stack/stackFiles";
 import { dependenceOnCommittedFiles, sampleValues } from "../support/committedValues";
 
 /**
- * The files allowed to name the committed stack files: the one test of them, the copy test and
- * what it writes, the setting that points every other test at the fixtures, this guard.
+ * The files allowed to name the committed stack files or where stack files are read from: the one
+ * test of them, the copy test and what it writes, the setting that points every other test at the
+ * fixtures and the test of that setting, this guard.
  */
-const ALLOWED = ["test/committedStackFiles.test.ts", "test/copy.test.ts", "test/support/anotherTenant.ts", "test/support/fixtureStacks.ts", "test/support/committedValues.ts", "test/ci/fixturesOnly.test.ts"];
+const ALLOWED = [
+    "test/committedStackFiles.test.ts",
+    "test/copy.test.ts",
+    "test/support/anotherTenant.ts",
+    "test/support/fixtureStacks.ts",
+    "test/local/stackFiles.test.ts",
+    "test/support/committedValues.ts",
+    "test/ci/fixturesOnly.test.ts",
+];
 
 function testFiles(): string[] {
     return fs
