@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadProject, mergeStackConfig, parseStackFile } from "../local/engine/cliConfig";
-import { PROJECT, ROOT, runProgram } from "../local/stack/program";
+import { PROJECT, ROOT, runProgram, stackFileConfig } from "../local/stack/program";
 import { stackFilePath, stackNames } from "../local/stack/stackFiles";
 import { reviewStackConfig } from "../scripts/review-stack-config";
 
@@ -58,6 +58,16 @@ describe("the committed stack files (whatever tenant they name)", function () {
         it(`must be accepted by the program (infra/config.ts) for Pulumi.${stack}.yaml`, async () => {
             const run = await runProgram({ stack, stackDir: ROOT });
             assert.ok(run.declared.length > 0, "the program declared nothing");
+        });
+    }
+
+    if (stacks.includes("dev") && stacks.includes("prod")) {
+        it("must give prod a tenant and an API identifier of its own, and protect it", () => {
+            const dev = stackFileConfig("dev", ROOT);
+            const prod = stackFileConfig("prod", ROOT);
+            assert.notEqual(prod["auth0:domain"], dev["auth0:domain"]);
+            assert.notEqual(prod[`${PROJECT}:apiIdentifier`], dev[`${PROJECT}:apiIdentifier`]);
+            assert.equal(prod[`${PROJECT}:protect`], "true");
         });
     }
 
