@@ -34,7 +34,7 @@ function testFiles(dir) {
 const all = testFiles("test");
 for (const file of FIRST) if (!all.includes(file)) throw new Error(`.mocharc.cjs: ${file} is listed first but is not a test file`);
 module.exports = {
-    require: ["tsx/cjs", "test/engine/warmCompileCache.ts"],
+    require: ["tsx/cjs", "test/support/fixtureStacks.ts", "test/engine/warmCompileCache.ts"],
     extension: ["ts"],
     spec: [...FIRST, ...all.filter((file) => !FIRST.includes(file))],
     timeout: 20000,

@@ -119,6 +119,8 @@ export async function runDeclaringProgram(scenario: Scenario, scopes: readonly s
 /** What declareTenantAside asks its worker thread; the answer is the run's declared resources. */
 export interface ProgramThreadRequest {
     readonly stack: string;
+    /** The directory of stack files; default: stackFilesDir() (local/stack/stackFiles.ts). */
+    readonly stackDir?: string;
     readonly authzExtensionScopes: readonly string[];
 }
 
@@ -128,9 +130,9 @@ export interface ProgramThreadRequest {
  * (npm run tenant loads oidc-provider and makes its keys meanwhile). The same program run, under
  * the same mocks; only its declared resources (plain data) cross to this thread.
  */
-export function declareTenantAside(stack: string, options: DeclareOptions = {}): Promise<DeclaredTenant> {
+export function declareTenantAside(stack: string, options: DeclareOptions & { readonly stackDir?: string } = {}): Promise<DeclaredTenant> {
     const scopes = options.authzExtensionScopes ?? AUTHZ_EXTENSION_SCOPES;
-    const request: ProgramThreadRequest = { stack, authzExtensionScopes: scopes };
+    const request: ProgramThreadRequest = { stack, stackDir: options.stackDir, authzExtensionScopes: scopes };
     // The worker loads TypeScript through tsx's require hook, whatever loaded this thread's.
     const worker = new Worker(path.join(__dirname, "stack", "programThread.cjs"), { workerData: request, execArgv: [], stdout: false });
     return new Promise<DeclaredTenant>((resolve, reject) => {

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "./stack/program";
+import { STACK_FILES_ENV } from "./stack/stackFiles";
 
 export interface RunningTenant {
     readonly issuer: string;
@@ -29,7 +30,8 @@ export function startTenantCommand(args: readonly string[]): Promise<RunningTena
     const started = performance.now();
     const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join("scripts", "tenant.ts"), ...args], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+        // The stack files' directory passes through (local/stack/stackFiles.ts), so the command reads what its caller reads.
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...(process.env[STACK_FILES_ENV] ? { [STACK_FILES_ENV]: process.env[STACK_FILES_ENV] } : {}) },
         stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

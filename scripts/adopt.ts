@@ -25,9 +25,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { ManagementClient } from "auth0";
 import { ADOPT_SCOPES, describePlan, planAdoption, readTenant } from "../local/adopt";
-import { ROOT, runProgram, stackFileConfig } from "../local/stack/program";
+import { runProgram, stackFileConfig } from "../local/stack/program";
 import { parseStackName, refuseReservedKey } from "../infra/untrustedInput";
 import { parseStrict, runCommand, UsageError } from "./cli";
+import { stackFilePath } from "../local/stack/stackFiles";
 
 export { UsageError };
 
@@ -84,7 +85,7 @@ export async function adopt(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     if (!clientId || !clientSecret) {
         throw new UsageError(`set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to an M2M application with ${ADOPT_SCOPES.join(" ")}`);
     }
-    const stackFile = path.join(ROOT, `Pulumi.${args.stack}.yaml`);
+    const stackFile = stackFilePath(args.stack);
     if (!fs.existsSync(stackFile)) throw new UsageError(`--stack ${args.stack}: no ${path.relative(process.cwd(), stackFile)}`);
     // The tenant's canonical domain names its Management API; --domain only changes where it is reached.
     const tenantDomain = stackFileConfig(args.stack)["auth0:domain"] ?? env.AUTH0_DOMAIN;

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { launchChromium } from "../local/browser";
 import { SAMPLE_PASSWORD } from "../local/loginDirectory";
 import { startTenantCommand } from "../local/tenantCommand";
+import { STACK_FILES_HELP } from "../local/stack/stackFiles";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const USAGE = `usage: npm run bench:tenant [-- --logins <n>] [--json]
@@ -20,7 +21,8 @@ then the shutdown on SIGINT. Prints the figures; asserts nothing.
 
   --logins <n>   browser logins to time (default 5, at least 1)
   --json         print the figures as JSON
-  --help         this text`;
+  --help         this text
+${STACK_FILES_HELP}`;
 
 interface Args {
     readonly logins: number;

@@ -32,13 +32,15 @@ import { PROJECT, runProgram, stackFileConfig, TEST_PROVIDER_CONFIG } from "../l
 import type { ClientToVerify } from "./verify-grants";
 import { testTls } from "../local/servers/tls";
 import { ROOT } from "../local/stack/program";
+import { STACK_FILES_HELP } from "../local/stack/stackFiles";
 import { parseStrict, runCommand } from "./cli";
 
 const USAGE = `usage: npm run demo
 
 The dev stack's tenant served on 127.0.0.1: the program run under mocks in actions and rules
 mode, logins run through the declared login code, then the post-deploy grant verification
-against it and against a drifted copy. No Auth0 account, no network. No options but --help.`;
+against it and against a drifted copy. No Auth0 account, no network. No options but --help.
+${STACK_FILES_HELP}`;
 
 const STACK = "dev";
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };

@@ -11,10 +11,10 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as path from "path";
 import { StackFile, parseStackFile } from "../local/engine/cliConfig";
 import { Step } from "../local/engine/deployment";
 import { OperationResult, ROOT, operate } from "../local/engine/operation";
+import { STACK_FILES_HELP, hasStackFile, stackFilePath, stackFilesDir } from "../local/stack/stackFiles";
 import { show } from "../local/engine/wire";
 import { parseJsonInput, parseStackName, refuseReservedKey } from "../infra/untrustedInput";
 import { parseStrict, runCommand, UsageError } from "./cli";
@@ -33,6 +33,7 @@ engine would refuse.
                         the committed stack file's deploy
   --no-policy           skip the policy pack
   --help                this text
+${STACK_FILES_HELP}
 Exit 0 the preview succeeds, 1 the CLI or the engine would refuse, 2 bad arguments.`;
 
 interface Args {
@@ -51,7 +52,7 @@ function parse(argv: readonly string[]): Args {
     });
     if (!values.stack) throw new UsageError("--stack is required");
     const stack = parseStackName(values.stack);
-    if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) throw new UsageError(`--stack ${stack}: no Pulumi.${stack}.yaml in ${ROOT}`);
+    if (!hasStackFile(stack)) throw new UsageError(`--stack ${stack}: no Pulumi.${stack}.yaml in ${stackFilesDir()}`);
     const set: Record<string, unknown> = {};
     for (const [i, kv] of (values.set ?? []).entries()) {
         const at = kv.indexOf("=");
@@ -64,13 +65,14 @@ function parse(argv: readonly string[]): Args {
     return { stack, set, policy: !values["no-policy"], fromEmpty: values["from-empty"] ?? false };
 }
 
-/** The stack file as committed, or the working copy when it is not in git yet. */
+/** The stack file as committed, or the working copy when it is not in git yet (or not the repository's). */
 function committedStackFile(stack: string): StackFile {
     let text: string;
     try {
+        if (stackFilesDir() !== ROOT) throw new Error("stack files outside the repository have no committed version");
         text = execFileSync("git", ["show", `HEAD:Pulumi.${stack}.yaml`], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     } catch {
-        text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+        text = fs.readFileSync(stackFilePath(stack), "utf8");
     }
     return parseStackFile(text, `Pulumi.${stack}.yaml`);
 }
@@ -134,7 +136,7 @@ export function render(stack: string, result: OperationResult, fromEmpty = false
 }
 
 async function run(args: Args): Promise<number> {
-    for (const warning of credentialWarnings(args.stack, parseStackFile(fs.readFileSync(path.join(ROOT, `Pulumi.${args.stack}.yaml`), "utf8")))) console.log(warning);
+    for (const warning of credentialWarnings(args.stack, parseStackFile(fs.readFileSync(stackFilePath(args.stack), "utf8"), `Pulumi.${args.stack}.yaml`))) console.log(warning);
     if (args.fromEmpty) {
         const result = await operate({ stack: args.stack, set: args.set, dryRun: true, prior: [], policyPack: args.policy ? "policy" : undefined });
         const { text, ok } = render(args.stack, result, true);
@@ -150,6 +152,10 @@ async function run(args: Args): Promise<number> {
     const result = await operate({ stack: args.stack, set: args.set, dryRun: true, prior: prior.state, policyPack: args.policy ? "policy" : undefined });
     const { text, ok } = render(args.stack, result);
     console.log(text);
+    if (result.stage !== "config" && result.undecrypted.length) {
+        const keys = result.undecrypted.map((u) => `${u.key} (${u.reason})`).join(", ");
+        console.log(`note: not decrypted: ${keys}; carried as an opaque secret, which is enough offline: the model never calls Auth0 with the provider's credentials`);
+    }
     return ok ? 0 : 1;
 }
 

@@ -36,16 +36,18 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { loadPipelineTable, PipelineTable } from "../tools/pipelineTable";
+import { STACK_FILES_HELP, stackFilePath } from "../local/stack/stackFiles";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const USAGE = `usage: npx tsx scripts/review-stack-config.ts <pull request number>
 
 Writes Pulumi.pr-<number>.yaml, the review stack's configuration: Pulumi.dev.yaml's program
 settings on the review tenant of .github/pipeline.json (its domain, API URL and extension), a new
-API identifier, no login-flow ownership, actions, no protect, no secure: values.`;
+API identifier, no login-flow ownership, actions, no protect, no secure: values.
+${STACK_FILES_HELP}
+Writes the review stack's file beside Pulumi.dev.yaml.`;
 
 const PROJECT = "auth0-tenant";
-const ROOT = path.resolve(__dirname, "..");
 
 /** Values every review stack sets, whatever dev says. */
 const REVIEW_OVERRIDES: Readonly<Record<string, unknown>> = {
@@ -124,9 +126,9 @@ export function reviewStackConfig(devStackFile: string, prNumber: string, tenant
 }
 
 function main(prNumber: string): void {
-    const devFile = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    const devFile = fs.readFileSync(stackFilePath("dev"), "utf8");
     const { stack, text, droppedSecrets } = reviewStackConfig(devFile, prNumber);
-    const target = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    const target = stackFilePath(stack);
     fs.writeFileSync(target, text);
     console.log(`wrote ${path.relative(process.cwd(), target)} for stack ${stack}`);
     if (droppedSecrets.length) {

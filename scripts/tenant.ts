@@ -5,15 +5,14 @@
  * issuer, the sample page, the users and the request log; never a token, secret or password.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { declareTenantAside } from "../local/declaredTenant";
 import { LoginDirectory, UsersFileError } from "../local/loginDirectory";
 import type { OpenIdProvider } from "../local/servers/openidProvider";
 import { SAMPLE_CLIENT_ID } from "../local/servers/sampleApp";
-import { ROOT } from "../local/stack/tokens";
 import { parseStackName } from "../infra/untrustedInput";
+import { STACK_FILES_HELP, hasStackFile, stackFilesDir } from "../local/stack/stackFiles";
 import { parseStrict, runCommand, UsageError } from "./cli";
 
 const DEFAULT_PORT = 4433;
@@ -35,6 +34,7 @@ Runs until Ctrl-C. Prints no token, secret or password.
                         (docs/local-login.md)
   --redirect-uri <url>  also accept this redirect URI for client_id ${SAMPLE_CLIENT_ID} (your app)
   --help                this text
+${STACK_FILES_HELP}
 Exit 0 after Ctrl-C, 1 a failure while serving, 2 bad arguments or a bad users file.`;
 
 interface Args {
@@ -61,8 +61,8 @@ function parse(argv: readonly string[]): Args {
     });
     if (!values.stack) throw new UsageError("--stack is required: the name of a Pulumi.<name>.yaml, e.g. --stack dev");
     const stack = parseStackName(values.stack);
-    if (!existsSync(join(ROOT, `Pulumi.${stack}.yaml`))) {
-        throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml in ${ROOT}; expected the name of a stack file, e.g. dev or prod`);
+    if (!hasStackFile(stack)) {
+        throw new UsageError(`--stack ${stack}: no Pulumi.${stack}.yaml in ${stackFilesDir()}; expected the name of a stack file, e.g. dev or prod`);
     }
     const redirectUris = (values["redirect-uri"] ?? []).map((uri) => {
         const parsed = URL.parse(uri);

@@ -17,7 +17,19 @@
  *   booleans "true"/"false" or YAML booleans, arrays checked item by item);
  * - `secure:` values: the passphrase secrets manager (pkg/secrets/passphrase/manager.go 49-63:
  *   `encryptionsalt: v1:<salt>:<check>`) and sdk/go/common/resource/config/crypt.go 165-228
- *   (PBKDF2-SHA256, 1,000,000 rounds, 32-byte key; values `v1:<nonce>:<AES-256-GCM ciphertext>`).
+ *   (PBKDF2-SHA256, 1,000,000 rounds, 32-byte key; values `v1:<nonce>:<AES-256-GCM ciphertext>`);
+ * - which secrets manager a stack file uses: pkg/cmd/pulumi/stack/secrets.go
+ *   `GetSecretsManager`, 237-249 — a `secretsprovider:` other than "passphrase"/"default" is the
+ *   cloud (KMS) manager (pkg/secrets/cloud/manager.go 139-150 writes `secretsprovider: <kms url>`
+ *   and `encryptedkey:`, a data key only the KMS can unwrap), an `encryptionsalt:` is the
+ *   passphrase manager, and neither is Pulumi Cloud's service manager (pkg/secrets/service/
+ *   manager.go 165-183 clears all three keys; 94-105: the service decrypts each value).
+ *
+ * What the double cannot decrypt (a KMS or the service holds the key, or the environment has no
+ * passphrase) it carries as an opaque secret when the program never needs the plaintext: the
+ * provider's own configuration (auth0:clientSecret), which is only ever sent to Auth0, and the
+ * double never calls Auth0. A `secure:` value of the project's namespace is read by the program,
+ * so there it refuses, naming the key and what it needs.
  */
 import { parseYamlInput } from "../../infra/untrustedInput";
 import * as crypto from "crypto";
@@ -54,7 +66,19 @@ export interface MergedConfig {
     /** Every value as the language host receives it, keyed `<namespace>:<name>`. */
     readonly config: Record<string, string>;
     readonly secretKeys: string[];
+    /** `secure:` values carried as opaque secrets, with why they could not be decrypted. */
+    readonly undecrypted: readonly UndecryptedValue[];
 }
+
+/** A `secure:` value the double carries without its plaintext. */
+export interface UndecryptedValue {
+    readonly key: string;
+    /** Why it cannot be decrypted offline, e.g. "Pulumi Cloud's service secrets provider holds its key". */
+    readonly reason: string;
+}
+
+/** What an undecrypted secret holds in the double: never the ciphertext, never a plausible credential. */
+export const OPAQUE_SECRET = "[secure value not decrypted offline]";
 
 /** A stack file's value: plain, an object/array (sent as JSON), or `secure:` ciphertext. */
 interface StackValue {
@@ -135,21 +159,31 @@ export function parseKey(key: string): string {
     throw new CliConfigError(`could not parse ${key} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`);
 }
 
-/** A stack file: `config:` values and the passphrase salt, if any. */
+/** A stack file: `config:` values and its secrets manager's settings, if any. */
 export interface StackFile {
     readonly config: Record<string, unknown>;
     readonly encryptionsalt?: string;
+    /** A KMS URL (awskms://, gcpkms://, azurekeyvault://, hashivault://) or "passphrase"/"default". */
+    readonly secretsprovider?: string;
+    readonly encryptedkey?: string;
 }
 
-export function readStackFile(root: string, stack: string): StackFile {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
+/** `Pulumi.<stack>.yaml` of `dir` (a project directory, or the directory of stack files tests use). */
+export function readStackFile(dir: string, stack: string): StackFile {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
     return fs.existsSync(file) ? parseStackFile(fs.readFileSync(file, "utf8"), `Pulumi.${stack}.yaml`) : { config: {} };
 }
 
 /** A stack file's text (committed, generated, or from another revision) as the CLI reads it. */
 export function parseStackFile(text: string, where = "the stack file"): StackFile {
     const raw = (parseYamlInput(text, where, "a stack file, config: <key>: <value>") ?? {}) as Record<string, unknown>;
-    return { config: (raw.config ?? {}) as Record<string, unknown>, encryptionsalt: raw.encryptionsalt as string | undefined };
+    const text_ = (key: string) => (typeof raw[key] === "string" ? raw[key] : undefined);
+    return {
+        config: (raw.config ?? {}) as Record<string, unknown>,
+        encryptionsalt: text_("encryptionsalt"),
+        secretsprovider: text_("secretsprovider"),
+        encryptedkey: text_("encryptedkey"),
+    };
 }
 
 function stackValue(raw: unknown): StackValue {
@@ -160,17 +194,29 @@ function stackValue(raw: unknown): StackValue {
     return { text: scalarText(raw), object: false, secure: false };
 }
 
-/** The passphrase secrets manager's decrypter (crypt.go 165-228, manager.go 49-63). */
-function passphraseDecrypter(stack: string, salt: string | undefined, env: NodeJS.ProcessEnv): (ciphertext: string) => string {
+/** Decrypts a `secure:` value, or says why the double cannot (then the value stays opaque). */
+type Decrypter = (ciphertext: string) => { plaintext: string } | { reason: string };
+
+/** The stack file's secrets manager, chosen as secrets.go `GetSecretsManager` (237-249) chooses it. */
+function stackDecrypter(stack: string, file: StackFile, env: NodeJS.ProcessEnv): Decrypter {
+    const provider = file.secretsprovider;
+    if (provider && provider !== "passphrase" && provider !== "default") {
+        const scheme = provider.split("://")[0];
+        return () => ({ reason: `the ${scheme} key management service holds its key (secretsprovider: ${scheme}://…)` });
+    }
+    const salt = file.encryptionsalt;
+    if (!salt) {
+        if (provider === "passphrase") throw new CliConfigError(`Stack '${stack}' has secure values but no encryptionsalt`);
+        return () => ({ reason: "Pulumi Cloud's service secrets provider holds its key (no encryptionsalt or secretsprovider in the stack file)" });
+    }
+    const phrase = env.PULUMI_CONFIG_PASSPHRASE ?? (env.PULUMI_CONFIG_PASSPHRASE_FILE ? fs.readFileSync(env.PULUMI_CONFIG_PASSPHRASE_FILE, "utf8").trim() : undefined);
+    if (phrase === undefined) return () => ({ reason: "the passphrase secrets provider needs PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, and neither is set" });
+    const [version, saltB64] = salt.split(":");
+    if (version !== "v1" || !saltB64) throw new CliConfigError(`bad encryptionsalt for stack '${stack}'`);
+    let key: Buffer | undefined;
     return (ciphertext) => {
-        if (!salt) throw new CliConfigError(`Stack '${stack}' has secure values but no encryptionsalt: the double reads only the passphrase secrets provider`);
-        const phrase = env.PULUMI_CONFIG_PASSPHRASE ?? (env.PULUMI_CONFIG_PASSPHRASE_FILE ? fs.readFileSync(env.PULUMI_CONFIG_PASSPHRASE_FILE, "utf8").trim() : undefined);
-        if (phrase === undefined) {
-            throw new CliConfigError("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
-        }
-        const [version, saltB64] = salt.split(":");
-        if (version !== "v1" || !saltB64) throw new CliConfigError(`bad encryptionsalt for stack '${stack}'`);
-        const key = crypto.pbkdf2Sync(phrase, Buffer.from(saltB64, "base64"), 1_000_000, 32, "sha256");
+        // crypt.go 165-228: PBKDF2-SHA256, 1,000,000 rounds, derived once per stack.
+        key ??= crypto.pbkdf2Sync(phrase, Buffer.from(saltB64, "base64"), 1_000_000, 32, "sha256");
         const parts = ciphertext.split(":");
         if (parts.length !== 3 || parts[0] !== "v1") throw new CliConfigError("bad value");
         const nonce = Buffer.from(parts[1], "base64");
@@ -178,7 +224,7 @@ function passphraseDecrypter(stack: string, salt: string | undefined, env: NodeJ
         const decipher = crypto.createDecipheriv("aes-256-gcm", key, nonce);
         decipher.setAuthTag(sealed.subarray(sealed.length - 16));
         try {
-            return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString("utf8");
+            return { plaintext: Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString("utf8") };
         } catch {
             throw new CliConfigError("incorrect passphrase");
         }
@@ -207,12 +253,30 @@ export function mergeStackConfig(project: Project, stack: string, file: StackFil
         throw new CliConfigError(`Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${list}`);
     }
 
-    const decrypt = passphraseDecrypter(stack, file.encryptionsalt, env);
+    const secure = [...values].filter(([, value]) => value.secure);
+    const decrypt = secure.length ? stackDecrypter(stack, file, env) : undefined;
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
+    const undecrypted: UndecryptedValue[] = [];
     for (const [key, value] of values) {
-        config[key] = value.secure ? decrypt(value.text) : value.text;
-        if (value.secure) secretKeys.push(key);
+        if (!value.secure || !decrypt) {
+            config[key] = value.text;
+            continue;
+        }
+        secretKeys.push(key);
+        const result = decrypt(value.text);
+        if ("plaintext" in result) {
+            config[key] = result.plaintext;
+            continue;
+        }
+        if (key.startsWith(`${project.name}:`)) {
+            throw new CliConfigError(
+                `Stack '${stack}': cannot decrypt ${key}: ${result.reason}. The offline check runs the program, which reads ${key}'s plaintext; ` +
+                    "run it with the passphrase provider and PULUMI_CONFIG_PASSPHRASE set, or give the key a plain value in the stack file the check reads",
+            );
+        }
+        config[key] = OPAQUE_SECRET;
+        undecrypted.push({ key, reason: result.reason });
     }
     for (const declared of Object.keys(project.config).sort()) {
         const type = project.config[declared];
@@ -220,11 +284,11 @@ export function mergeStackConfig(project: Project, stack: string, file: StackFil
         const value = values.get(key);
         if (!value) continue;
         if (type.secret && !value.secure) throw new CliConfigError(`Stack '${stack}' with configuration key '${declared}' must be encrypted as it's secret`);
-        if (type.type === undefined) continue;
+        if (type.type === undefined || undecrypted.some((u) => u.key === key)) continue;
         const content: unknown = value.object ? JSON.parse(config[key]) : config[key];
         if (!validConfigValue(type.type, type.items, content)) {
             throw new CliConfigError(`Stack '${stack}' with configuration key '${declared}' must be of type '${fullTypeName(type.type, type.items)}'`);
         }
     }
-    return { config, secretKeys: secretKeys.sort() };
+    return { config, secretKeys: secretKeys.sort(), undecrypted };
 }

@@ -5,7 +5,8 @@
  */
 import * as path from "path";
 import { ExtensibilityMode } from "../../infra/loginContract";
-import { CliConfigError, MergedConfig, Project, StackFile, loadProject, mergeStackConfig, readStackFile } from "./cliConfig";
+import { stackFilesDir } from "../stack/stackFiles";
+import { CliConfigError, MergedConfig, Project, StackFile, UndecryptedValue, loadProject, mergeStackConfig, readStackFile } from "./cliConfig";
 import { Deployment, Diagnostic, StateResource, Step, TenantModel, Violation } from "./deployment";
 import { runProgram } from "./languageHost";
 import { serveEngine } from "./monitor";
@@ -35,8 +36,10 @@ export function modeSettings(mode: ExtensibilityMode): Record<string, unknown> {
 
 export interface OperationRequest {
     readonly stack: string;
-    /** The stack file's config; default: `Pulumi.<stack>.yaml`. */
+    /** The stack file's config; default: `Pulumi.<stack>.yaml` of `stackDir`. */
     readonly stackFile?: StackFile;
+    /** Where `Pulumi.<stack>.yaml` is read from; default: stackFilesDir() (the repository, or TENANT_STACK_FILES). */
+    readonly stackDir?: string;
     /** `pulumi config set` done before the operation: key (project keys may omit the prefix) → value. */
     readonly set?: Readonly<Record<string, unknown>>;
     readonly dryRun: boolean;
@@ -69,6 +72,8 @@ export type OperationResult =
           readonly state: readonly StateResource[];
           readonly outputs: Props;
           readonly stderr: string;
+          /** `secure:` values the double carried without their plaintext, and why. */
+          readonly undecrypted: readonly UndecryptedValue[];
       };
 
 /** Applies `set` to a stack file's config, as `pulumi config set [--path]` would write it. */
@@ -88,7 +93,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
     let merged: MergedConfig;
     try {
         project = loadProject(root);
-        const file = withSettings(project, req.stackFile ?? readStackFile(root, req.stack), req.set);
+        const file = withSettings(project, req.stackFile ?? readStackFile(req.stackDir ?? stackFilesDir(), req.stack), req.set);
         merged = mergeStackConfig(project, req.stack, file);
     } catch (err) {
         if (err instanceof CliConfigError) return { ok: false, stage: "config", error: err.message };
@@ -165,5 +170,6 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         state,
         outputs: deployment.stackOutputs,
         stderr: run.stderr,
+        undecrypted: merged.undecrypted,
     };
 }

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CallHandler, DeclaredResource, TenantMocks, installedAuthzExtensionApi } from "./mocks";
+import { hasStackFile, stackFilePath } from "./stackFiles";
 import { ROOT, PROJECT } from "./tokens";
 
 export { ROOT, PROJECT, T } from "./tokens";
@@ -15,13 +16,25 @@ const INFRA = path.join(ROOT, "infra") + path.sep;
 /** Test-only provider credentials: the program refuses to run without some. */
 export const TEST_PROVIDER_CONFIG = { "auth0:clientId": "deployer-client-id", "auth0:clientSecret": "deployer-secret-not-real" };
 
-/** The config of `Pulumi.<stack>.yaml` as `pulumi config` would hand it to the program. */
-export function stackFileConfig(stack: string): Record<string, string> {
-    const file = parseYamlInput(fs.readFileSync(path.join(ROOT, `Pulumi.${parseStackName(stack)}.yaml`), "utf8"), `Pulumi.${stack}.yaml`, "a stack file") as {
+/** What a `secure:` value holds under the mocks: the ciphertext is never decrypted offline. */
+export const UNDECRYPTED_SECRET = "[secure value not decrypted offline]";
+
+/** A `secure:` stack value, as `pulumi config set --secret` writes it. */
+function isSecure(value: unknown): boolean {
+    return !!value && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+}
+
+/**
+ * The config of `Pulumi.<stack>.yaml` (of `dir`, default stackFilesDir()) as `pulumi config`
+ * would hand it to the program. A `secure:` value stays undecrypted (UNDECRYPTED_SECRET): the
+ * mocks never call Auth0, so the provider's credentials are never needed in plaintext.
+ */
+export function stackFileConfig(stack: string, dir?: string): Record<string, string> {
+    const file = parseYamlInput(fs.readFileSync(stackFilePath(parseStackName(stack), dir), "utf8"), `Pulumi.${stack}.yaml`, "a stack file") as {
         config?: Record<string, unknown>;
-    };
+    } | undefined;
     return Object.fromEntries(
-        Object.entries(file.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+        Object.entries(file?.config ?? {}).map(([k, v]) => [k, isSecure(v) ? UNDECRYPTED_SECRET : typeof v === "string" ? v : JSON.stringify(v)]),
     );
 }
 
@@ -52,6 +65,8 @@ export interface Scenario {
     readonly fromStackFile?: boolean;
     /** Which `Pulumi.<name>.yaml` to start from. Default: the stack's own, else dev's. */
     readonly stackFile?: string;
+    /** The directory of stack files. Default: stackFilesDir() (the repository, or TENANT_STACK_FILES). */
+    readonly stackDir?: string;
     readonly calls?: Record<string, CallHandler>;
     readonly preview?: boolean;
 }
@@ -69,8 +84,8 @@ export async function runProgram(scenario: Scenario = {}): Promise<ProgramRun> {
     const config: Record<string, string> = { ...TEST_PROVIDER_CONFIG };
     if (scenario.fromStackFile ?? true) {
         // A stack without a file of its own (a review stack) starts from dev's, as its workflow does.
-        const fileStack = scenario.stackFile ?? (fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)) ? stack : "dev");
-        Object.assign(config, stackFileConfig(fileStack));
+        const fileStack = scenario.stackFile ?? (hasStackFile(stack, scenario.stackDir) ? stack : "dev");
+        Object.assign(config, stackFileConfig(fileStack, scenario.stackDir));
     }
     // Offline runs never reach a tenant: rules mode runs here (demo, tests, bench) without the
     // end-of-life acknowledgment a deploy needs; a scenario may remove it to see the refusal.

@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { ProgramThreadRequest, runDeclaringProgram } from "../declaredTenant";
 
 const request = workerData as ProgramThreadRequest;
-runDeclaringProgram({ stack: request.stack }, request.authzExtensionScopes).then(
+runDeclaringProgram({ stack: request.stack, stackDir: request.stackDir }, request.authzExtensionScopes).then(
     (run) => parentPort?.postMessage({ declared: run.declared }),
     (err: unknown) => parentPort?.postMessage({ error: err instanceof Error ? err.message : String(err) }),
 );

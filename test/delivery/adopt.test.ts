@@ -13,8 +13,9 @@ import { testTls } from "../../local/servers/tls";
 import { PROJECT, ProgramRun, ROOT, T, runProgram } from "../../local/stack/program";
 import { UsageError, adopt, whyTenantUnread } from "../../scripts/adopt";
 import * as net from "node:net";
+import { FIXTURE_ENV } from "../support/fixtureStacks";
 
-const DOMAIN = "dev-tenant-as-code.us.auth0.com";
+const DOMAIN = "fixture-dev.us.auth0.com";
 const MANAGEMENT_API = `https://${DOMAIN}/api/v2/`;
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 const LOGIN_APP_SECRET = "hand-clicked-login-app-secret-0123456789abcdefghijklmnopqrstuv";
@@ -34,7 +35,7 @@ function handClicked(): HandClickedTenant {
         domain: DOMAIN,
         resourceServers: [
             { id: "rs_mgmt", identifier: MANAGEMENT_API, name: "Auth0 Management API" },
-            { id: "rs_test", identifier: "https://test-api", name: "Test API", scopes: [{ value: "read:entitlements", description: "Read" }] },
+            { id: "rs_test", identifier: "https://fixture-api.test/dev", name: "Test API", scopes: [{ value: "read:entitlements", description: "Read" }] },
             { id: "rs_authz", identifier: "urn:auth0-authz-api", name: "auth0-authorization-extension-api" },
         ],
         clients: [
@@ -44,8 +45,8 @@ function handClicked(): HandClickedTenant {
             { client_id: DEPLOYER.clientId, name: "Deployer", app_type: "non_interactive", client_secret: DEPLOYER.clientSecret },
         ],
         clientGrants: [
-            ...unrelated.map((c, i) => ({ id: `cgr_other_${i}`, client_id: c.client_id, audience: "https://test-api", scope: [] })),
-            { id: "cgr_login_api", client_id: "cl_login", audience: "https://test-api", scope: ["read:entitlements"] },
+            ...unrelated.map((c, i) => ({ id: `cgr_other_${i}`, client_id: c.client_id, audience: "https://fixture-api.test/dev", scope: [] })),
+            { id: "cgr_login_api", client_id: "cl_login", audience: "https://fixture-api.test/dev", scope: ["read:entitlements"] },
             { id: "cgr_login_mgmt", client_id: "cl_login", audience: MANAGEMENT_API, scope: ["update:users_app_metadata", "read:users"] },
             { id: "cgr_login_authz", client_id: "cl_login", audience: "urn:auth0-authz-api", scope: ["read:users", "read:groups"] },
             { id: "cgr_login_other", client_id: "cl_login", audience: "https://another-api.example", scope: ["read:things"] },
@@ -56,7 +57,7 @@ function handClicked(): HandClickedTenant {
             { id: "rul_enrich", name: "Enrich from APIs", script: "function (user, context, callback) { callback(null, user, context); }", order: 2, enabled: true },
             { id: "rul_legacy", name: "Old whitelist", script: "function (user, context, callback) { callback(null, user, context); }", order: 3, enabled: false },
         ],
-        ruleConfigs: { AUTH0_DOMAIN: DOMAIN, M2M_CLIENT_ID: "cl_login", M2M_CLIENT_SECRET: LOGIN_APP_SECRET, API_AUDIENCE: "https://test-api", LEGACY_KEY: "x" },
+        ruleConfigs: { AUTH0_DOMAIN: DOMAIN, M2M_CLIENT_ID: "cl_login", M2M_CLIENT_SECRET: LOGIN_APP_SECRET, API_AUDIENCE: "https://fixture-api.test/dev", LEGACY_KEY: "x" },
         actions: [{ id: "act_enrich", name: "enrich with api data", code: "exports.onExecutePostLogin = async () => {};" }],
     };
 }
@@ -142,7 +143,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
         it("must import exactly the program's objects the tenant has, with the tenant's ids and each type's import id", function () {
             assert.deepEqual(idsOf(plan.file.resources), {
                 "api-server": "rs_test",
-                "api-scopes": "https://test-api",
+                "api-scopes": "https://fixture-api.test/dev",
                 "login-code-blue-client": "cl_login",
                 "login-code-blue-credentials": "cl_login",
                 "login-code-blue-grant-api": "cgr_login_api",
@@ -228,6 +229,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 env: {
                     PATH: process.env.PATH ?? "",
                     HOME: process.env.HOME ?? "",
+                    ...FIXTURE_ENV,
                     NODE_EXTRA_CA_CERTS: caFile,
                     AUTH0_CLIENT_ID: DEPLOYER.clientId,
                     AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret,
@@ -244,7 +246,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             assert.deepEqual(Object.keys(file), ["resources"]);
             assert.deepEqual(idsOf(file.resources), {
                 "api-server": "rs_test",
-                "api-scopes": "https://test-api",
+                "api-scopes": "https://fixture-api.test/dev",
                 "login-code-blue-client": "cl_login",
                 "login-code-blue-credentials": "cl_login",
                 "login-code-blue-grant-api": "cgr_login_api",
@@ -290,7 +292,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 [["--stack", "dev", "--out", none], {}, /set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to an M2M application with read:resource_servers read:clients/],
                 [["--out", none], creds, /--stack is required/],
                 [["--stack", "dev"], creds, /--out is required/],
-                [["--stack", "nope", "--out", none], creds, /--stack nope: no Pulumi\.nope\.yaml/],
+                [["--stack", "nope", "--out", none], creds, /--stack nope: no (\S+\/)?Pulumi\.nope\.yaml/],
                 [["--stack", "dev", "--out", none, "--match", "login-code-blue-client"], creds, /expected <logical name>=<existing name or id>/],
                 [["--stack", "dev", "--out", none, "--clients", "x"], creds, /Unknown option '--clients'/],
             ];

@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as path from "path";
 import * as yaml from "js-yaml";
-import { ROOT, T, runProgram } from "../../local/stack/program";
+import { stackFilePath } from "../../local/stack/stackFiles";
+import { T, runProgram } from "../../local/stack/program";
 import { reviewStackConfig, reviewStackName, ReviewTenant } from "../../scripts/review-stack-config";
 import { loadPipelineTable } from "../../tools/pipelineTable";
 
-const DEV_STACK_FILE = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+const DEV_STACK_FILE = fs.readFileSync(stackFilePath("dev"), "utf8");
 
 /** The generated file's config as `pulumi config` hands it to the program. */
 function configOf(text: string): Record<string, string> {
@@ -78,7 +78,7 @@ describe("scripts/review-stack-config (review stacks in the review tenant)", () 
 
         it("must give each review stack an API identifier of its own", () => {
             const identifiers = Object.values(runs).map((r) => r.ofType(T.resourceServer)[0].inputs.identifier);
-            assert.deepStrictEqual(identifiers, ["https://test-api", "urn:auth0-tenant:pr-7:api", "urn:auth0-tenant:pr-8:api"]);
+            assert.deepStrictEqual(identifiers, ["https://fixture-api.test/dev", "urn:auth0-tenant:pr-7:api", "urn:auth0-tenant:pr-8:api"]);
         });
 
         it("must give every Auth0 object a name no other stack in the tenant uses", () => {

@@ -48,16 +48,16 @@ describe("npm run demo", function () {
             const firstAlice = login(text, "auth0|alice");
             assert.match(firstAlice, /token {2}urn:auth0-authz-api: requested at \/oauth\/token/);
             assert.match(firstAlice, /call {3}GET \/users\/\{user_id\}\/groups on the Authorization Extension API/);
-            assert.match(firstAlice, /token {2}https:\/\/test-api: requested at \/oauth\/token/);
+            assert.match(firstAlice, /token {2}https:\/\/fixture-api\.test\/dev: requested at \/oauth\/token/);
             assert.match(firstAlice, /call {3}GET \/users\/\{user_id\}\/entitlements on the custom API/);
-            assert.match(firstAlice, /claim {2}https:\/\/tenant-as-code\.example\.com\/claims\/groups = \[\{"name":"admins"/);
-            assert.match(firstAlice, /claim {2}https:\/\/tenant-as-code\.example\.com\/claims\/entitlements = \["reports:read","billing:view"\]/);
+            assert.match(firstAlice, /claim {2}https:\/\/claims\.fixture\.test\/groups = \[\{"name":"admins"/);
+            assert.match(firstAlice, /claim {2}https:\/\/claims\.fixture\.test\/entitlements = \["reports:read","billing:view"\]/);
             assert.match(firstAlice, /=> allowed/);
             if (mode === "rules") assert.match(firstAlice, /call {3}PATCH \/api\/v2\/users\/\{user_id\} on the Management API/);
             else assert.doesNotMatch(firstAlice, /Management API/);
 
             const bob = login(text, "auth0|bob");
-            assert.match(bob, /token {2}https:\/\/test-api: served from cache/);
+            assert.match(bob, /token {2}https:\/\/fixture-api\.test\/dev: served from cache/);
             assert.match(bob, /groups = \[\]/);
 
             const carol = login(text, "auth0|carol");
@@ -71,7 +71,7 @@ describe("npm run demo", function () {
     it("must verify every declared grant against the local tenant in both modes, and show a drift failing", function () {
         assert.match(section(result.stdout, "actions"), /verify-grants: all 4 grants of 2 clients work as declared/);
         assert.match(section(result.stdout, "rules"), /verify-grants: all 6 grants of 2 clients work as declared/);
-        assert.match(result.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience https:\/\/test-api: extra scopes write:logins/);
+        assert.match(result.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience https:\/\/fixture-api\.test\/dev: extra scopes write:logins/);
         assert.match(result.stdout, /=> verify-grants exited 1: pulumi up would fail here\n/);
     });
 

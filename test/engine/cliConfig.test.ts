@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
-import { CliConfigError, Project, loadProject, mergeStackConfig, parseStackFile, validateProject } from "../../local/engine/cliConfig";
+import { CliConfigError, OPAQUE_SECRET, Project, StackFile, loadProject, mergeStackConfig, parseStackFile, validateProject } from "../../local/engine/cliConfig";
 import { ROOT } from "../../local/engine/operation";
 import { REVIEW_STACK, stackFileOf } from "./support";
 
@@ -33,8 +33,48 @@ describe("engine double: configuration as the Pulumi CLI merges it", () => {
     it("must refuse a plain value for a key declared secret, and pass secure: values as secret keys", () => {
         const p = project({ s: { type: "string", secret: true } });
         assert.throws(() => mergeStackConfig(p, "dev", { config: { "auth0-tenant:s": "plain" } }), (e: Error) => e.message.includes("must be encrypted as it's secret"));
-        assert.throws(() => mergeStackConfig(p, "dev", { encryptionsalt: "v1:AAAAAAAAAAA=:v1:x:y", config: { "auth0-tenant:s": { secure: "v1:AAAA:BBBB" } } }, {}), (e: Error) => e.message.includes("passphrase must be set"));
+        assert.throws(() => mergeStackConfig(p, "dev", { encryptionsalt: "v1:AAAAAAAAAAA=:v1:x:y", config: { "auth0-tenant:s": { secure: "v1:AAAA:BBBB" } } }, {}), (e: Error) => e.message.includes("needs PULUMI_CONFIG_PASSPHRASE"));
     });
+
+    // What `pulumi config set --secret auth0:clientSecret` writes under each secrets manager
+    // (pkg/cmd/pulumi/stack/secrets.go 237-249 picks the manager from these keys).
+    const providerSecret = { "auth0:clientSecret": { secure: "AAABAKzKsh1fLAl8pXN0YW5jZS1vZi1hLWNpcGhlcnRleHQ=" } };
+    const undecryptable: Record<string, { file: StackFile; env: NodeJS.ProcessEnv; reason: RegExp }> = {
+        "Pulumi Cloud (the service secrets provider: no encryptionsalt, no secretsprovider)": {
+            file: { config: providerSecret },
+            env: { PULUMI_CONFIG_PASSPHRASE: "set but unused" },
+            reason: /Pulumi Cloud's service secrets provider holds its key/,
+        },
+        "a KMS (secretsprovider: awskms://…, encryptedkey:)": {
+            file: { secretsprovider: "awskms://alias/fixture-key?region=eu-west-1", encryptedkey: "AQICAHh0ZXN0LWRhdGEta2V5", config: providerSecret },
+            env: {},
+            reason: /the awskms key management service holds its key/,
+        },
+        "the passphrase provider with no passphrase in the environment": {
+            file: { encryptionsalt: "v1:AAAAAAAAAAA=:v1:x:y", config: providerSecret },
+            env: {},
+            reason: /needs PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/,
+        },
+    };
+    for (const [manager, { file, env, reason }] of Object.entries(undecryptable)) {
+        it(`must carry the provider's secret as an opaque secret, saying why, when ${manager} holds it`, () => {
+            const merged = mergeStackConfig(project({}), "dev", file, env);
+            assert.equal(merged.config["auth0:clientSecret"], OPAQUE_SECRET);
+            assert.deepEqual(merged.secretKeys, ["auth0:clientSecret"]);
+            assert.equal(merged.undecrypted.length, 1);
+            assert.equal(merged.undecrypted[0].key, "auth0:clientSecret");
+            assert.match(merged.undecrypted[0].reason, reason);
+        });
+
+        it(`must refuse, naming the key and what the check needs, a value the program reads when ${manager} holds it`, () => {
+            const p = project({ s: { type: "string", secret: true } });
+            const ownKey = { ...file, config: { ...file.config, "auth0-tenant:s": { secure: "AAABAMoreCiphertext" } } };
+            assert.throws(
+                () => mergeStackConfig(p, "dev", ownKey, env),
+                (e: Error) => e instanceof CliConfigError && e.message.startsWith("Stack 'dev': cannot decrypt auth0-tenant:s: ") && reason.test(e.message) && /reads auth0-tenant:s's plaintext/.test(e.message) && !e.message.includes("AAAB"),
+            );
+        });
+    }
 
     it("must decrypt secure: values the passphrase secrets manager wrote", () => {
         // A stack file written by `pulumi config set --secret` with PULUMI_CONFIG_PASSPHRASE=correct horse (crypt.go format).

@@ -13,7 +13,7 @@ describe("npm run preview", function () {
     before(compileCacheWarm);
 
     it("must refuse, as the engine does, a change that replaces a protected API on prod", () => {
-        const result = preview("--stack", "prod", "--no-policy", "--set", "apiIdentifier=https://api2.tenant-as-code.example.com");
+        const result = preview("--stack", "prod", "--no-policy", "--set", "apiIdentifier=https://fixture-api.test/prod-2");
         assert.equal(result.status, 1, result.stdout + result.stderr);
         assert.match(result.stdout, /a model of pulumi preview/);
         assert.match(result.stdout, /\+- +auth0:index\/resourceServer:ResourceServer +api-server +replace +\[replace: identifier \(ForceNew, terraform-provider-auth0 v1\.53\.0 internal\/auth0\/resourceserver\/resource\.go:46\)\]/);

@@ -1,18 +1,18 @@
 import * as fs from "fs";
-import * as path from "path";
+import { stackFilePath } from "../../local/stack/stackFiles";
 import { StackFile, parseStackFile } from "../../local/engine/cliConfig";
 import { ExtensibilityMode } from "../../infra/loginContract";
-import { OperationResult, ROOT, modeSettings } from "../../local/engine/operation";
+import { OperationResult, modeSettings } from "../../local/engine/operation";
 import { Step } from "../../local/engine/deployment";
 import { reviewStackConfig } from "../../scripts/review-stack-config";
 
 export const REVIEW_STACK = "pr-7";
 
-/** A stack's file as the workflows give it to the CLI: committed, or generated for a review stack. */
+/** A stack's file (of the stack files' directory) as the workflows give it to the CLI: as is, or generated for a review stack. */
 export function stackFileOf(stack: string): StackFile {
     const text = stack.startsWith("pr-")
-        ? reviewStackConfig(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"), stack.slice(3)).text
-        : fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+        ? reviewStackConfig(fs.readFileSync(stackFilePath("dev"), "utf8"), stack.slice(3)).text
+        : fs.readFileSync(stackFilePath(stack), "utf8");
     return parseStackFile(text);
 }
 

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigSource, TenantConfig, loadConfig } from "../../infra/config";
 import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
 
-/** A config source over Pulumi.dev.yaml plus overrides (`undefined` removes a key). */
+/** A config source over the dev stack file (the fixture) plus overrides (`undefined` removes a key). */
 function source(overrides: Record<string, string | undefined> = {}, env: Record<string, string> = {}, stack = "dev"): ConfigSource {
     const values: Record<string, string> = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig("dev") };
     for (const [k, v] of Object.entries(overrides)) {
@@ -38,7 +38,7 @@ function assertRefused(overrides: Record<string, string | undefined>, key: strin
 describe("infra/config", () => {
     it("must accept the dev stack file as it is", () => {
         const config: TenantConfig = loadConfig(source());
-        assert.strictEqual(config.domain, "dev-tenant-as-code.us.auth0.com");
+        assert.strictEqual(config.domain, "fixture-dev.us.auth0.com");
         assert.strictEqual(config.extensibility, "actions");
         assert.deepStrictEqual(config.loginCode.map((f) => f.name), ["require-verified-email", "enrich-from-apis"]);
         assert.deepStrictEqual(config.api.scopes.map((s) => s.name), ["read:entitlements", "write:logins"]);
@@ -138,9 +138,9 @@ describe("infra/config", () => {
         it("the Authorization Extension enabled with an http URL", () =>
             assertRefused({ authzExtensionUrl: "http://ext.example.com/api" }, `${PROJECT}:authzExtensionUrl`, /must use https/));
         it("an API identifier that is not a URI", () => assertRefused({ apiIdentifier: "test api" }, `${PROJECT}:apiIdentifier`, /expected an absolute URI/));
-        it("an API identifier with an unsupported scheme", () => assertRefused({ apiIdentifier: "ftp://test-api" }, `${PROJECT}:apiIdentifier`, /has scheme ftp:/));
+        it("an API identifier with an unsupported scheme", () => assertRefused({ apiIdentifier: "ftp://fixture-api.test" }, `${PROJECT}:apiIdentifier`, /has scheme ftp:/));
         it("the Management API's identifier as the custom API's", () =>
-            assertRefused({ apiIdentifier: "https://dev-tenant-as-code.us.auth0.com/api/v2/" }, `${PROJECT}:apiIdentifier`, /Management API's identifier/));
+            assertRefused({ apiIdentifier: "https://fixture-dev.us.auth0.com/api/v2/" }, `${PROJECT}:apiIdentifier`, /Management API's identifier/));
         it("a login code order naming a file that does not exist", () =>
             assertRefused({ loginCodeOrder: '["require-verified-email", "enrich-from-apis", "extra"]' }, `${PROJECT}:loginCodeOrder`, /no such file in actions\/: extra/));
         it("a login code order missing a file", () =>
@@ -163,7 +163,7 @@ describe("infra/config", () => {
             ));
         it("an Authorization Extension URL that does not end in /api", () =>
             assertRefused(
-                { authzExtensionUrl: "https://dev-tenant-as-code.us12.webtask.run/adf6e2f2b84784b57522e3b19dfc9201" },
+                { authzExtensionUrl: "https://fixture-dev.us12.webtask.run/f1x7u3e0000000000000000000000dev" },
                 `${PROJECT}:authzExtensionUrl`,
                 /does not end in \/api/,
             ));
@@ -176,11 +176,11 @@ describe("infra/config", () => {
         it("an undeclared project key close to none, listing the declared keys", () =>
             assertRefused({ slackWebhook: "https://hooks.example.com" }, `${PROJECT}:slackWebhook`, /not a key of this project; expected one of: extensibility, .*loginCodeOrder, .*loginFlowOwner$/));
         it("an upper-case tenant domain, naming the lower-case form", () =>
-            assertRefused({ "auth0:domain": "Dev-Tenant-As-Code.US.auth0.com" }, "auth0:domain", /has upper-case letters; expected it in lower case: dev-tenant-as-code\.us\.auth0\.com$/));
+            assertRefused({ "auth0:domain": "Fixture-Dev.US.auth0.com" }, "auth0:domain", /has upper-case letters; expected it in lower case: fixture-dev\.us\.auth0\.com$/));
         it("an upper-case tenant domain from AUTH0_DOMAIN", () =>
             assertRefused({ "auth0:domain": undefined }, "auth0:domain", /upper-case letters/, { AUTH0_DOMAIN: "DEV.eu.auth0.com" }));
         it("the Management API's identifier written with an upper-case host", () =>
-            assertRefused({ apiIdentifier: "https://DEV-TENANT-AS-CODE.us.auth0.com/api/v2/" }, `${PROJECT}:apiIdentifier`, /Management API's identifier/));
+            assertRefused({ apiIdentifier: "https://FIXTURE-DEV.us.auth0.com/api/v2/" }, `${PROJECT}:apiIdentifier`, /Management API's identifier/));
         it("the Authorization Extension API's identifier as the custom API's", () =>
             assertRefused({ apiIdentifier: "urn:auth0-authz-api" }, `${PROJECT}:apiIdentifier`, /Authorization Extension API's identifier/));
         it("an API identifier with credentials in it", () =>

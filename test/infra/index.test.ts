@@ -33,16 +33,16 @@ describe("infra/index (the tenant program under mocks)", function () {
 
         it("must declare the custom API with RS256, the configured lifetime, and no inline scopes", () => {
             const server = run.one(T.resourceServer);
-            assert.strictEqual(server.inputs.identifier, "https://test-api");
+            assert.strictEqual(server.inputs.identifier, "https://fixture-api.test/dev");
             assert.strictEqual(server.inputs.signingAlg, "RS256");
-            assert.strictEqual(server.inputs.tokenLifetime, 3600);
+            assert.strictEqual(server.inputs.tokenLifetime, 5400);
             assert.strictEqual(server.inputs.name, "auth0-tenant-dev API");
             assert.ok(!("scopes" in server.inputs), "scopes are managed by ResourceServerScopes only");
         });
 
         it("must declare the API's permissions through ResourceServerScopes only", () => {
             const scopes = run.one(T.resourceServerScopes);
-            assert.strictEqual(scopes.inputs.resourceServerIdentifier, "https://test-api");
+            assert.strictEqual(scopes.inputs.resourceServerIdentifier, "https://fixture-api.test/dev");
             assert.deepStrictEqual(scopes.inputs.scopes, [
                 { name: "read:entitlements", description: "Read a user's entitlements" },
                 { name: "write:logins", description: "Record a login" },
@@ -75,7 +75,7 @@ describe("infra/index (the tenant program under mocks)", function () {
         it("must grant the API exactly the scopes the login code uses", () => {
             for (const slot of ["blue", "green"]) {
                 const grant = run.one(T.clientGrant, `login-code-${slot}-grant-api`);
-                assert.strictEqual(grant.inputs.audience, "https://test-api");
+                assert.strictEqual(grant.inputs.audience, "https://fixture-api.test/dev");
                 assert.deepStrictEqual(grant.inputs.scopes, scopesNeeded("api", "actions"));
                 assert.strictEqual(grant.inputs.clientId, `login-code-${slot}-client-client-id`);
             }
@@ -121,9 +121,9 @@ describe("infra/index (the tenant program under mocks)", function () {
             const byName = Object.fromEntries(secrets.map((s) => [s.name, s.value]));
             assert.strictEqual(byName.M2M_CLIENT_SECRET, secretOf(run));
             assert.strictEqual(byName.M2M_CLIENT_ID, ACTIVE_CLIENT_ID);
-            assert.strictEqual(byName.AUTH0_DOMAIN, "dev-tenant-as-code.us.auth0.com");
-            assert.strictEqual(byName.API_AUDIENCE, "https://test-api");
-            assert.strictEqual(byName.AUTHZ_EXTENSION_URL, "https://dev-tenant-as-code.us12.webtask.run/adf6e2f2b84784b57522e3b19dfc9201/api");
+            assert.strictEqual(byName.AUTH0_DOMAIN, "fixture-dev.us.auth0.com");
+            assert.strictEqual(byName.API_AUDIENCE, "https://fixture-api.test/dev");
+            assert.strictEqual(byName.AUTHZ_EXTENSION_URL, "https://fixture-dev.us12.webtask.run/f1x7u3e0000000000000000000000dev/api");
             assert.strictEqual(byName.FAILURE_POLICY_GROUPS, "deny");
             assert.ok(Number.isSafeInteger(enrich.inputs.secretsWoVersion) && (enrich.inputs.secretsWoVersion as number) > 0);
             assert.ok(await isSecretInput(run, T.action, "login-action-enrich-from-apis", (p) => p.secretsWos));
@@ -143,7 +143,7 @@ describe("infra/index (the tenant program under mocks)", function () {
         it("must verify after deploy that both credential slots get exactly their declared grants", async () => {
             const check = run.one("command:local:Command", "verify-grants-check");
             const env = check.inputs.environment as Record<string, string>;
-            assert.strictEqual(env.VERIFY_GRANTS_DOMAIN, "dev-tenant-as-code.us.auth0.com");
+            assert.strictEqual(env.VERIFY_GRANTS_DOMAIN, "fixture-dev.us.auth0.com");
             const clients = JSON.parse(env.VERIFY_GRANTS_CLIENTS) as { name: string; clientId: string; clientSecret: string; grants: { audience: string; scopes: string[] }[] }[];
             assert.deepStrictEqual(clients.map((c) => [c.name, c.clientId]), [
                 ["login-code-blue", "login-code-blue-client-client-id"],
@@ -172,7 +172,7 @@ describe("infra/index (the tenant program under mocks)", function () {
                 "actionIds", "activeCredential", "apiIdentifier", "apiResourceServerId", "credentialClientIds", "extensibility", "grantedScopes",
                 "loginCodeClientId", "loginCodeSettings", "ruleIds",
             ]);
-            assert.strictEqual(run.outputs.apiIdentifier, "https://test-api");
+            assert.strictEqual(run.outputs.apiIdentifier, "https://fixture-api.test/dev");
             assert.strictEqual(run.outputs.loginCodeClientId, ACTIVE_CLIENT_ID);
             assert.strictEqual(run.outputs.activeCredential, "blue");
             for (const [name, value] of Object.entries(run.exports)) {
@@ -234,7 +234,7 @@ describe("infra/index (the tenant program under mocks)", function () {
 
         it("must grant the Management API v2 exactly the configured least-privilege scopes", () => {
             const grant = run.one(T.clientGrant, "login-code-blue-grant-managementApi");
-            assert.strictEqual(grant.inputs.audience, "https://dev-tenant-as-code.us.auth0.com/api/v2/");
+            assert.strictEqual(grant.inputs.audience, "https://fixture-dev.us.auth0.com/api/v2/");
             assert.deepStrictEqual(grant.inputs.scopes, ["update:users_app_metadata"]);
             assert.ok(!("allowAllScopes" in grant.inputs));
         });

@@ -99,7 +99,7 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
         const idToken = await decoded(page, "#id-token");
         const accessToken = await decoded(page, "#access-token");
         const expected = expectedClaims("auth0|alice");
-        assert.deepEqual(expected["https://tenant-as-code.example.com/claims/entitlements"], ["reports:read", "billing:view"]);
+        assert.deepEqual(expected["https://claims.fixture.test/entitlements"], ["reports:read", "billing:view"]);
         for (const [name, value] of Object.entries(expected)) {
             assert.deepEqual(idToken[name], value, `ID token ${name}`);
             assert.deepEqual(accessToken[name], value, `access token ${name}`);
@@ -157,7 +157,7 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
         await page.click("#login");
         await page.waitForSelector(SIGNED_IN_OR_NOT);
         assert.equal(await page.getAttribute("#status", "data-state"), "signed-in");
-        assert.deepEqual((await decoded(page, "#id-token"))["https://tenant-as-code.example.com/claims/groups"], expected["https://tenant-as-code.example.com/claims/groups"]);
+        assert.deepEqual((await decoded(page, "#id-token"))["https://claims.fixture.test/groups"], expected["https://claims.fixture.test/groups"]);
         assert.equal(op.logins.length, loginsBeforeSecond + 1);
         assert.equal(tokenRequestsFor(AUTHZ_EXTENSION_API), groupsTokens, "a token request for the extension at the second login");
         assert.equal(tokenRequestsFor(op.tenant.model.customApi), apiTokens);

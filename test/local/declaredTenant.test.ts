@@ -13,7 +13,7 @@ import { installedAuthzExtensionApi } from "../../local/stack/mocks";
 import { ROOT, runProgram, T } from "../../local/stack/program";
 
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
-const DECLARED_MANAGEMENT_API = "https://dev-tenant-as-code.us.auth0.com/api/v2/";
+const DECLARED_MANAGEMENT_API = "https://fixture-dev.us.auth0.com/api/v2/";
 
 describe("local/declaredTenant (the tenant the stack declares, served locally)", function () {
     let network: TrustedNetwork;
@@ -66,7 +66,7 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
                 const sort = <G extends { clientId: unknown; audience: unknown }>(gs: G[]) => [...gs].sort((a, b) => key(a).localeCompare(key(b)));
                 assert.deepEqual(sort([...declared.model.grants]), sort(declaredGrants));
                 const byAudience = (audience: string) => declared.model.grants.filter((g) => g.audience === audience);
-                for (const grant of byAudience("https://test-api")) assert.deepEqual(grant.scopes, scopesNeeded("api", mode));
+                for (const grant of byAudience("https://fixture-api.test/dev")) assert.deepEqual(grant.scopes, scopesNeeded("api", mode));
                 for (const grant of byAudience("urn:auth0-authz-api")) assert.deepEqual(grant.scopes, scopesNeeded("authzExtension", mode));
                 assert.equal(byAudience(MANAGEMENT_API).length > 0, mode === "rules");
             });
@@ -90,7 +90,7 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
 
             it("must refuse a wrong secret with 401 access_denied, as Auth0 does", async function () {
                 const [credential] = declared.credentials;
-                const answer = await post(tenant, { client_id: credential.clientId, client_secret: `${credential.clientSecret}x`, audience: "https://test-api" });
+                const answer = await post(tenant, { client_id: credential.clientId, client_secret: `${credential.clientSecret}x`, audience: "https://fixture-api.test/dev" });
                 assert.equal(answer.status, 401);
                 assert.equal(answer.body.error, "access_denied");
                 assert.equal(answer.body.access_token, undefined);
@@ -110,7 +110,7 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
             it("must enforce the declared API's audience: a token for another API is refused", async function () {
                 const [credential] = declared.credentials;
                 const forExtension = await post(tenant, { client_id: credential.clientId, client_secret: credential.clientSecret, audience: "urn:auth0-authz-api" });
-                const forApi = await post(tenant, { client_id: credential.clientId, client_secret: credential.clientSecret, audience: "https://test-api" });
+                const forApi = await post(tenant, { client_id: credential.clientId, client_secret: credential.clientSecret, audience: "https://fixture-api.test/dev" });
                 const url = `${declared.localSettings(tenant).API_BASE_URL}/users/${encodeURIComponent("auth0|alice")}/entitlements`;
                 assert.equal(await get(url, String(forApi.body.access_token)), 200);
                 assert.equal(await get(url, String(forExtension.body.access_token)), 401);
@@ -119,7 +119,7 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
             it("must hand the login code the declared settings, with only the domain and the URLs pointed at the local servers", function () {
                 const local = declared.localSettings(tenant);
                 assert.deepEqual(Object.keys(local).sort(), Object.keys(LOGIN_SETTINGS).sort());
-                assert.equal(declared.settings.AUTH0_DOMAIN, "dev-tenant-as-code.us.auth0.com");
+                assert.equal(declared.settings.AUTH0_DOMAIN, "fixture-dev.us.auth0.com");
                 assert.equal(local.AUTH0_DOMAIN, tenant.domain);
                 assert.match(local.API_BASE_URL ?? "", /^https:\/\/127\.0\.0\.1:\d+$/);
                 assert.match(local.AUTHZ_EXTENSION_URL ?? "", /^https:\/\/127\.0\.0\.1:\d+\/api$/);

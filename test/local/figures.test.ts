@@ -5,6 +5,7 @@ import * as path from "path";
 import { runChild } from "../../local/childProcess";
 import { BenchFigures, loginLatencySpec, readFigures, renderSvg, RotationFigures, rotationTimelineSpec, tokenRequestsSpec } from "../../local/figures";
 import { ROOT } from "../../local/stack/program";
+import { FIXTURE_ENV } from "../support/fixtureStacks";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "figures");
 const fixtureText = (name: string) => fs.readFileSync(path.join(FIXTURES, name), "utf8");
@@ -72,7 +73,7 @@ describe("local/figures", () => {
             const result = await runChild(
                 process.execPath,
                 ["--import", "tsx", "scripts/figures.ts", "--bench", path.join(FIXTURES, "bench.json"), "--rotation", path.join(FIXTURES, "rotation.json"), "--out", out],
-                { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+                { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...FIXTURE_ENV } },
             );
             assert.strictEqual(result.code, 0, result.stderr);
             assert.deepStrictEqual(fs.readdirSync(out).sort(), ["bench.json", "login-latency.svg", "rotation-timeline.svg", "rotation.json", "token-requests.svg"]);

@@ -42,7 +42,7 @@ describe("local tenant: wire fidelity with the official auth0 SDK (v7, unchanged
 
     it("must issue the custom API's declared scopes to AuthenticationClient.oauth.clientCredentialsGrant", function () {
         assert.ok(result.customApi.ok, JSON.stringify(result.customApi));
-        assert.deepEqual(result.customApi.value, { scope: "read:entitlements", token_type: "Bearer", expires_in: 3600, hasToken: true });
+        assert.deepEqual(result.customApi.value, { scope: "read:entitlements", token_type: "Bearer", expires_in: 5400, hasToken: true });
     });
 
     it("must refuse a wrong secret with 401 access_denied through the SDK", function () {

@@ -83,7 +83,7 @@ describe("policy pack", () => {
     describe("management-api-least-privilege", () => {
         const isManagementGrant = (r: AnalyzedResource) => r.type === T.clientGrant && String(r.props.audience).endsWith("/api/v2/");
         const managementGrant = () => programs.devRules.resources.find(isManagementGrant)!;
-        const apiGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => g.props.audience === "https://test-api")!;
+        const apiGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => g.props.audience === "https://fixture-api.test/dev")!;
         /** The rules program's resources with its Management API grant carrying `scopes`. */
         const rulesWith = (scopes: string[]) => programs.devRules.resources.map((r) => (isManagementGrant(r) ? withProps(r, { scopes }) : r));
         /** One finding per grant: blue and green each carry the same scopes. */

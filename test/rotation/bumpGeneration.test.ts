@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { bumpGeneration, KEY, main } from "../../scripts/bump-generation";
-import { ROOT, runProgram } from "../../local/stack/program";
+import { stackFilePath } from "../../local/stack/stackFiles";
+import { runProgram } from "../../local/stack/program";
 
-const stackFile = (stack: string) => fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+const stackFile = (stack: string) => fs.readFileSync(stackFilePath(stack), "utf8");
 const changedLines = (before: string, after: string) => {
     const a = before.split("\n");
     const b = after.split("\n");

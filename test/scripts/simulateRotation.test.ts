@@ -4,6 +4,7 @@ import { readFigures, RotationFigures } from "../../local/figures";
 import { ROOT } from "../../local/stack/program";
 import { formatRotationReport } from "../../scripts/simulate-rotation";
 import { compileCacheWarm } from "../engine/warmCompileCache";
+import { FIXTURE_ENV } from "../support/fixtureStacks";
 
 describe("npm run simulate:rotation", function () {
     this.timeout(120_000);
@@ -15,7 +16,7 @@ describe("npm run simulate:rotation", function () {
         await compileCacheWarm();
         const result = await runChild(process.execPath, ["--import", "tsx", "scripts/simulate-rotation.ts", "--rotations", "1", "--json"], {
             cwd: ROOT,
-            env: { PATH: process.env.PATH, HOME: process.env.HOME },
+            env: { PATH: process.env.PATH, HOME: process.env.HOME, ...FIXTURE_ENV },
         });
         assert.strictEqual(result.code, 0, result.stderr);
         figures = readFigures(result.stdout, "simulate:rotation --json") as RotationFigures;

@@ -8,11 +8,12 @@ import { declareTenant } from "../../local/declaredTenant";
 import { SAMPLE_PASSWORD } from "../../local/loginDirectory";
 import { ROOT } from "../../local/stack/program";
 import { startTenantCommand } from "../../local/tenantCommand";
+import { FIXTURE_ENV } from "../support/fixtureStacks";
 
 function tenant(args: string[]) {
     return runChild(process.execPath, ["--import", "tsx", join("scripts", "tenant.ts"), ...args], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...FIXTURE_ENV },
     });
 }
 

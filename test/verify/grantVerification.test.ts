@@ -27,7 +27,7 @@ function build(name: string, args: GrantVerificationArgs): Built {
 
 function baseArgs(overrides: { secret?: string; scopes?: string[]; audience?: string; apiBaseUrl?: string } = {}): GrantVerificationArgs {
     return {
-        domain: "dev-tenant-as-code.us.auth0.com",
+        domain: "fixture-dev.us.auth0.com",
         clients: [
             {
                 name: "login-code-blue",
@@ -35,9 +35,9 @@ function baseArgs(overrides: { secret?: string; scopes?: string[]; audience?: st
                 clientSecret: pulumi.secret(overrides.secret ?? SECRET),
                 grants: [
                     {
-                        audience: pulumi.output(overrides.audience ?? "https://test-api"),
+                        audience: pulumi.output(overrides.audience ?? "https://fixture-api.test/dev"),
                         scopes: overrides.scopes ?? ["read:entitlements"],
-                        probe: loginCodeProbe("api", overrides.apiBaseUrl ?? "https://test-api.dev.example.com"),
+                        probe: loginCodeProbe("api", overrides.apiBaseUrl ?? "https://entitlements.fixture-dev.test"),
                     },
                     { audience: "urn:auth0-authz-api", scopes: ["read:groups"], probe: loginCodeProbe("authzExtension", "https://ext.example.webtask.run/abc/api") },
                 ],
@@ -70,7 +70,7 @@ describe("infra/grantVerification (GrantVerification under mocks)", function () 
         assert.equal(built.command.name, "grants-check");
         assert.equal(built.command.opts.parent, built.component);
         assert.deepEqual((built.command.opts as pulumi.CustomResourceOptions).additionalSecretOutputs, ["stdout", "stderr"]);
-        assert.deepEqual(await promiseOf(built.component.checks), ["login-code-blue -> https://test-api", "login-code-blue -> urn:auth0-authz-api"]);
+        assert.deepEqual(await promiseOf(built.component.checks), ["login-code-blue -> https://fixture-api.test/dev", "login-code-blue -> urn:auth0-authz-api"]);
     });
 
     it("must run the script from the repository root with a constant command line that holds no secret", async function () {
@@ -92,10 +92,10 @@ describe("infra/grantVerification (GrantVerification under mocks)", function () 
         const parsed = JSON.parse(await promiseOf(clients)) as { clientSecret: string; grants: unknown[] }[];
         assert.equal(parsed[0].clientSecret, SECRET);
         assert.deepEqual(parsed[0].grants, [
-            { audience: "https://test-api", scopes: ["read:entitlements"], probe: loginCodeProbe("api", "https://test-api.dev.example.com") },
+            { audience: "https://fixture-api.test/dev", scopes: ["read:entitlements"], probe: loginCodeProbe("api", "https://entitlements.fixture-dev.test") },
             { audience: "urn:auth0-authz-api", scopes: ["read:groups"], probe: loginCodeProbe("authzExtension", "https://ext.example.webtask.run/abc/api") },
         ]);
-        assert.equal(await promiseOf(pulumi.output(env.VERIFY_GRANTS_DOMAIN)), "dev-tenant-as-code.us.auth0.com");
+        assert.equal(await promiseOf(pulumi.output(env.VERIFY_GRANTS_DOMAIN)), "fixture-dev.us.auth0.com");
         assert.equal(await promiseOf(pulumi.output(env.VERIFY_GRANTS_SETTLE_S)), "30");
     });
 

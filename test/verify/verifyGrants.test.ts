@@ -24,7 +24,7 @@ const CASES = {
         mode: "actions",
         tenant: (model, blue) => ({
             ...model,
-            grants: model.grants.map((g) => (g.clientId === blue && g.audience === "https://test-api" ? { ...g, scopes: [...g.scopes, "write:logins"] } : g)),
+            grants: model.grants.map((g) => (g.clientId === blue && g.audience === "https://fixture-api.test/dev" ? { ...g, scopes: [...g.scopes, "write:logins"] } : g)),
         }),
     },
     missingScope: {
@@ -43,7 +43,7 @@ const CASES = {
     },
     noGrant: {
         mode: "actions",
-        tenant: (model, blue) => ({ ...model, grants: model.grants.filter((g) => !(g.clientId === blue && g.audience === "https://test-api")) }),
+        tenant: (model, blue) => ({ ...model, grants: model.grants.filter((g) => !(g.clientId === blue && g.audience === "https://fixture-api.test/dev")) }),
     },
 } satisfies Record<string, Case>;
 
@@ -95,7 +95,7 @@ describe("scripts/verify-grants.ts against the local tenant", function () {
     it("must fail naming the client, the audience and the extra scope when the tenant grants more than declared", function () {
         const r = results.extraScope;
         assert.equal(r.code, 1, output(r));
-        assert.match(r.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience https:\/\/test-api: extra scopes write:logins \(in the token, not declared\)/);
+        assert.match(r.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience https:\/\/fixture-api\.test\/dev: extra scopes write:logins \(in the token, not declared\)/);
         assert.match(r.stderr, /1 of 4 grants do not work as declared/);
     });
 
@@ -117,7 +117,7 @@ describe("scripts/verify-grants.ts against the local tenant", function () {
     it("must fail naming the audience when the client has no grant for it", function () {
         const r = results.noGrant;
         assert.equal(r.code, 1, output(r));
-        assert.match(r.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience https:\/\/test-api: no grant: the token endpoint answered 403 access_denied; declared scopes read:entitlements are all missing/);
+        assert.match(r.stdout, /FAIL {2}client login-code-blue \([^)]+\), audience https:\/\/fixture-api\.test\/dev: no grant: the token endpoint answered 403 access_denied; declared scopes read:entitlements are all missing/);
     });
 
     it("must never print a secret or a token", function () {
@@ -197,11 +197,11 @@ describe("scripts/verify-grants.ts: what the login code will get from the APIs i
     it("must fail when the custom API answers with JSON the login code refuses", async function () {
         const r = await verifyWith((tenant) => void tenant.faults.always("entitlements", { kind: "status", status: 200, body: { user_id: "x" } }));
         assert.equal(r.code, 1);
-        for (const line of failures(r)) assert.match(line, /audience https:\/\/test-api: .*200, but the body is not \{ entitlements: \[strings\] \}/);
+        for (const line of failures(r)) assert.match(line, /audience https:\/\/fixture-api\.test\/dev: .*200, but the body is not \{ entitlements: \[strings\] \}/);
     });
 
     it("must fail on DNS when apiBaseUrl names a host that does not resolve", async function () {
-        const r = await verifyWith((_t, clients) => withProbeUrl(clients, "https://test-api", (u) => u.replace(/^https:\/\/[^/]+/, "https://api.verify-probe.invalid")));
+        const r = await verifyWith((_t, clients) => withProbeUrl(clients, "https://fixture-api.test/dev", (u) => u.replace(/^https:\/\/[^/]+/, "https://api.verify-probe.invalid")));
         assert.equal(r.code, 1);
         for (const line of failures(r)) assert.match(line, /DNS: the host does not resolve/);
     });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { testTls } from "../../../local/servers/tls";
 import { ChildResult, runChild } from "../../../local/childProcess";
 import { ROOT } from "../../../local/stack/program";
+import { FIXTURE_ENV } from "../../support/fixtureStacks";
 
 export type { ChildResult };
 
@@ -19,7 +20,7 @@ export async function runTsFile(file: string, env: Record<string, string>, stdin
     try {
         return await runChild(process.execPath, ["--import", "tsx", file], {
             cwd: ROOT,
-            env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_EXTRA_CA_CERTS: caFile, ...env },
+            env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...FIXTURE_ENV, NODE_EXTRA_CA_CERTS: caFile, ...env },
             stdin,
         });
     } finally {

@@ -1,0 +1,110 @@
+/**
+ * The repository as a team takes it: a copy whose stack files hold another tenant's values
+ * (test/support/anotherTenant.ts), with a third stack and `secure:` provider secrets as
+ * `pulumi config set --secret auth0:clientSecret` writes them on Pulumi Cloud (no encryptionsalt:
+ * the service secrets provider) and with the passphrase provider (no passphrase in the
+ * environment, as in the test job). Inside the copy, the tests that read committed repository
+ * files pass, and `npm run preview` succeeds for every stack.
+ *
+ * test/delivery/workflows.test.ts is left out: it takes every stack file for a long-lived stack
+ * of the workflow matrices, so a laptop stack (staging here) fails it until the workflows read the
+ * long-lived stacks from one declared file.
+ */
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ChildResult, runChild } from "../local/childProcess";
+import { ROOT } from "../local/stack/program";
+import { stackFilePath } from "../local/stack/stackFiles";
+import { ANOTHER_TENANT, replaceValues } from "./support/anotherTenant";
+
+/** The test files that read the repository's own files rather than fixtures. */
+const REPOSITORY_TESTS = ["test/committedStackFiles.test.ts", "test/ci/fixturesOnly.test.ts", "test/delivery/docsClaims.test.ts", "test/infra/pulumiYaml.test.ts"];
+
+/** A `secure:` value as Pulumi Cloud's service provider writes it (base64 of the service's ciphertext). */
+const SERVICE_CIPHERTEXT = "AAABAGNpcGhlcnRleHQtdGhlLXNlcnZpY2Uta2VlcHM=";
+/** A `secure:` value and salt as the passphrase provider writes them (crypt.go: v1:<nonce>:<sealed>). */
+const PASSPHRASE_SALT = "v1:c2FsdHNhbHQ=:v1:bm9uY2Vub25jZQ==:Y2hlY2tjaGVja2NoZWNr";
+const PASSPHRASE_CIPHERTEXT = "v1:bm9uY2Vub25jZTEy:c2VhbGVkLXNlY3JldC1hbmQtaXRzLXRhZw==";
+
+/** Copies the repository's files (tracked, and new ones not ignored) into `dir`, sharing node_modules. */
+function copyRepository(dir: string): void {
+    const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0");
+    for (const file of listed) {
+        const from = path.join(ROOT, file);
+        if (!file || !fs.existsSync(from)) continue;
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.copyFileSync(from, path.join(dir, file));
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+}
+
+/** The environment of a user's shell in the copy: no stack-file override, no passphrase. */
+function userEnv(): NodeJS.ProcessEnv {
+    return { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`, HOME: process.env.HOME ?? "" };
+}
+
+describe("the repository with another tenant's values and a third stack (a copy)", function () {
+    this.timeout(120_000);
+    let dir: string;
+    let mocha: ChildResult;
+    const previews: Record<string, ChildResult> = {};
+
+    before(async function () {
+        // One place per repository, emptied first: the engine double's compile cache (in the shared
+        // node_modules) keys on the program's path, so later runs reuse it and it does not grow.
+        dir = path.join(os.tmpdir(), `tenant-copy-${crypto.createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}`);
+        fs.rmSync(dir, { recursive: true, force: true });
+        copyRepository(dir);
+        const devText = fs.readFileSync(stackFilePath("dev", dir), "utf8");
+        for (const [stack, values] of Object.entries(ANOTHER_TENANT)) {
+            const text = stack === "staging" ? devText : fs.readFileSync(stackFilePath(stack, dir), "utf8");
+            fs.writeFileSync(stackFilePath(stack, dir), replaceValues(text, values));
+        }
+        // `pulumi config set --secret auth0:clientSecret …` on Pulumi Cloud (staging) and with the passphrase provider (dev).
+        fs.appendFileSync(stackFilePath("staging", dir), `  auth0:clientSecret:\n    secure: ${SERVICE_CIPHERTEXT}\n`);
+        fs.appendFileSync(stackFilePath("dev", dir), `  auth0:clientSecret:\n    secure: ${PASSPHRASE_CIPHERTEXT}\nencryptionsalt: ${PASSPHRASE_SALT}\n`);
+        const mochaBin = path.join(dir, "node_modules", "mocha", "bin", "mocha.js");
+        const requires = ["tsx/cjs", "test/support/fixtureStacks.ts"].flatMap((r) => ["--require", r]);
+        const [tests, ...runs] = await Promise.all([
+            runChild(process.execPath, [mochaBin, "--no-config", ...requires, "--extension", "ts", "--timeout", "60000", "--reporter", "dot", ...REPOSITORY_TESTS], { cwd: dir, env: userEnv() }),
+            ...Object.keys(ANOTHER_TENANT).map((stack) => runChild("npm", ["run", "--silent", "preview", "--", "--stack", stack, "--no-policy"], { cwd: dir, env: userEnv() })),
+        ]);
+        mocha = tests;
+        Object.keys(ANOTHER_TENANT).forEach((stack, i) => (previews[stack] = runs[i]));
+    });
+
+    after(function () {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("must pass the tests that read the repository's own files", () => {
+        assert.equal(mocha.code, 0, mocha.stdout + mocha.stderr);
+        assert.match(mocha.stdout, /\d+ passing/);
+        assert.doesNotMatch(mocha.stdout, /failing|pending/);
+    });
+
+    for (const stack of Object.keys(ANOTHER_TENANT)) {
+        it(`must preview stack ${stack} with npm run preview, from its own values`, () => {
+            const result = previews[stack];
+            assert.equal(result.code, 0, result.stdout + result.stderr);
+            assert.match(result.stdout, new RegExp(`Previewing update \\(${stack}\\)`));
+            assert.match(result.stdout, /Resources: \+ 0 to create, ~ 0 to update, \+- 0 to replace, - 0 to delete, \d+ unchanged/);
+        });
+    }
+
+    it("must say, in one line, which secure: value it did not decrypt and why that is enough offline, printing no ciphertext", () => {
+        const notes = (stack: string) => previews[stack].stdout.split("\n").filter((line) => line.startsWith("note: not decrypted"));
+        assert.equal(notes("staging").length, 1);
+        assert.match(notes("staging")[0], /auth0:clientSecret \(Pulumi Cloud's service secrets provider holds its key/);
+        assert.equal(notes("dev").length, 1);
+        assert.match(notes("dev")[0], /auth0:clientSecret \(the passphrase secrets provider needs PULUMI_CONFIG_PASSPHRASE/);
+        assert.deepEqual(notes("prod"), []);
+        for (const result of Object.values(previews)) {
+            for (const secret of [SERVICE_CIPHERTEXT, PASSPHRASE_CIPHERTEXT]) assert.ok(!(result.stdout + result.stderr).includes(secret), "a ciphertext in the output");
+        }
+    });
+});
