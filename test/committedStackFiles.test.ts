@@ -15,6 +15,7 @@ import { loadProject, mergeStackConfig, parseStackFile } from "../local/engine/c
 import { PROJECT, ROOT, runProgram, stackFileConfig } from "../local/stack/program";
 import { stackFilePath, stackNames } from "../local/stack/stackFiles";
 import { reviewStackConfig } from "../scripts/review-stack-config";
+import { loadPipelineTable, stackNames as tableStackNames } from "../tools/pipelineTable";
 
 interface Declared { type?: string; secret?: boolean }
 
@@ -25,6 +26,12 @@ describe("the committed stack files (whatever tenant they name)", function () {
     const stacks = stackNames(ROOT);
 
     it("must include a stack file", () => assert.ok(stacks.length > 0, `no Pulumi.<stack>.yaml in ${ROOT}`));
+
+    it("must hold a stack file for every long-lived stack of .github/pipeline.json", () => {
+        // Other stack files (a laptop's stack) may exist: CI previews and deploys only the table's.
+        const missing = tableStackNames(loadPipelineTable()).filter((stack) => !stacks.includes(stack));
+        assert.deepEqual(missing, [], "add Pulumi.<stack>.yaml for each, or take the stack out of .github/pipeline.json");
+    });
 
     for (const stack of stacks) {
         const text = () => fs.readFileSync(stackFilePath(stack, ROOT), "utf8");

@@ -22,7 +22,14 @@ import { stackFilePath } from "../local/stack/stackFiles";
 import { ANOTHER_TENANT, replaceValues } from "./support/anotherTenant";
 
 /** The test files that read the repository's own files rather than fixtures. */
-const REPOSITORY_TESTS = ["test/committedStackFiles.test.ts", "test/ci/fixturesOnly.test.ts", "test/delivery/docsClaims.test.ts", "test/infra/pulumiYaml.test.ts"];
+const REPOSITORY_TESTS = [
+    "test/committedStackFiles.test.ts",
+    "test/ci/fixturesOnly.test.ts",
+    "test/delivery/docsClaims.test.ts",
+    "test/infra/pulumiYaml.test.ts",
+    "test/delivery/workflows.test.ts",
+    "test/delivery/pipelineTrust.test.ts",
+];
 
 /** A `secure:` value as Pulumi Cloud's service provider writes it (base64 of the service's ciphertext). */
 const SERVICE_CIPHERTEXT = "AAABAGNpcGhlcnRleHQtdGhlLXNlcnZpY2Uta2VlcHM=";

@@ -48,12 +48,6 @@ const workflows = Object.fromEntries(Object.entries(texts).map(([name, text]) =>
 const allJobs = Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
 const pulumiSteps = (job: Job) => job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@"));
 const table = loadPipelineTable();
-/** The long-lived stacks: every committed stack file. */
-const LONG_LIVED_STACKS = fs
-    .readdirSync(ROOT)
-    .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined && !s.startsWith("pr-"))
-    .sort();
 /** The matrix every stack job takes: the table's stacks, read by the workflow's first job. */
 const STACKS_FROM_TABLE = "${{ fromJSON(needs.stacks.outputs.stacks) }}";
 
@@ -170,7 +164,6 @@ describe(".github/workflows", () => {
     });
 
     it("must preview every long-lived stack with the policy pack on pull requests, commenting the diff, in its preview environment", () => {
-        assert.deepStrictEqual(LONG_LIVED_STACKS, [...stackNames(table)].sort());
         const preview = workflows["pull-request.yml"].jobs.preview;
         assert.strictEqual(preview.strategy!.matrix!.stack, STACKS_FROM_TABLE);
         assert.strictEqual(preview.environment, "${{ matrix.stack }}-preview");

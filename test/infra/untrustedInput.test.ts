@@ -35,7 +35,7 @@ describe("infra/untrustedInput", () => {
     it("must refuse __proto__, constructor and prototype keys at any depth, naming the path", () => {
         assert.match(refusal(() => parseJsonInput('{"users":[{"__proto__":{"admin":true}}]}', "users.json", "x")), /^users\.json: users\[0\]\.__proto__: the key __proto__ is refused/);
         assert.match(refusal(() => parseJsonInput('{"a":{"constructor":1}}', "--set a", "x")), /a\.constructor: the key constructor is refused/);
-        assert.match(refusal(() => parseYamlInput("config:\n  prototype: 1\n", "Pulumi.dev.yaml", "x")), /config\.prototype: the key prototype is refused/);
+        assert.match(refusal(() => parseYamlInput("config:\n  prototype: 1\n", "Pulumi.fixture.yaml", "x")), /config\.prototype: the key prototype is refused/);
     });
 
     it("must say where YAML breaks without the snippet js-yaml adds", () => {

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { ROOT } from "../../local/stack/program";
+import { stackFilePath } from "../../local/stack/stackFiles";
 import { bumpGeneration } from "../../scripts/bump-generation";
 
 interface Step {
@@ -98,7 +99,7 @@ describe(".github/workflows/rotate-secrets.yml", () => {
     });
 
     it("must push a bump that changes only the secretGeneration line, and refuse any other change", () => {
-        const original = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+        const original = fs.readFileSync(stackFilePath("dev"), "utf8");
         const bump = bumpGeneration(original);
         assert.equal(applyCheck(original, bump.text, bump.to), 0, "the real bump passes");
         assert.notEqual(applyCheck(original, bump.text.replace(/auth0:domain: .*/, "auth0:domain: attacker.example.com"), bump.to), 0, "a changed domain is refused");

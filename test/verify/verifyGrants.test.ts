@@ -236,7 +236,7 @@ describe("scripts/verify-grants.ts: a stack whose custom API is not served yet (
     it("must fail on an API that answers 503 while the probe is on (the default)", async function () {
         const r = await failingApi(await declareTenant());
         assert.equal(r.code, 1, r.stdout + r.stderr);
-        for (const line of r.stdout.split("\n").filter((l) => l.startsWith("FAIL"))) assert.match(line, /audience https:\/\/test-api: .*503, the API is failing/);
+        for (const line of r.stdout.split("\n").filter((l) => l.startsWith("FAIL"))) assert.match(line, /audience https:\/\/fixture-api\.test\/dev: .*503, the API is failing/);
     });
 
     it("must pass without calling the API when the probe is off, saying per credential that it skipped the probe and why", async function () {
@@ -247,7 +247,7 @@ describe("scripts/verify-grants.ts: a stack whose custom API is not served yet (
         for (const slot of ["blue", "green"]) {
             const line = skipped.find((l) => l.startsWith(`ok    client login-code-${slot} (`));
             assert.ok(line, r.stdout);
-            assert.match(line, /audience https:\/\/test-api: scopes read:entitlements; probe skipped: auth0-tenant:apiProbeEnabled is false, so GET https:\/\/test-api\.dev\.example\.com\/users\/\{user_id\}\/entitlements is not called/);
+            assert.match(line, /audience https:\/\/fixture-api\.test\/dev: scopes read:entitlements; probe skipped: auth0-tenant:apiProbeEnabled is false, so GET https:\/\/entitlements\.fixture-dev\.test\/users\/\{user_id\}\/entitlements is not called/);
         }
         // The extension is still probed.
         assert.equal(r.stdout.split("\n").filter((l) => /groups answers as the login code expects$/.test(l)).length, 2, r.stdout);
