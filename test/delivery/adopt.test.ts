@@ -218,6 +218,8 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
         let run: ProgramRun;
 
         before(async function () {
+            // The script starts tsx and runs the program: seconds alone, far more beside npm test's other workers.
+            this.timeout(90_000);
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "adopt-test-"));
             out = path.join(dir, "adopt.json");
             const caFile = path.join(dir, "ca.pem");
