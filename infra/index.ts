@@ -62,7 +62,7 @@ const probesSkipped: Record<string, string | undefined> = {
     api: config.api.probe
         ? undefined
         : `${config.project}:apiProbeEnabled is false, so GET ${loginCodeProbe("api", config.api.baseUrl).url} is not called ` +
-          `(the API is not served yet); until it is, logins get failurePolicyApi's answer (${config.failurePolicy.api})`,
+          `(the API is not served yet, or does not accept this stack's audience, as on a review stack); until it does, logins get failurePolicyApi's answer (${config.failurePolicy.api})`,
 };
 const verification = new GrantVerification("verify-grants", {
     domain: config.domain,
