@@ -1,8 +1,8 @@
-import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as auth0 from "@pulumi/auth0";
 import { ExtensibilityMode, LOGIN_SETTINGS, LoginSettingName } from "./loginContract";
 import { LoginCodeFile } from "./loginCode";
+import { writeOnlyVersion } from "./writeOnlyVersion";
 
 /**
  * Order of the first rule; the others follow. Auth0 refuses a rule whose order another rule has
@@ -118,14 +118,9 @@ function idsByFile(files: readonly LoginCodeFile[], resources: readonly pulumi.C
 }
 
 /**
- * `secretsWoVersion` for a list of write-only secrets. The provider cannot see a write-only
- * value change, so the version must change whenever any name or value does: it is derived from
- * a SHA-256 digest of them. A digest of secret values is itself kept secret.
+ * `secretsWoVersion` for a list of write-only secrets: it changes whenever any name or value does
+ * (writeOnlyVersion).
  */
 function secretsVersion(secrets: readonly { name: string; value: pulumi.Input<string> }[]): pulumi.Output<number> {
-    return pulumi.all(secrets.map((s) => pulumi.all([s.name, s.value]))).apply((pairs) => {
-        const digest = crypto.createHash("sha256").update(JSON.stringify(pairs)).digest();
-        // 6 bytes: a positive integer that is exact in a JavaScript number.
-        return digest.readUIntBE(0, 6) + 1;
-    });
+    return writeOnlyVersion(pulumi.all(secrets.map((s) => pulumi.all([s.name, s.value]))));
 }
