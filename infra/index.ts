@@ -14,7 +14,9 @@ import { RotatingM2mApplication, SLOTS } from "./rotation";
 const config = loadConfig(pulumiConfigSource(path.join(__dirname, "..")));
 const mode = config.extensibility;
 // `protect` (prod) covers the objects whose loss no `pulumi up` can undo: the API and the two
-// applications with their credentials (a new client id breaks every consumer). Everything else
+// applications with their credentials (a new client id breaks every consumer); and the post-login
+// binding, whose delete (a mode switch, `loginFlowOwner: false`) empties the tenant's post-login
+// trigger, so that takes an explicit `pulumi state unprotect` first (docs/delivery.md). Everything else
 // follows the config and must stay replaceable and deletable: a rotation replaces the idle slot's
 // RandomPassword and the verification Command, and a change of mode, extension or Management API
 // scopes deletes actions, rules, rule configs or grants. The engine refuses to replace or delete a
@@ -106,6 +108,7 @@ const loginFlow = new LoginFlow(
         files: config.loginCode,
         namePrefix: config.namePrefix,
         ownsLoginFlow: config.loginFlowOwner,
+        protect,
         settings: {
             ...plainSettings,
             // The API's identifier as the API resource gives it, so the code waits for the API.

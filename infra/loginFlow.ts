@@ -28,6 +28,12 @@ export interface LoginFlowArgs {
      * rule configs. Default: true.
      */
     readonly ownsLoginFlow?: boolean;
+    /**
+     * Protect the post-login binding: it owns the whole trigger, so deleting it (a mode switch,
+     * `ownsLoginFlow` turned off) empties post-login, and the engine then refuses until
+     * `pulumi state unprotect` acknowledges it. Default: false.
+     */
+    readonly protect?: boolean;
 }
 
 /**
@@ -83,7 +89,12 @@ export class LoginFlow extends pulumi.ComponentResource {
                 new auth0.TriggerActions(
                     `${name}-post-login`,
                     { trigger: "post-login", actions: actions.map((a) => ({ id: a.id, displayName: a.name })) },
-                    { parent: this },
+                    // TriggerActions PATCHes the trigger's whole binding list on create and update, and
+                    // an empty list on delete (terraform-provider-auth0 v1.53.0
+                    // internal/auth0/action/resource_trigger_actions.go 80, 122, 132): its delete unbinds
+                    // every post-login action, hand-bound ones included. The binding list changes in
+                    // place (an update), so protection refuses only that delete.
+                    { parent: this, protect: args.protect ?? false },
                 );
             }
             this.actionIds = idsByFile(args.files, actions);
