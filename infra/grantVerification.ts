@@ -6,8 +6,19 @@ import { Audience, LOGIN_CALLS } from "./loginContract";
 
 /** How the verification script is started: Node with the project's tsx, from the repository root. */
 export const VERIFY_GRANTS_COMMAND = "node --import tsx scripts/verify-grants.ts";
-/** Directory holding package.json, node_modules/ and scripts/. */
-const REPOSITORY_ROOT = path.join(__dirname, "..");
+/**
+ * The directory the script runs in (holding package.json, node_modules/ and scripts/), relative
+ * to the program's working directory, so the Command's inputs, kept in state, are the same from
+ * every checkout: an absolute path would plan an update of the Command whenever the stack is
+ * deployed from another directory. The Command provider runs in the program's working directory
+ * (pulumi/pulumi 1b5949891b sdk/go/common/resource/plugin/provider_plugin.go 287 starts it with
+ * `ctx.Pwd`, plugin.go 599 `cmd.Dir = pwd`), which is the directory of Pulumi.yaml's `main:
+ * infra/` (pkg/engine/project.go 45-71, pkg/engine/deployment.go 57-68), and hands `dir` to the
+ * command unchanged (pulumi-command v1.2.1 provider/pkg/provider/local/commandOutputs.go 73-79),
+ * so a relative `dir` is resolved from infra/ (test/verify/grantVerification.test.ts checks it
+ * against Pulumi.yaml).
+ */
+export const SCRIPT_DIR_FROM_PROGRAM = path.relative(path.join(__dirname), path.join(__dirname, ".."));
 
 /** One GET the login code makes with a grant's token (see scripts/verify-grants.ts). */
 export interface VerifiedProbe {
@@ -66,12 +77,21 @@ export interface GrantVerificationArgs {
     readonly clients: readonly VerifiedClient[];
     /** Seconds a failing check is retried while Auth0 applies the update's changes. Default: 30. */
     readonly settleSeconds?: number;
-    /** Directory the script runs in (needs `npm ci` done there). Default: the repository root. */
+    /**
+     * Directory the script runs in (needs `npm ci` done there), relative to the program's working
+     * directory. Default: the repository root (SCRIPT_DIR_FROM_PROGRAM).
+     */
     readonly dir?: pulumi.Input<string>;
+    /**
+     * Everything else the login code depends on (its files, its settings), e.g. as JSON: the
+     * verification re-runs whenever it changes. Only its digest is kept, secret if it is a
+     * secret. Default: none.
+     */
+    readonly loginCode?: pulumi.Input<string>;
 }
 
 /**
- * Proves after every deploy that each M2M credential really gets the tokens the stack declares,
+ * Proves, in every deploy that changes anything the login code depends on, that each M2M credential really gets the tokens the stack declares,
  * and that what the login code calls with them (the extension's groups endpoint, the custom API's
  * entitlements endpoint) answers as the login code expects:
  * a `command.local.Command` runs `scripts/verify-grants.ts` on the deploying machine, which
@@ -80,8 +100,12 @@ export interface GrantVerificationArgs {
  * audience and the missing or extra scopes.
  *
  * Secrets reach the script only through its environment, as a Pulumi secret; the command line
- * is a constant. It re-runs when a client, grant, scope or secret changes (`triggers`), and
- * after the credentials and grants exist, since it consumes the Outputs that resolve then.
+ * is a constant. The Command provider runs it only when the Command is created or updated
+ * (pulumi-command v1.2.1 provider/pkg/provider/local/commandController.go 33-90), so everything it
+ * must follow is in `triggers`, which replace it (provider/pkg/provider/common/inputs.go 10): the
+ * domain, the clients, grants, scopes and probed URLs, the secrets' digest, and the login code's
+ * digest (`loginCode`). It runs after the credentials and grants exist, since it consumes the
+ * Outputs that resolve then.
  */
 export class GrantVerification extends pulumi.ComponentResource {
     /** The checks performed, as `<client> -> <audience>` (no secrets). */
@@ -124,18 +148,22 @@ export class GrantVerification extends pulumi.ComponentResource {
         );
         // A new secret must re-run the check; the digest of secrets is itself kept secret.
         const secretsDigest = pulumi.secret(secrets.apply((values) => crypto.createHash("sha256").update(JSON.stringify(values)).digest("hex")));
+        // New login code must be verified too; a digest keeps the code out of the state twice.
+        const loginCodeDigest = pulumi
+            .output(args.loginCode ?? "")
+            .apply((value) => crypto.createHash("sha256").update(value).digest("hex"));
 
         const check = new command.local.Command(
             `${name}-check`,
             {
                 create: VERIFY_GRANTS_COMMAND,
-                dir: args.dir ?? REPOSITORY_ROOT,
+                dir: args.dir ?? SCRIPT_DIR_FROM_PROGRAM,
                 environment: {
                     VERIFY_GRANTS_DOMAIN: args.domain,
                     VERIFY_GRANTS_CLIENTS: clientsWithSecrets,
                     VERIFY_GRANTS_SETTLE_S: String(settleSeconds),
                 },
-                triggers: [args.domain, plan.apply((clients) => JSON.stringify(clients)), secretsDigest],
+                triggers: [args.domain, plan.apply((clients) => JSON.stringify(clients)), secretsDigest, loginCodeDigest],
                 // Nothing it prints is logged while it runs; a failure still shows its message.
                 logging: "none",
             },

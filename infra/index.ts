@@ -14,7 +14,9 @@ import { RotatingM2mApplication, SLOTS } from "./rotation";
 const config = loadConfig(pulumiConfigSource(path.join(__dirname, "..")));
 const mode = config.extensibility;
 // `protect` (prod) covers the objects whose loss no `pulumi up` can undo: the API and the two
-// applications with their credentials (a new client id breaks every consumer). Everything else
+// applications with their credentials (a new client id breaks every consumer); and the post-login
+// binding, whose delete (a mode switch, `loginFlowOwner: false`) empties the tenant's post-login
+// trigger, so that takes an explicit `pulumi state unprotect` first (docs/delivery.md). Everything else
 // follows the config and must stay replaceable and deletable: a rotation replaces the idle slot's
 // RandomPassword and the verification Command, and a change of mode, extension or Management API
 // scopes deletes actions, rules, rule configs or grants. The engine refuses to replace or delete a
@@ -50,10 +52,12 @@ const loginClient = new RotatingM2mApplication(
     },
 );
 
-// After every deploy, each credential (both slots: either may serve next) must really get the
-// declared scopes from the tenant, and what the login code calls with its tokens must answer as
-// the code expects; a mismatch fails the update. The login code switches to a fresh slot only
-// after this check passed (its settings wait for `verification.checks`).
+// In every deploy that changes anything the login code depends on (its files, its settings, the
+// credentials, grants, scopes and URLs), each credential (both slots: either may serve next) must
+// really get the declared scopes from the tenant, and what the login code calls with its tokens
+// must answer as the code expects; a mismatch fails the update (infra/grantVerification.ts says
+// how it re-runs). The login code, and a fresh slot, go live only after this check passed (its
+// settings wait for `verification.checks`).
 const probes: Record<string, VerifiedProbe | undefined> = {
     api: config.api.probe ? loginCodeProbe("api", config.api.baseUrl) : undefined,
     authzExtension: config.authzExtension.url ? loginCodeProbe("authzExtension", config.authzExtension.url) : undefined,
@@ -62,7 +66,18 @@ const probesSkipped: Record<string, string | undefined> = {
     api: config.api.probe
         ? undefined
         : `${config.project}:apiProbeEnabled is false, so GET ${loginCodeProbe("api", config.api.baseUrl).url} is not called ` +
-          `(the API is not served yet); until it is, logins get failurePolicyApi's answer (${config.failurePolicy.api})`,
+          `(the API is not served yet, or does not accept this stack's audience, as on a review stack); until it does, logins get failurePolicyApi's answer (${config.failurePolicy.api})`,
+};
+// The login code's settings that are plain config values (the credentials are added below).
+const plainSettings = {
+    AUTH0_DOMAIN: config.domain,
+    API_AUDIENCE: config.api.identifier,
+    API_BASE_URL: config.api.baseUrl,
+    AUTHZ_EXTENSION_URL: config.authzExtension.url,
+    CLAIM_NAMESPACE: config.claimNamespace,
+    FAILURE_POLICY_GROUPS: config.failurePolicy.groups,
+    FAILURE_POLICY_API: config.failurePolicy.api,
+    FAILURE_POLICY_MANAGEMENT: config.failurePolicy.management,
 };
 const verification = new GrantVerification("verify-grants", {
     domain: config.domain,
@@ -73,6 +88,14 @@ const verification = new GrantVerification("verify-grants", {
         authenticationMethod: "client_secret_post",
         grants: Object.entries(grants).map(([role, grant]) => ({ ...grant, probe: probes[role], probeSkipped: probesSkipped[role] })),
     })),
+    // What the login code is and reads besides the credentials (whose secrets the verification
+    // digests itself): a change to any of it alone re-runs the verification.
+    loginCode: JSON.stringify({
+        mode,
+        owner: config.loginFlowOwner,
+        files: config.loginCode.map((file) => ({ name: file.name, code: file.code })),
+        settings: plainSettings,
+    }),
 });
 const verified = (value: pulumi.Output<string>): pulumi.Output<string> => pulumi.all([value, verification.checks]).apply(([v]) => v);
 const loginClientId = verified(loginClient.clientId);
@@ -85,20 +108,16 @@ const loginFlow = new LoginFlow(
         files: config.loginCode,
         namePrefix: config.namePrefix,
         ownsLoginFlow: config.loginFlowOwner,
+        protect,
         settings: {
-            AUTH0_DOMAIN: config.domain,
+            ...plainSettings,
+            // The API's identifier as the API resource gives it, so the code waits for the API.
+            API_AUDIENCE: api.identifier,
             M2M_CLIENT_ID: loginClientId,
             M2M_CLIENT_SECRET: loginClientSecret,
             M2M_CREDENTIALS: pulumi
                 .all([loginClientId, loginClientSecret])
                 .apply(([client_id, client_secret]) => JSON.stringify({ client_id, client_secret })),
-            API_AUDIENCE: api.identifier,
-            API_BASE_URL: config.api.baseUrl,
-            AUTHZ_EXTENSION_URL: config.authzExtension.url,
-            CLAIM_NAMESPACE: config.claimNamespace,
-            FAILURE_POLICY_GROUPS: config.failurePolicy.groups,
-            FAILURE_POLICY_API: config.failurePolicy.api,
-            FAILURE_POLICY_MANAGEMENT: config.failurePolicy.management,
         },
     },
 );

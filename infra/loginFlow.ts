@@ -1,8 +1,8 @@
-import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as auth0 from "@pulumi/auth0";
 import { ExtensibilityMode, LOGIN_SETTINGS, LoginSettingName } from "./loginContract";
 import { LoginCodeFile } from "./loginCode";
+import { writeOnlyVersion } from "./writeOnlyVersion";
 
 /**
  * Order of the first rule; the others follow. Auth0 refuses a rule whose order another rule has
@@ -28,6 +28,12 @@ export interface LoginFlowArgs {
      * rule configs. Default: true.
      */
     readonly ownsLoginFlow?: boolean;
+    /**
+     * Protect the post-login binding: it owns the whole trigger, so deleting it (a mode switch,
+     * `ownsLoginFlow` turned off) empties post-login, and the engine then refuses until
+     * `pulumi state unprotect` acknowledges it. Default: false.
+     */
+    readonly protect?: boolean;
 }
 
 /**
@@ -83,7 +89,12 @@ export class LoginFlow extends pulumi.ComponentResource {
                 new auth0.TriggerActions(
                     `${name}-post-login`,
                     { trigger: "post-login", actions: actions.map((a) => ({ id: a.id, displayName: a.name })) },
-                    { parent: this },
+                    // TriggerActions PATCHes the trigger's whole binding list on create and update, and
+                    // an empty list on delete (terraform-provider-auth0 v1.53.0
+                    // internal/auth0/action/resource_trigger_actions.go 80, 122, 132): its delete unbinds
+                    // every post-login action, hand-bound ones included. The binding list changes in
+                    // place (an update), so protection refuses only that delete.
+                    { parent: this, protect: args.protect ?? false },
                 );
             }
             this.actionIds = idsByFile(args.files, actions);
@@ -118,14 +129,9 @@ function idsByFile(files: readonly LoginCodeFile[], resources: readonly pulumi.C
 }
 
 /**
- * `secretsWoVersion` for a list of write-only secrets. The provider cannot see a write-only
- * value change, so the version must change whenever any name or value does: it is derived from
- * a SHA-256 digest of them. A digest of secret values is itself kept secret.
+ * `secretsWoVersion` for a list of write-only secrets: it changes whenever any name or value does
+ * (writeOnlyVersion).
  */
 function secretsVersion(secrets: readonly { name: string; value: pulumi.Input<string> }[]): pulumi.Output<number> {
-    return pulumi.all(secrets.map((s) => pulumi.all([s.name, s.value]))).apply((pairs) => {
-        const digest = crypto.createHash("sha256").update(JSON.stringify(pairs)).digest();
-        // 6 bytes: a positive integer that is exact in a JavaScript number.
-        return digest.readUIntBE(0, 6) + 1;
-    });
+    return writeOnlyVersion(pulumi.all(secrets.map((s) => pulumi.all([s.name, s.value]))));
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as auth0 from "@pulumi/auth0";
 import * as random from "@pulumi/random";
+import { writeOnlyVersion } from "./writeOnlyVersion";
 
 /** Length of generated client secrets; Auth0 accepts custom secrets of 48 characters or more. */
 const CLIENT_SECRET_LENGTH = 64;
@@ -19,7 +20,7 @@ export interface M2mApplicationArgs {
     readonly description?: pulumi.Input<string>;
     /** Token endpoint authentication method. Default: `client_secret_post` (never `none`). */
     readonly authenticationMethod?: pulumi.Input<"client_secret_post" | "client_secret_basic">;
-    /** The client's secret is regenerated whenever this number changes; at least 1. Default: 1. */
+    /** The client's secret is regenerated (and sent to Auth0) whenever this number changes; at least 1. Default: 1. */
     readonly secretGeneration?: pulumi.Input<number>;
     /** Client grants by role, e.g. `{ api: {...}, managementApi: {...} }`. Default: none. */
     readonly grants?: Readonly<Record<string, M2mGrant>>;
@@ -75,9 +76,12 @@ export class M2mApplication extends pulumi.ComponentResource {
             {
                 clientId: client.clientId,
                 authenticationMethod: args.authenticationMethod ?? "client_secret_post",
-                // Write-only: the provider sends it and keeps it out of its own state.
+                // Write-only: the provider sends it and keeps it out of its own state, and only
+                // when the version changes. The version follows the value, not `generation`, so a
+                // password replaced for any reason (its length, `pulumi up --replace`, state
+                // surgery) reaches Auth0; it changes with the generation since the value does.
                 clientSecretWo: secret.result,
-                clientSecretWoVersion: generation,
+                clientSecretWoVersion: writeOnlyVersion(secret.result),
             },
             { parent: this, protect: args.protect ?? false },
         );

@@ -231,26 +231,32 @@ interface ProtectionConfig {
  * What `protect` must cover on a protected stack, and what it must not. The engine refuses to
  * replace or delete a protected resource (pulumi/pulumi pkg/resource/deploy/step_generator.go
  * 1950-1970, step.go 641-650), so protection belongs on the objects whose loss no update can undo —
- * the API (its identifier is every token's audience) and the applications with their credentials
- * (a new client id breaks every consumer) — and must stay off what routine changes replace: the
+ * the API (its identifier is every token's audience), the applications with their credentials
+ * (a new client id breaks every consumer), and the post-login binding, which owns the whole
+ * trigger (terraform-provider-auth0 v1.53.0 internal/auth0/action/resource_trigger_actions.go 80,
+ * 122, 132), so its delete empties post-login; it is only ever updated in place, and its delete
+ * then needs `pulumi state unprotect` (pulumi/pulumi pkg/cmd/pulumi/state/state_unprotect.go) —
+ * and must stay off what routine changes replace: the
  * generated secret (replaced by each rotation, as its keepers change) and the verification
- * command (replaced when its triggers change). Grants, actions, rules, rule configs and the
- * post-login binding follow the config and are deleted by it (a mode switch, the extension turned
- * off); the Stack, components and providers hold nothing in Auth0.
+ * command (replaced when its triggers change). Grants, actions, rules and rule configs follow
+ * the config and are deleted by it (a mode switch, the extension turned off); the Stack,
+ * components and providers hold nothing in Auth0.
  */
 export const PROTECTED_TYPES: readonly string[] = [
     "auth0:index/resourceServer:ResourceServer",
     "auth0:index/resourceServerScopes:ResourceServerScopes",
     "auth0:index/client:Client",
     "auth0:index/clientCredentials:ClientCredentials",
+    "auth0:index/triggerActions:TriggerActions",
 ];
 export const REPLACED_BY_ROUTINE_CHANGES: readonly string[] = ["random:index/randomPassword:RandomPassword", "command:local:Command"];
 
 export const protectedStacksProtectResources: ResourceValidationPolicy = {
     name: "protected-stacks-protect-resources",
     description:
-        "In protected stacks (prod by default), the API and the M2M applications with their credentials are protected, " +
-        "so a destroy or a resource dropped from the program cannot delete them (set auth0-tenant:protect true in the " +
+        "In protected stacks (prod by default), the API, the M2M applications with their credentials and the post-login " +
+        "binding are protected, so a destroy or a resource dropped from the program cannot delete them or empty post-login " +
+        "(set auth0-tenant:protect true in the " +
         "stack file); the generated secret and the verification command are not, since every rotation replaces them.",
     enforcementLevel: "mandatory",
     severity: "high",

@@ -12,9 +12,8 @@
  * token lifetime, the Management API scopes, the claim namespace, the failure policies, the
  * secret generation. What names another tenant it does not take:
  * - `auth0:domain` is the review tenant's (`reviewStacks.auth0Domain`).
- * - `apiBaseUrl` is the API that accepts the review tenant's tokens (`reviewStacks.apiBaseUrl`):
- *   dev's API trusts dev's tenant, and the verification inside `pulumi up` calls it with a token
- *   of the stack's own tenant.
+ * - `apiBaseUrl` is the review tenant's API (`reviewStacks.apiBaseUrl`): dev's API trusts dev's
+ *   tenant, never the review tenant's tokens.
  * - The Authorization Extension is dev's tenant's (its URL names dev's webtask): a review stack
  *   grants the review tenant's extension at `reviewStacks.authzExtensionUrl`, and without one runs
  *   with `authzExtensionEnabled: false`.
@@ -28,6 +27,11 @@
  * - `extensibility` is actions: rules are tenant-wide too (every enabled rule runs on every login
  *   of the tenant), so a review stack never deploys them.
  * - `protect` is false: the stack is destroyed when the pull request closes.
+ * - `apiProbeEnabled` is false: the stack's tokens carry its own audience,
+ *   `urn:auth0-tenant:pr-<number>:api`, which no served API accepts (an API checks its own
+ *   audience), so a probe would fail every review stack's `pulumi up` on an API it does not own.
+ *   The verification still gets every token of both slots and checks its scopes, which is what
+ *   the stack owns (infra/index.ts, probesSkipped).
  * - `secure:` values are dropped: they are encrypted for the dev stack. The workflow provides the
  *   deploying client's credentials through AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET instead.
  */
@@ -43,7 +47,8 @@ const USAGE = `usage: npx tsx scripts/review-stack-config.ts <pull request numbe
 
 Writes Pulumi.pr-<number>.yaml, the review stack's configuration: Pulumi.dev.yaml's program
 settings on the review tenant of .github/pipeline.json (its domain, API URL and extension), a new
-API identifier, no login-flow ownership, actions, no protect, no secure: values.
+API identifier, no login-flow ownership, actions, no protect, no probe of the API (its tokens
+carry the stack's own audience), no secure: values.
 ${STACK_FILES_HELP}
 Writes the review stack's file beside Pulumi.dev.yaml.`;
 
@@ -54,6 +59,7 @@ const REVIEW_OVERRIDES: Readonly<Record<string, unknown>> = {
     [`${PROJECT}:extensibility`]: "actions",
     [`${PROJECT}:loginFlowOwner`]: false,
     [`${PROJECT}:protect`]: false,
+    [`${PROJECT}:apiProbeEnabled`]: false,
 };
 /** Keys naming the review tenant instead of dev's. */
 function tenantValues(tenant: ReviewTenant): Record<string, unknown> {

@@ -97,6 +97,25 @@ describe("scripts/review-stack-config (review stacks in the review tenant)", () 
             }
         });
 
+        it("must verify what a review stack owns: every token and its scopes, never a probe of an API that does not accept its audience", () => {
+            type Client = { grants: { audience: string; scopes: string[]; probe?: { url: string }; probeSkipped?: string }[] };
+            const clientsOf = (stack: string): Client[] =>
+                JSON.parse(String((runs[stack].one("command:local:Command", "verify-grants-check").inputs.environment as Record<string, unknown>).VERIFY_GRANTS_CLIENTS)) as Client[];
+            assert.ok(clientsOf("dev").some((c) => c.grants.some((g) => g.probe?.url.includes("/entitlements"))), "dev probes its API");
+            for (const stack of ["pr-7", "pr-8"]) {
+                assert.strictEqual(configOf(reviewStackConfig(DEV_STACK_FILE, stack.slice(3)).text)["auth0-tenant:apiProbeEnabled"], "false");
+                const clients = clientsOf(stack);
+                assert.strictEqual(clients.length, 2, `${stack} verifies both slots`);
+                for (const client of clients) {
+                    const api = client.grants.find((g) => g.audience === `urn:auth0-tenant:${stack}:api`);
+                    assert.ok(api, `${stack} still checks the token of its own API`);
+                    assert.ok(api.scopes.length > 0, `${stack} checks the scopes of its API token`);
+                    assert.strictEqual(api.probe, undefined, `${stack} does not call an API that does not accept urn:auth0-tenant:${stack}:api`);
+                    assert.match(String(api.probeSkipped), /apiProbeEnabled is false/);
+                }
+            }
+        });
+
         it("must leave the tenant-wide login flow to dev", () => {
             assert.strictEqual(runs.dev.ofType(T.triggerActions).length, 1);
             for (const stack of ["pr-7", "pr-8"]) {

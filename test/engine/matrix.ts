@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { StackFile } from "../../local/engine/cliConfig";
 import { StateResource, Step } from "../../local/engine/deployment";
 import { OperationResult, operate } from "../../local/engine/operation";
-import { Mode, explain, modeSettings, routineChanges, stackFileOf, stepsOf } from "./support";
+import { Mode, emptiesPostLogin, explain, isProtected, modeSettings, routineChanges, stackFileOf, stepsOf } from "./support";
 import { compileCacheWarm } from "./warmCompileCache";
 
 /**
@@ -178,6 +178,23 @@ export function describeStack(stack: string, modes: readonly Mode[]): void {
                     });
 
                     for (const op of operations) {
+                        if (isProtected(file) && emptiesPostLogin(file, mode, change)) {
+                            // The binding is protected: emptying post-login takes `pulumi state unprotect`
+                            // first (pulumi/pulumi pkg/cmd/pulumi/state/state_unprotect.go), then the update.
+                            it(`must refuse to ${op} it, the post-login binding being protected, naming the acknowledgment`, () => {
+                                const result = results[op]!;
+                                assert.equal(result.stage, "plan", explain(result));
+                                assert.equal(result.ok, false, "emptying a protected stack's post-login must be refused");
+                                const refused = stepsOf(result).filter((s) => s.refused);
+                                const binding = `urn:pulumi:${stack}::auth0-tenant::auth0-tenant:login:LoginFlow$auth0:index/triggerActions:TriggerActions::login-post-login`;
+                                assert.deepEqual(refused.map((s) => `${s.op} ${s.urn}`), [`delete ${binding}`]);
+                                assert.match(refused[0].refused!, /cannot be deleted\nbecause it is protected/);
+                                assert.ok(refused[0].refused!.includes(`pulumi state unprotect '${binding}'`), refused[0].refused);
+                                const replaced = stepsOf(result).filter((s) => s.op === "replace" && isAuth0(s.type));
+                                assert.deepEqual(replaced.map((s) => s.name), []);
+                            });
+                            continue;
+                        }
                         it(`must ${op} with no step refused and no Auth0 object replaced`, () => {
                             const result = results[op]!;
                             assertAccepted(result, `${op} of ${change} on ${stack}`);

@@ -74,9 +74,25 @@ function settingChanges(file: StackFile, mode: Mode): Record<string, Record<stri
         // A scope the login code never calls, granted with its acknowledgment (infra/config.ts).
         "Management API scopes": { managementApiScopes: [...management, "read:users"], managementApiScopesBeyondLoginCode: ["read:users"] },
         "the extension disabled": { authzExtensionEnabled: false },
+        // A stack that owns the post-login binding gives it up (as a review stack does).
+        ...(c["auth0-tenant:loginFlowOwner"] !== false && mode === "actions" ? { "the login flow given up": { loginFlowOwner: false } } : {}),
         // A stack that does not own the tenant's login flow (a review stack) never deploys rules.
         ...(c["auth0-tenant:loginFlowOwner"] === false && mode === "actions"
             ? {}
             : { [mode === "actions" ? "actions to rules" : "rules to actions"]: modeSettings(mode === "actions" ? "rules" : "actions") }),
     };
+}
+
+/**
+ * Whether a change deletes the post-login binding (TriggerActions) of a stack in `mode`: it owns
+ * the whole trigger (terraform-provider-auth0 v1.53.0 internal/auth0/action/resource_trigger_actions.go
+ * 80, 122, 132), so deleting it empties post-login.
+ */
+export function emptiesPostLogin(file: StackFile, mode: Mode, change: string): boolean {
+    return mode === "actions" && file.config["auth0-tenant:loginFlowOwner"] !== false && (change === "actions to rules" || change === "the login flow given up");
+}
+
+/** Whether the stack file protects its objects (`auth0-tenant:protect`). */
+export function isProtected(file: StackFile): boolean {
+    return file.config["auth0-tenant:protect"] === true;
 }

@@ -314,7 +314,7 @@ describe("infra/index (the tenant program under mocks)", function () {
     });
 
     describe("protection", () => {
-        it("must protect prod's API, applications and credentials, nothing a routine change replaces or deletes, and nothing of dev", async () => {
+        it("must protect prod's API, applications, credentials and post-login binding, nothing a routine change replaces or deletes, and nothing of dev", async () => {
             const prod = await runProgram({ stack: "prod" });
             const dev = await runProgram({ stack: "dev" });
             const protectedOf = (run: ProgramRun) =>
@@ -324,6 +324,8 @@ describe("infra/index (the tenant program under mocks)", function () {
                 "api-scopes", "api-server",
                 "login-code-blue-client", "login-code-blue-credentials",
                 "login-code-green-client", "login-code-green-credentials",
+                // Its delete empties the tenant's post-login trigger (docs/delivery.md).
+                "login-post-login",
             ]);
             assert.deepStrictEqual(protectedOf(dev).filter(([, p]) => p), []);
         });

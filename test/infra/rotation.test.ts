@@ -1,7 +1,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import { M2mApplication } from "../../infra/m2mApplication";
 import { SLOTS, Slot, lastGenerationOf, slotFor } from "../../infra/rotation";
-import { ProgramRun, T, runProgram } from "../../local/stack/program";
+import { TenantMocks } from "../../local/stack/mocks";
+import { ProgramRun, T, promiseOf, runProgram } from "../../local/stack/program";
 
 const other = (slot: Slot): Slot => (slot === "blue" ? "green" : "blue");
 const named = (run: ProgramRun, type: string, name: string) => run.one(type, name);
@@ -111,5 +113,36 @@ describe("infra/rotation", () => {
         assert.notStrictEqual(version(two), version(one));
         assert.notStrictEqual(version(otherPolicy), version(one));
         assert.strictEqual(version(same), version(one));
+    });
+
+    describe("the client secret's write-only version (M2mApplication under mocks)", () => {
+        /** A RandomPassword's value as a replacement for any reason gives it, whatever its keepers. */
+        let passwordValue = "";
+        class ReplacedPasswordMocks extends TenantMocks {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                const created = super.newResource(args);
+                return args.type === T.randomPassword ? { ...created, state: { ...created.state, result: passwordValue } } : created;
+            }
+        }
+        async function versionFor(value: string, generation: number): Promise<{ version: pulumi.Output<unknown>; plain: unknown }> {
+            passwordValue = value;
+            await pulumi.runtime.setMocks(new ReplacedPasswordMocks(), "auth0-tenant", "wo-version-test", false);
+            const seen: pulumi.ResourceTransformationArgs[] = [];
+            new M2mApplication("app", { displayName: "app", secretGeneration: generation }, { transformations: [(a) => (seen.push(a), undefined)] });
+            const credentials = seen.find((a) => a.type === T.clientCredentials);
+            assert.ok(credentials);
+            const version = pulumi.output(credentials.props.clientSecretWoVersion as pulumi.Input<unknown>);
+            return { version, plain: await promiseOf(version) };
+        }
+
+        it("must follow the secret's value, not the generation: a password replaced for another reason changes it, the same value keeps it", async () => {
+            const a = await versionFor("a".repeat(64), 1);
+            const aAgain = await versionFor("a".repeat(64), 1);
+            const b = await versionFor("b".repeat(64), 1);
+            assert.strictEqual(aAgain.plain, a.plain);
+            assert.notStrictEqual(b.plain, a.plain, "a new value at the same generation must reach Auth0");
+            assert.ok(Number.isSafeInteger(a.plain) && (a.plain as number) >= 1, `an integer of at least 1 (resource_credentials_schema.go 103), got ${String(a.plain)}`);
+            assert.strictEqual(await pulumi.isSecret(a.version), true, "a digest of the secret is kept secret");
+        });
     });
 });

@@ -230,12 +230,14 @@ describe("policy pack", () => {
     });
 
     describe("protected-stacks-protect-resources", () => {
-        it("must refuse an unprotected API, application or credential of a prod stack, and nothing else", async () => {
+        it("must refuse an unprotected API, application, credential or post-login binding of a prod stack, and nothing else", async () => {
             const unprotected = await analyzeProgram({ stack: "prod", config: { protect: "false" } });
             const findings = await evaluate([protectedStacksProtectResources], unprotected.resources);
             const identities = unprotected.resources.filter((r) => PROTECTED_TYPES.includes(r.type));
             assert.strictEqual(findings.length, identities.length);
-            assert.strictEqual(identities.length, 6, "the API, its scopes, two clients, two credentials");
+            assert.strictEqual(identities.length, 7, "the API, its scopes, two clients, two credentials, the post-login binding");
+            assert.ok(findings.some((f) => f.message.includes(`${T.triggerActions} login-post-login in stack prod is not protected`)), JSON.stringify(findings));
+            assert.strictEqual(programs.prodActions.ofType(T.triggerActions)[0]?.opts.protect, true, "prod's program protects the post-login binding");
             assert.match(findings[0].message, /in stack prod is not protected/);
             assert.deepStrictEqual(await evaluate([protectedStacksProtectResources], programs.prodActions.resources), []);
         });

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { GrantVerification, GrantVerificationArgs, loginCodeProbe, VERIFY_GRANTS_COMMAND } from "../../infra/grantVerification";
 import { declareTenant } from "../../local/declaredTenant";
@@ -77,7 +79,11 @@ describe("infra/grantVerification (GrantVerification under mocks)", function () 
         const built = build("cmdline", baseArgs());
         assert.equal(props(built).create, VERIFY_GRANTS_COMMAND);
         assert.equal(props(built).create, "node --import tsx scripts/verify-grants.ts");
-        assert.equal(props(built).dir, path.join(ROOT));
+        // Relative to the program's working directory (Pulumi.yaml's main), so no checkout's path is kept in state.
+        const dir = String(props(built).dir);
+        assert.ok(!path.isAbsolute(dir), dir);
+        const main = (yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { main: string }).main;
+        assert.equal(path.resolve(ROOT, main, dir), path.resolve(ROOT));
         for (const key of ["create", "update", "delete", "interpreter", "dir", "stdin"]) {
             const value = JSON.stringify((await promiseOf(pulumi.output(props(built)[key]))) ?? null);
             assert.ok(!value.includes(SECRET), `${key} holds the secret`);
@@ -113,6 +119,17 @@ describe("infra/grantVerification (GrantVerification under mocks)", function () 
         assert.deepEqual(secret.slice(0, 2), base.slice(0, 2));
         assert.notEqual(secret[2], base[2]);
         assert.ok(!JSON.stringify(base).includes(SECRET), "triggers hold the secret itself");
+    });
+
+    it("must re-run when only the login code or a setting it reads changes, keeping only a digest of it", async function () {
+        const withCode = (code: string) => triggersOf(build(`code-${code.length}`, { ...baseArgs(), loginCode: JSON.stringify({ files: [{ name: "a", code }] }) }));
+        const one = await withCode("exports.onExecutePostLogin = async () => {};");
+        const same = await withCode("exports.onExecutePostLogin = async () => {};");
+        const edited = await withCode("exports.onExecutePostLogin = async () => { /* edited */ };");
+        assert.deepEqual(same, one);
+        assert.notDeepEqual(edited, one);
+        assert.deepEqual(edited.slice(0, 3), one.slice(0, 3), "only the login code's digest moves");
+        assert.ok(!JSON.stringify(edited).includes("onExecutePostLogin"), "the code itself is not kept in the triggers");
     });
 
     it("must keep the secret part of the triggers secret", async function () {
