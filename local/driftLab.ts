@@ -39,23 +39,27 @@ interface Deployed {
     readonly generation: number;
 }
 
-interface DriftCase {
+export interface DriftCase {
     readonly modes: readonly ExtensibilityMode[];
     /** The hand change, as the dashboard makes it. */
     readonly change: (tenant: LabTenant, deployed: Deployed) => void;
     readonly repair: Repair;
 }
 
-interface Repair {
+export interface Repair {
     /** The runbook's command, as typed. */
     readonly command: (deployed: Deployed) => string;
+    /** Whether the `pulumi up` refreshes first (`--refresh`); default: true. */
+    readonly refresh?: boolean;
     /** `pulumi config set` the command makes. */
     readonly set?: (deployed: Deployed) => Record<string, unknown>;
     /** A change the runbook makes in the dashboard before `pulumi up --refresh`. */
     readonly byHand?: (tenant: LabTenant, deployed: Deployed) => void;
 }
 
-const UP_REFRESH: Repair = { command: () => "pulumi up --refresh" };
+export const UP_REFRESH: Repair = { command: () => "pulumi up --refresh" };
+/** `pulumi up` alone diffs the program against the saved state, not the tenant. */
+export const PLAIN_UP: Repair = { command: () => "pulumi up", refresh: false };
 /**
  * A client secret rotated by hand is never read back (terraform-provider-auth0 v1.53.0
  * internal/auth0/client/flatten.go 834-838) and is sent only when its version changes
@@ -246,12 +250,15 @@ export interface LabOptions {
     readonly mode: ExtensibilityMode;
     readonly cases: readonly string[];
     readonly generation: number;
+    /** Cases of the caller's, beside CASES (a test's variants of a case). */
+    readonly extraCases?: Readonly<Record<string, DriftCase>>;
     /** Called after each case. */
     readonly onRow?: (row: DriftRow) => void;
 }
 
 export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
-    const unknown = opts.cases.filter((c) => !casesFor(opts.mode).includes(c));
+    const all: Record<string, DriftCase> = { ...CASES, ...opts.extraCases };
+    const unknown = opts.cases.filter((c) => !casesFor(opts.mode).includes(c) && !opts.extraCases?.[c]);
     if (unknown.length) throw new DriftLabError(`--case ${unknown.join(", ")}: not a case of a ${opts.mode} stack; expected one of: ${casesFor(opts.mode).join(", ")}`);
     const base = new LocalManagementApi();
     const deploy = await operate({ stack: opts.stack, dryRun: false, provider: new Auth0ProviderDouble(inProcessTransport(base, deployerScopes("write", opts.mode))) });
@@ -259,7 +266,7 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
     const deployed: Deployed = { state: deploy.state, generation: opts.generation };
     const rows: DriftRow[] = [];
     for (const name of opts.cases) {
-        const c = CASES[name];
+        const c = all[name];
         const tenant: LabTenant = { api: copyTenant(base), extensionApi: true };
         const tenantModel = () => (tenant.extensionApi ? INSTALLED_AUTHZ_EXTENSION : {});
         const reader = () => new Auth0ProviderDouble(inProcessTransport(tenant.api, deployerScopes("preview", opts.mode)));
@@ -277,7 +284,7 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
         // The runbook's repair.
         c.repair.byHand?.(tenant, deployed);
         const set = c.repair.set?.(deployed) ?? {};
-        const up = await operate({ stack: opts.stack, dryRun: false, prior: deployed.state, provider: writer(), refresh: true, set, tenant: tenantModel() });
+        const up = await operate({ stack: opts.stack, dryRun: false, prior: deployed.state, provider: writer(), refresh: c.repair.refresh ?? true, set, tenant: tenantModel() });
         let changesAfterRepair = -1;
         let failedLoginsAfterRepair = -1;
         if (up.ok && "state" in up) {
