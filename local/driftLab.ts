@@ -34,7 +34,7 @@ interface LabTenant {
     extensionApi: boolean;
 }
 
-interface Deployed {
+export interface Deployed {
     readonly state: readonly StateResource[];
     readonly generation: number;
 }

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { CASES, PLAIN_UP, runDriftLab, UP_REFRESH } from "../../local/driftLab";
 import { runChild } from "../../local/childProcess";
 import { ROOT } from "../../local/engine/operation";
@@ -42,6 +44,17 @@ describe("npm run drift-lab (hand changes, drift.yml's checks and the runbook's 
         // A refresh never reads the secret back (flatten.go 834-838): logins stay denied.
         assert.equal(row("secret-rotated-active/up-refresh").changesAfterRepair, 0);
         assert.equal(row("secret-rotated-active/up-refresh").failedLoginsAfterRepair, 2);
+    });
+
+    it("must run the runbook's repairs as docs/delivery.md types them", function () {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "delivery.md"), "utf8");
+        const section = doc.slice(doc.indexOf("### Repairing drift"), doc.indexOf("## Policy pack"));
+        assert.ok(section.length > 100, "docs/delivery.md has its Repairing drift section");
+        assert.doesNotMatch(section, /run `pulumi up` on the stack/);
+        for (const [name, c] of Object.entries(CASES)) {
+            const typed = c.repair.command({ state: [], generation: 1 }).replace("secretGeneration 3", "secretGeneration N+2");
+            assert.ok(section.includes(typed), `${name}: the runbook does not say ${typed}`);
+        }
     });
 
     it("must refuse an unknown stack or case, listing the valid ones, with exit code 2", async function () {
