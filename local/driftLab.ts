@@ -252,6 +252,8 @@ export interface LabOptions {
     readonly generation: number;
     /** Cases of the caller's, beside CASES (a test's variants of a case). */
     readonly extraCases?: Readonly<Record<string, DriftCase>>;
+    /** Cases run at once; default 2. */
+    readonly parallel?: number;
     /** Called after each case. */
     readonly onRow?: (row: DriftRow) => void;
 }
@@ -264,8 +266,7 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
     const deploy = await operate({ stack: opts.stack, dryRun: false, provider: new Auth0ProviderDouble(inProcessTransport(base, deployerScopes("write", opts.mode))) });
     if (!deploy.ok || !("state" in deploy)) throw new Error(`drift lab: the first deploy of ${opts.stack} failed: ${deploy.error ?? JSON.stringify("violations" in deploy ? deploy.violations : [])}`);
     const deployed: Deployed = { state: deploy.state, generation: opts.generation };
-    const rows: DriftRow[] = [];
-    for (const name of opts.cases) {
+    const runCase = async (name: string): Promise<DriftRow> => {
         const c = all[name];
         const tenant: LabTenant = { api: copyTenant(base), extensionApi: true };
         const tenantModel = () => (tenant.extensionApi ? INSTALLED_AUTHZ_EXTENSION : {});
@@ -295,7 +296,14 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
         }
         const row: DriftRow = { case: name, detectedBy, repair: c.repair.command(deployed), changesAfterRepair, failedLoginsAfterRepair };
         opts.onRow?.(row);
-        rows.push(row);
-    }
-    return rows;
+        return row;
+    };
+    // Each case has a tenant of its own: two at a time keep both cores busy with the programs' runs.
+    const rows = new Map<string, DriftRow>();
+    const queue = [...opts.cases];
+    const worker = async () => {
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) rows.set(name, await runCase(name));
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.parallel ?? 2, queue.length) }, worker));
+    return opts.cases.map((name) => rows.get(name)!);
 }
