@@ -23,7 +23,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseJsonInput } from "../infra/untrustedInput";
-import { ClientToVerify, verifyGrants } from "./verify-grants";
+import { CheckResult, ClientToVerify, verifyGrants } from "./verify-grants";
 
 import { parseStrict, runCommand } from "./cli";
 
@@ -91,7 +91,7 @@ export function declaredLoginFlow(exported: unknown): DeclaredLoginFlow {
     return { domain, actions, postLogin, verification: parseJsonInput(clients, "VERIFY_GRANTS_CLIENTS", "a JSON list of credentials") as ClientToVerify[] };
 }
 
-interface Tenant {
+export interface Tenant {
     get(path: string): Promise<{ status: number; body: unknown }>;
 }
 
@@ -116,7 +116,12 @@ async function managementApi(domain: string, clientId: string, clientSecret: str
 }
 
 /** Every difference between the declared login flow and the tenant, one sentence each. */
-export async function loginFlowDrift(declared: DeclaredLoginFlow, tenant: Tenant): Promise<{ ok: string[]; drift: string[] }> {
+export async function loginFlowDrift(
+    declared: DeclaredLoginFlow,
+    tenant: Tenant,
+    /** The grant verification; the drift lab (local/driftLab.ts) passes its in-process one. */
+    verify: (domain: string, clients: readonly ClientToVerify[]) => Promise<CheckResult[]> = (domain, clients) => verifyGrants(domain, clients),
+): Promise<{ ok: string[]; drift: string[] }> {
     const ok: string[] = [];
     const drift: string[] = [];
     for (const action of declared.actions) {
@@ -166,7 +171,7 @@ export async function loginFlowDrift(declared: DeclaredLoginFlow, tenant: Tenant
             if (!drift.some((d) => d.startsWith("post-login"))) ok.push(`post-login: bound as declared (${declared.postLogin.map((b) => b.displayName).join(", ")})`);
         }
     }
-    const results = await verifyGrants(declared.domain, declared.verification);
+    const results = await verify(declared.domain, declared.verification);
     for (const r of results) {
         if (r.ok) ok.push(`credential ${r.client}, audience ${r.audience}: token and login-code calls as declared`);
         else drift.push(r.problem ?? `credential ${r.client}, audience ${r.audience}: failed`);

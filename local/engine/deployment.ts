@@ -27,6 +27,7 @@
 import * as crypto from "crypto";
 import { MonitorHandlers, RegisterResult, Registration, Severity } from "./monitor";
 import { PROVIDER_FACTS, TypeFacts, Validation } from "./providerFacts";
+import { Auth0ProviderDouble } from "./providers/auth0";
 import { SchemaError, checkProps, schemaOf } from "./schema";
 import { Props, Secret, UNKNOWN, Value, containsUnknown, reveal, sameValue } from "./wire";
 
@@ -96,6 +97,11 @@ export interface DeploymentOptions {
     readonly tenant: TenantModel;
     /** Provider configuration by package (`auth0` → {domain, ...}), from the stack's config. */
     readonly providerConfig: Readonly<Record<string, Props>>;
+    /**
+     * When set, an update (not a preview) carries out each create, update and delete through the
+     * provider double against the local tenant instead of making outputs up.
+     */
+    readonly provider?: Auth0ProviderDouble;
 }
 
 /** A check failure: what the provider's Check would return, or a schema violation. */
@@ -160,13 +166,13 @@ export class Deployment implements MonitorHandlers {
 
     register(req: Registration): Promise<RegisterResult> {
         try {
-            return Promise.resolve(this.registerNow(req));
+            return this.registerNow(req);
         } catch (err) {
             return Promise.reject(err instanceof Error ? err : new Error(String(err)));
         }
     }
 
-    private registerNow(req: Registration): RegisterResult {
+    private registerNow(req: Registration): Promise<RegisterResult> {
         const urn = this.urnOf(req.type, req.name, req.parent);
         if (this.state.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
         this.registrations.push({ ...req, urn });
@@ -182,7 +188,7 @@ export class Deployment implements MonitorHandlers {
             // Components have no provider: they are created or kept, never diffed.
             this.step({ op: old ? "same" : "create", urn, type: req.type, name: req.name, diffs: [], replaceReasons: [], dependsOn });
             this.state.set(urn, { ...base, inputs: req.inputs, outputs: {} });
-            return { urn, outputs: {} };
+            return Promise.resolve({ urn, outputs: {} });
         }
         const provider = req.provider || this.defaultProvider(req.type, req.version);
         const facts = factsOf(req.type);
@@ -239,11 +245,22 @@ export class Deployment implements MonitorHandlers {
                 outputs[property] = this.opts.dryRun ? UNKNOWN : computedOutput(req.type, req.name, property, inputs, generation);
             }
         }
-        for (const secret of req.additionalSecretOutputs) {
-            if (outputs[secret] !== undefined && !(outputs[secret] instanceof Secret)) outputs[secret] = new Secret(outputs[secret]);
-        }
+        const finish = (id: string | undefined, outputs: Props): RegisterResult => {
+            for (const secret of req.additionalSecretOutputs) {
+                if (outputs[secret] !== undefined && !(outputs[secret] instanceof Secret)) outputs[secret] = new Secret(outputs[secret]);
+            }
+            this.state.set(urn, { ...base, id, inputs, outputs, provider });
+            return { urn, id: id ?? "", outputs };
+        };
+        const double = this.opts.provider;
+        if (this.opts.dryRun || !double?.serves(req.type) || op === "same") return Promise.resolve(finish(id, outputs));
+        // Reserve the URN while the provider works, so a duplicate is still caught.
         this.state.set(urn, { ...base, id, inputs, outputs, provider });
-        return { urn, id: id ?? "", outputs };
+        const made = outputs;
+        const applied = op === "update" && old?.id
+            ? double.update(req.type, old.id, old.inputs, inputs).then((read) => ({ id: old.id, read }))
+            : double.create(req.type, inputs).then((c) => ({ id: c.id, read: c.outputs }));
+        return applied.then(({ id: realId, read }) => finish(realId, { ...made, ...stored(read, facts) }));
     }
 
     /** Schema and provider validations; a failure fails the step as the provider's Check would. */
@@ -304,12 +321,27 @@ export class Deployment implements MonitorHandlers {
         for (const s of this.steps.filter((x) => x.op === "replace")) {
             this.step({ op: "delete", urn: s.urn, type: s.type, name: s.name, diffs: [], replaceReasons: [], dependsOn: [], replaced: true });
         }
+
         const kept = [...this.state.values()];
         // A refused delete leaves the resource in the state.
         for (const s of this.steps) if (s.op === "delete" && s.refused && !s.replaced) kept.push(this.prior.get(s.urn)!);
         // On failure the prior resources the program did not reach stay as they were.
         if (!programSucceeded) for (const r of this.prior.values()) if (!registered.has(r.urn)) kept.push(r);
         return kept;
+    }
+}
+
+/**
+ * The deletes `finish` planned, carried out through the provider double in their order (an
+ * update only): what the program no longer declares, dependents first, then replaced resources'
+ * old copies (create-before-delete). Retained and refused deletes make no call.
+ */
+export async function applyDeletes(deployment: Deployment, prior: readonly StateResource[], provider: Auth0ProviderDouble): Promise<void> {
+    const byUrn = new Map(prior.map((r) => [r.urn, r]));
+    for (const s of deployment.steps) {
+        const gone = byUrn.get(s.urn);
+        if (s.op !== "delete" || s.refused || s.retained || !gone?.id || !provider.serves(gone.type)) continue;
+        await provider.delete(gone.type, gone.id);
     }
 }
 

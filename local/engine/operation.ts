@@ -7,10 +7,12 @@ import * as path from "path";
 import { ExtensibilityMode } from "../../infra/loginContract";
 import { stackFilesDir } from "../stack/stackFiles";
 import { CliConfigError, MergedConfig, Project, StackFile, UndecryptedValue, loadProject, mergeStackConfig, readStackFile } from "./cliConfig";
-import { Deployment, Diagnostic, StateResource, Step, TenantModel, Violation } from "./deployment";
+import { applyDeletes, Deployment, Diagnostic, StateResource, Step, TenantModel, Violation } from "./deployment";
 import { runProgram } from "./languageHost";
 import { serveEngine } from "./monitor";
 import { PolicyFinding, runPolicyPack } from "./policyHost";
+import { Auth0ProviderDouble } from "./providers/auth0";
+import { refresh } from "./refresh";
 import { Props, Secret } from "./wire";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -53,6 +55,13 @@ export interface OperationRequest {
      * changes no state), so a caller can start the next operation from it meanwhile.
      */
     readonly onState?: (state: readonly StateResource[]) => void;
+    /**
+     * The provider double against the local tenant, with the deployer's scopes: an update applies
+     * through it, and `refresh` reads through it.
+     */
+    readonly provider?: Auth0ProviderDouble;
+    /** `--refresh`: read every resource first and diff against what the tenant holds. */
+    readonly refresh?: boolean;
     /** The scheduling priority (`nice`) of the program's and the pack's processes; default: the caller's. */
     readonly priority?: number;
 }
@@ -74,6 +83,8 @@ export type OperationResult =
           readonly stderr: string;
           /** `secure:` values the double carried without their plaintext, and why. */
           readonly undecrypted: readonly UndecryptedValue[];
+          /** URNs a refresh found changed or gone in the tenant (refresh steps: not counted by --expect-no-changes). */
+          readonly refreshed: readonly string[];
       };
 
 /** Applies `set` to a stack file's config, as `pulumi config set [--path]` would write it. */
@@ -105,11 +116,18 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         if (ns === project.name) continue;
         (providerConfig[ns] ??= {})[name] = merged.secretKeys.includes(key) ? new Secret(value) : value;
     }
+    let prior = req.prior ?? [];
+    let refreshed: string[] = [];
+    if (req.refresh) {
+        if (!req.provider) throw new Error("engine double: --refresh needs the provider double (OperationRequest.provider)");
+        ({ state: prior, changed: refreshed } = await refresh(prior, req.provider));
+    }
     const deployment = new Deployment({
         project: project.name,
         stack: req.stack,
         dryRun: req.dryRun,
-        prior: req.prior ?? [],
+        prior,
+        provider: req.provider,
         tenant: req.tenant ?? INSTALLED_AUTHZ_EXTENSION,
         providerConfig,
     });
@@ -134,6 +152,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
     );
     const succeeded = !run.error && !run.bail;
     const state = deployment.finish(succeeded);
+    if (succeeded && !req.dryRun && req.provider) await applyDeletes(deployment, prior, req.provider);
     if (succeeded) req.onState?.(state);
     let policy: PolicyFinding[] = [];
     if (req.policyPack && succeeded) {
@@ -171,5 +190,6 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         outputs: deployment.stackOutputs,
         stderr: run.stderr,
         undecrypted: merged.undecrypted,
+        refreshed,
     };
 }

@@ -216,6 +216,9 @@ describe(".github/workflows", () => {
         assert.deepStrictEqual([deploy.strategy!["max-parallel"], deploy.strategy!["fail-fast"]], [1, true]);
         assert.strictEqual(deploy.environment, "${{ matrix.stack }}");
         assert.deepStrictEqual([pulumiSteps(deploy)[0].with!.command, pulumiSteps(deploy)[0].with!.policyPacks], ["up", "policy"]);
+        // Without a refresh `up` diffs against the saved state and leaves a hand change in place
+        // (test/delivery/driftLab.test.ts: a deleted grant survives a plain up).
+        assert.strictEqual(pulumiSteps(deploy)[0].with!.refresh, true, "deploy.yml runs pulumi up --refresh");
         assert.strictEqual(table.environments.prod.requiredReviewers, true);
         for (const job of Object.values(wf.jobs).filter((j) => j !== wf.jobs.alert)) assert.strictEqual(job.if, "github.ref == 'refs/heads/main'");
         assert.deepStrictEqual(wf.concurrency, { group: "deploy", "cancel-in-progress": false });
@@ -263,6 +266,11 @@ describe(".github/workflows", () => {
             assert.match(run, /gh issue comment "\$existing"/);
             assert.match(run, /gh issue create [^\n]*--title "\$TITLE"/);
         }
+        // The issue drift.yml opens names the repair that works: a plain `pulumi up` does not.
+        const drift = workflows["drift.yml"].jobs.alert.steps[0].run ?? "";
+        assert.match(drift, /pulumi up --refresh/);
+        assert.match(drift, /secretGeneration N\+2/);
+        assert.doesNotMatch(drift, /Reconcile with pulumi up,/);
     });
 
     it("must not deploy a push that changes only documentation", () => {

@@ -1,0 +1,309 @@
+/**
+ * The drift lab: a stack deployed to a fresh local tenant through the engine double and the
+ * provider double; per case, a hand change made through the local Management API the way the
+ * dashboard makes it; then what drift.yml runs — `pulumi preview --refresh --expect-no-changes`
+ * with the read-only deployer, then scripts/check-login-drift.ts — and then the runbook's repair
+ * (docs/delivery.md, "Drift"), followed by another `preview --refresh` (must plan nothing) and the
+ * grant verification of every credential slot (must fail none).
+ *
+ * The deploy is made once per stack and each case starts from a copy of the tenant it left, so a
+ * case costs three runs of the program (detect, repair, check).
+ */
+import { deployerScopes } from "../infra/deployerScopes";
+import { ExtensibilityMode } from "../infra/loginContract";
+import { slotFor } from "../infra/rotation";
+import { declaredLoginFlow, loginFlowDrift, Tenant } from "../scripts/check-login-drift";
+import { CheckResult, ClientToVerify } from "../scripts/verify-grants";
+import { StateResource } from "./engine/deployment";
+import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./engine/operation";
+import { Auth0ProviderDouble, inProcessTransport } from "./engine/providers/auth0";
+import { Secret, Value } from "./engine/wire";
+import { LocalManagementApi } from "./servers/managementApi";
+
+export interface DriftRow {
+    readonly case: string;
+    readonly detectedBy: string[];
+    readonly repair: string;
+    readonly changesAfterRepair: number;
+    readonly failedLoginsAfterRepair: number;
+}
+
+interface LabTenant {
+    readonly api: LocalManagementApi;
+    /** Whether the Authorization Extension's API access is on. */
+    extensionApi: boolean;
+}
+
+export interface Deployed {
+    readonly state: readonly StateResource[];
+    readonly generation: number;
+}
+
+export interface DriftCase {
+    readonly modes: readonly ExtensibilityMode[];
+    /** The hand change, as the dashboard makes it. */
+    readonly change: (tenant: LabTenant, deployed: Deployed) => void;
+    readonly repair: Repair;
+}
+
+export interface Repair {
+    /** The runbook's command, as typed. */
+    readonly command: (deployed: Deployed) => string;
+    /** Whether the `pulumi up` refreshes first (`--refresh`); default: true. */
+    readonly refresh?: boolean;
+    /** `pulumi config set` the command makes. */
+    readonly set?: (deployed: Deployed) => Record<string, unknown>;
+    /** A change the runbook makes in the dashboard before `pulumi up --refresh`. */
+    readonly byHand?: (tenant: LabTenant, deployed: Deployed) => void;
+}
+
+export const UP_REFRESH: Repair = { command: () => "pulumi up --refresh" };
+/** `pulumi up` alone diffs the program against the saved state, not the tenant. */
+export const PLAIN_UP: Repair = { command: () => "pulumi up", refresh: false };
+/**
+ * A client secret rotated by hand is never read back (terraform-provider-auth0 v1.53.0
+ * internal/auth0/client/flatten.go 834-838) and is sent only when its version changes
+ * (resource_credentials.go 749-756); a +1 rotation renews only the slot becoming active
+ * (infra/rotation.ts lastGenerationOf), so the repair is a +2 rotation: both slots' versions and
+ * secrets change.
+ */
+const EMERGENCY_ROTATION: Repair = {
+    command: (d) => `pulumi config set secretGeneration ${d.generation + 2} && pulumi up --refresh`,
+    set: (d) => ({ secretGeneration: d.generation + 2 }),
+};
+
+const byName = (state: readonly StateResource[], name: string): StateResource => {
+    const found = state.find((r) => r.name === name);
+    if (!found) throw new Error(`drift lab: the deployed stack has no resource ${name}`);
+    return found;
+};
+const idOf = (state: readonly StateResource[], name: string): string => String(byName(state, name).id);
+const actionIdsOf = (state: readonly StateResource[]) => state.filter((r) => r.type === "auth0:index/action:Action").map((r) => String(r.id));
+
+export const CASES: Readonly<Record<string, DriftCase>> = {
+    "grant-deleted": {
+        modes: ["actions", "rules"],
+        change: (t, d) => void t.api.clientGrants.delete(idOf(d.state, `login-code-${slotFor(d.generation)}-grant-api`)),
+        repair: UP_REFRESH,
+    },
+    "grant-scope-added": {
+        modes: ["actions", "rules"],
+        change: (t, d) => {
+            const grant = t.api.clientGrants.get(idOf(d.state, `login-code-${slotFor(d.generation)}-grant-api`))!;
+            grant.scope = [...(grant.scope as string[]), "delete:everything"];
+        },
+        repair: UP_REFRESH,
+    },
+    "api-scope-added": {
+        modes: ["actions", "rules"],
+        change: (t, d) => {
+            const server = t.api.resourceServers.get(idOf(d.state, "api-server"))!;
+            server.scopes = [...(server.scopes as object[]), { value: "admin:all", description: "added in the dashboard" }];
+        },
+        repair: UP_REFRESH,
+    },
+    "api-token-lifetime": {
+        modes: ["actions", "rules"],
+        change: (t, d) => void (t.api.resourceServers.get(idOf(d.state, "api-server"))!.token_lifetime = 2_592_000),
+        repair: UP_REFRESH,
+    },
+    "binding-added": {
+        modes: ["actions"],
+        change: (t) => t.api.bindByHand("post-login", t.api.createActionByHand("Marketplace: Geo Enrichment"), "Marketplace: Geo Enrichment"),
+        repair: UP_REFRESH,
+    },
+    "binding-removed": {
+        modes: ["actions"],
+        change: (t, d) => t.api.bindings.set("post-login", (t.api.bindings.get("post-login") ?? []).filter((b) => b.actionId !== actionIdsOf(d.state)[0])),
+        repair: UP_REFRESH,
+    },
+    "binding-order": {
+        modes: ["actions"],
+        change: (t) => t.api.bindings.set("post-login", [...(t.api.bindings.get("post-login") ?? [])].reverse()),
+        repair: UP_REFRESH,
+    },
+    "action-code-edited": {
+        modes: ["actions"],
+        change: (t, d) => void (t.api.actions.get(actionIdsOf(d.state)[0])!.code = "exports.onExecutePostLogin = async () => {}; // edited in the dashboard"),
+        repair: UP_REFRESH,
+    },
+    "action-secret-added": {
+        modes: ["actions"],
+        change: (t, d) => t.api.addActionSecretByHand(actionIdsOf(d.state)[0], "HAND_MADE_TOKEN", "value-set-in-the-dashboard"),
+        // Secret values are write-only and the provider refuses to erase a secret it does not
+        // manage (internal/auth0/action/expand.go:197): the runbook deletes it in the dashboard.
+        repair: {
+            command: () => "delete the secret in the dashboard (Actions > the action > Secrets), then pulumi up --refresh",
+            byHand: (t, d) => {
+                const action = t.api.actions.get(actionIdsOf(d.state)[0])!;
+                action.secrets = action.secrets.filter((s) => s.name !== "HAND_MADE_TOKEN");
+            },
+        },
+    },
+    "secret-rotated-active": {
+        modes: ["actions", "rules"],
+        change: (t, d) => void (t.api.clients.get(idOf(d.state, `login-code-${slotFor(d.generation)}-client`))!.client_secret = "rotated-in-the-dashboard-0123456789abcdefghijklmnopqrstuvwxyz"),
+        repair: EMERGENCY_ROTATION,
+    },
+    "secret-rotated-idle": {
+        modes: ["actions", "rules"],
+        change: (t, d) => void (t.api.clients.get(idOf(d.state, `login-code-${slotFor(d.generation + 1)}-client`))!.client_secret = "rotated-in-the-dashboard-0123456789abcdefghijklmnopqrstuvwxyz"),
+        repair: EMERGENCY_ROTATION,
+    },
+    "auth-method-changed": {
+        modes: ["actions", "rules"],
+        change: (t, d) => void (t.api.clients.get(idOf(d.state, `login-code-${slotFor(d.generation)}-client`))!.token_endpoint_auth_method = "client_secret_basic"),
+        repair: UP_REFRESH,
+    },
+    "extension-api-deleted": {
+        modes: ["actions", "rules"],
+        change: (t) => void (t.extensionApi = false),
+        // The extension's API is the extension's, not the stack's (a data source reads it):
+        // the runbook turns its API access back on in the extension's settings.
+        repair: {
+            command: () => "turn API access back on in the Authorization Extension's settings, then pulumi up --refresh",
+            byHand: (t) => void (t.extensionApi = true),
+        },
+    },
+    "rule-disabled": {
+        modes: ["rules"],
+        change: (t) => {
+            const rule = [...t.api.rules.values()][0];
+            rule.enabled = false;
+        },
+        repair: UP_REFRESH,
+    },
+};
+
+export class DriftLabError extends Error {}
+
+/** The cases that apply to a stack in `mode`. */
+export function casesFor(mode: ExtensibilityMode): string[] {
+    return Object.entries(CASES).filter(([, c]) => c.modes.includes(mode)).map(([name]) => name);
+}
+
+function copyTenant(api: LocalManagementApi): LocalManagementApi {
+    const copy = new LocalManagementApi(api.rulesAvailability);
+    for (const key of ["clients", "clientGrants", "resourceServers", "actions", "bindings", "rules", "rulesConfigs"] as const) {
+        const from = api[key] as Map<string, unknown>;
+        const to = copy[key] as Map<string, unknown>;
+        for (const [k, v] of from) to.set(k, structuredClone(v));
+    }
+    return copy;
+}
+
+/** The state as `pulumi stack export --show-secrets` prints it (what check-login-drift reads). */
+function exported(state: readonly StateResource[]): unknown {
+    const encode = (v: Value): unknown => {
+        if (v instanceof Secret) return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(encode(v.value)) };
+        if (Array.isArray(v)) return v.map(encode);
+        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encode(x as Value)]));
+        return v;
+    };
+    return { deployment: { resources: state.map((r) => ({ urn: r.urn, type: r.type, id: r.id, inputs: encode(r.inputs) })) } };
+}
+
+/** The Management API as check-login-drift calls it, with the read-only deployer's scopes. */
+function readOnlyTenant(api: LocalManagementApi, mode: ExtensibilityMode): Tenant {
+    const scopes = deployerScopes("preview", mode);
+    return {
+        get: (path) => {
+            const url = new URL(path, "https://tenant.invalid");
+            return Promise.resolve(api.handle("GET", url.pathname, url.searchParams, {}, scopes));
+        },
+    };
+}
+
+/**
+ * The grant verification (scripts/verify-grants.ts) answered by the local tenant's data: the
+ * token endpoint refuses a secret the tenant does not hold (401) and issues a token only for a
+ * grant that exists with the scopes the login code needs.
+ */
+function verifyInProcess(api: LocalManagementApi, tenant: LabTenant): (domain: string, clients: readonly ClientToVerify[]) => Promise<CheckResult[]> {
+    return (_domain, clients) =>
+        Promise.resolve(
+            clients.flatMap((c) =>
+                c.grants.map((g): CheckResult => {
+                    const base = { client: c.name, clientId: c.clientId, audience: g.audience };
+                    const client = api.clients.get(c.clientId);
+                    if (!client || client.client_secret !== c.clientSecret) return { ...base, ok: false, problem: `client ${c.name}: the token endpoint refused the client's credentials (401 access_denied)` };
+                    const method = c.authenticationMethod ?? "client_secret_post";
+                    if (client.token_endpoint_auth_method !== method) return { ...base, ok: false, problem: `client ${c.name}: the token endpoint refused ${method} (401 invalid_client)` };
+                    if (g.audience === "urn:auth0-authz-api" && !tenant.extensionApi) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: no such API (403 access_denied)` };
+                    const grant = [...api.clientGrants.values()].find((x) => x.client_id === c.clientId && x.audience === g.audience);
+                    if (!grant) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: no grant (403 access_denied)` };
+                    const missing = g.scopes.filter((s) => !(grant.scope as string[]).includes(s));
+                    if (missing.length) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: missing ${missing.join(" ")}` };
+                    return { ...base, ok: true, granted: grant.scope as string[] };
+                }),
+            ),
+        );
+}
+
+/** What `--expect-no-changes` counts: the plan's steps other than `same` (refresh steps are not counted). */
+function changes(r: OperationResult): number {
+    return "steps" in r ? r.steps.filter((s) => s.op !== "same").length : 0;
+}
+
+export interface LabOptions {
+    readonly stack: string;
+    readonly mode: ExtensibilityMode;
+    readonly cases: readonly string[];
+    readonly generation: number;
+    /** Cases of the caller's, beside CASES (a test's variants of a case). */
+    readonly extraCases?: Readonly<Record<string, DriftCase>>;
+    /** Cases run at once; default 2. */
+    readonly parallel?: number;
+    /** Called after each case. */
+    readonly onRow?: (row: DriftRow) => void;
+}
+
+export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
+    const all: Record<string, DriftCase> = { ...CASES, ...opts.extraCases };
+    const unknown = opts.cases.filter((c) => !casesFor(opts.mode).includes(c) && !opts.extraCases?.[c]);
+    if (unknown.length) throw new DriftLabError(`--case ${unknown.join(", ")}: not a case of a ${opts.mode} stack; expected one of: ${casesFor(opts.mode).join(", ")}`);
+    const base = new LocalManagementApi();
+    const deploy = await operate({ stack: opts.stack, dryRun: false, provider: new Auth0ProviderDouble(inProcessTransport(base, deployerScopes("write", opts.mode))) });
+    if (!deploy.ok || !("state" in deploy)) throw new Error(`drift lab: the first deploy of ${opts.stack} failed: ${deploy.error ?? JSON.stringify("violations" in deploy ? deploy.violations : [])}`);
+    const deployed: Deployed = { state: deploy.state, generation: opts.generation };
+    const runCase = async (name: string): Promise<DriftRow> => {
+        const c = all[name];
+        const tenant: LabTenant = { api: copyTenant(base), extensionApi: true };
+        const tenantModel = () => (tenant.extensionApi ? INSTALLED_AUTHZ_EXTENSION : {});
+        const reader = () => new Auth0ProviderDouble(inProcessTransport(tenant.api, deployerScopes("preview", opts.mode)));
+        const writer = () => new Auth0ProviderDouble(inProcessTransport(tenant.api, deployerScopes("write", opts.mode)));
+        c.change(tenant, deployed);
+
+        // What drift.yml runs.
+        const detectedBy: string[] = [];
+        const preview = await operate({ stack: opts.stack, dryRun: true, prior: deployed.state, provider: reader(), refresh: true, tenant: tenantModel() });
+        if (!preview.ok) detectedBy.push("preview --refresh (fails)");
+        else if (changes(preview)) detectedBy.push(`preview --refresh --expect-no-changes (${changes(preview)} changes)`);
+        const check = await loginFlowDrift(declaredLoginFlow(exported(deployed.state)), readOnlyTenant(tenant.api, opts.mode), verifyInProcess(tenant.api, tenant));
+        if (check.drift.length) detectedBy.push(`check-login-drift (${check.drift.length} differences)`);
+
+        // The runbook's repair.
+        c.repair.byHand?.(tenant, deployed);
+        const set = c.repair.set?.(deployed) ?? {};
+        const up = await operate({ stack: opts.stack, dryRun: false, prior: deployed.state, provider: writer(), refresh: c.repair.refresh ?? true, set, tenant: tenantModel() });
+        let changesAfterRepair = -1;
+        let failedLoginsAfterRepair = -1;
+        if (up.ok && "state" in up) {
+            const after = await operate({ stack: opts.stack, dryRun: true, prior: up.state, provider: reader(), refresh: true, set, tenant: tenantModel() });
+            changesAfterRepair = after.ok ? changes(after) : -1;
+            const verification = await verifyInProcess(tenant.api, tenant)("", declaredLoginFlow(exported(up.state)).verification);
+            failedLoginsAfterRepair = verification.filter((r) => !r.ok).length;
+        }
+        const row: DriftRow = { case: name, detectedBy, repair: c.repair.command(deployed), changesAfterRepair, failedLoginsAfterRepair };
+        opts.onRow?.(row);
+        return row;
+    };
+    // Each case has a tenant of its own: two at a time keep both cores busy with the programs' runs.
+    const rows = new Map<string, DriftRow>();
+    const queue = [...opts.cases];
+    const worker = async () => {
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) rows.set(name, await runCase(name));
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.parallel ?? 2, queue.length) }, worker));
+    return opts.cases.map((name) => rows.get(name)!);
+}
