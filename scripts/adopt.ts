@@ -27,7 +27,7 @@ import { ManagementClient } from "auth0";
 import { ADOPT_SCOPES, describePlan, planAdoption, readTenant } from "../local/adopt";
 import { runProgram, stackFileConfig } from "../local/stack/program";
 import { parseStackName, refuseReservedKey } from "../infra/untrustedInput";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 import { stackFilePath } from "../local/stack/stackFiles";
 
 export { UsageError };

@@ -10,7 +10,7 @@ import { launchChromium } from "../local/browser";
 import { SAMPLE_PASSWORD } from "../local/loginDirectory";
 import { startTenantCommand } from "../local/tenantCommand";
 import { STACK_FILES_HELP } from "../local/stack/stackFiles";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run bench:tenant [-- --logins <n>] [--json]
 

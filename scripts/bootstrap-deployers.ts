@@ -25,7 +25,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { BOOTSTRAP_TOKEN_SCOPES, DeployerRole, deployerScopes } from "../infra/deployerScopes";
 import { ExtensibilityMode } from "../infra/loginContract";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 import { loadPipelineTable } from "../tools/pipelineTable";
 
 const USAGE = `usage: AUTH0_BOOTSTRAP_TOKEN=<token> npm run bootstrap -- --domain <tenant domain>

@@ -18,7 +18,7 @@ import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as yaml from "js-yaml";
 import { slotFor, Slot } from "../infra/rotation";
-import { wantsHelp } from "./cli";
+import { wantsHelp } from "../tools/cli";
 
 const USAGE = `usage: npx tsx scripts/bump-generation.ts <stack> [--by 1|2]
 

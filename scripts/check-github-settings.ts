@@ -11,7 +11,7 @@
  */
 import { loadPipelineTable } from "../tools/pipelineTable";
 import { compareWithTable, ghCli } from "../tools/githubSettings";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run check:github [-- --repo owner/name]
 

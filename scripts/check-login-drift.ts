@@ -25,7 +25,7 @@ import { readFileSync } from "node:fs";
 import { parseJsonInput } from "../infra/untrustedInput";
 import { CheckResult, ClientToVerify, verifyGrants } from "./verify-grants";
 
-import { parseStrict, runCommand } from "./cli";
+import { parseStrict, runCommand } from "../tools/cli";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** How Pulumi marks a secret value in a state export. */

@@ -33,7 +33,7 @@ import type { ClientToVerify } from "./verify-grants";
 import { testTls } from "../local/servers/tls";
 import { ROOT } from "../local/stack/program";
 import { STACK_FILES_HELP } from "../local/stack/stackFiles";
-import { parseStrict, runCommand } from "./cli";
+import { parseStrict, runCommand } from "../tools/cli";
 
 const USAGE = `usage: npm run demo
 

@@ -6,7 +6,7 @@ import { ExtensibilityMode } from "../infra/loginContract";
 import { casesFor, DriftLabError, DriftRow, runDriftLab } from "../local/driftLab";
 import { readStackFile } from "../local/engine/cliConfig";
 import { stackFilesDir, stackNames } from "../local/stack/stackFiles";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run drift-lab -- --stack <name> [--case <name>] [--json]
 

@@ -10,7 +10,7 @@ import * as path from "path";
 import { runChild } from "../local/childProcess";
 import { BenchFigures, Figures, loginLatencySpec, readFigures, renderSvg, RotationFigures, rotationTimelineSpec, tokenRequestsSpec } from "../local/figures";
 import { ROOT } from "../local/stack/program";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run figures [-- [--bench <file>] [--rotation <file>] [--out <dir>]]
 

@@ -15,7 +15,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError, ConfigSource, loadConfig } from "../infra/config";
 import { LOGIN_CALLS, scopesNeeded } from "../infra/loginContract";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run init -- --stack <name> --domain <tenant domain> --api-base-url <https URL>
                      (--authz-extension-url <https URL ending in /api> | --no-authz-extension)

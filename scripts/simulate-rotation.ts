@@ -14,7 +14,7 @@ import { ExtensibilityMode } from "../infra/loginContract";
 import { RotationFigures, RotationRun, ROTATION_FIGURES_KIND } from "../local/figures";
 import { planRotations, RotationPlan, simulateRotations, Strategy, withEnginePlan } from "../local/rotationSimulation";
 import { Progress, wrap } from "../local/progress";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const FIRST_GENERATION = 1;
 const CONCURRENCY = 50;

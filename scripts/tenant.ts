@@ -13,7 +13,7 @@ import type { OpenIdProvider } from "../local/servers/openidProvider";
 import { SAMPLE_CLIENT_ID } from "../local/servers/sampleApp";
 import { parseStackName } from "../infra/untrustedInput";
 import { STACK_FILES_HELP, hasStackFile, stackFilesDir } from "../local/stack/stackFiles";
-import { parseStrict, runCommand, UsageError } from "./cli";
+import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const DEFAULT_PORT = 4433;
 const DEFAULT_APP_PORT = 4434;

@@ -27,7 +27,7 @@
  * 2 when the input is unusable.
  */
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { parseStrict, runCommand } from "./cli";
+import { parseStrict, runCommand } from "../tools/cli";
 
 const USAGE = `usage: VERIFY_GRANTS_DOMAIN=<host[:port]> VERIFY_GRANTS_CLIENTS='<json>' \\
          node --import tsx scripts/verify-grants.ts

@@ -5,10 +5,8 @@ import { runChild } from "../../local/childProcess";
 import { ROOT } from "../../local/stack/program";
 
 const SCRIPTS = path.join(ROOT, "scripts");
-/** Modules the scripts share; every other file in scripts/ is a command. */
-const SHARED = ["cli.ts"];
-const files = fs.readdirSync(SCRIPTS).filter((f) => f.endsWith(".ts")).sort();
-const commands = files.filter((f) => !SHARED.includes(f));
+/** Every file in scripts/ is a command; what they share lives elsewhere (tools/cli.ts). */
+const commands = fs.readdirSync(SCRIPTS).filter((f) => f.endsWith(".ts")).sort();
 
 function run(script: string, args: string[]) {
     return runChild(process.execPath, ["--import", "tsx", path.join("scripts", script), ...args], {
