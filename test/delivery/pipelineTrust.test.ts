@@ -159,7 +159,7 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
             assert.deepEqual(found.map((f) => f.message), ["actions/checkout@v4 is not pinned to a full 40-character commit SHA"]);
         });
 
-        it("event-in-run: a pull request's number expanded into a script", () => {
+        it("event-in-run: a pull request's title expanded into a script", () => {
             const found = of(
                 checkPipeline(
                     mutated("pull-request.yml", (wf) => {
