@@ -4,11 +4,16 @@
  *
  * The answers' shapes, from GitHub's REST documentation:
  * - GET /repos/{owner}/{repo}/environments: `{ total_count, environments: [{ name,
- *   protection_rules: [{ type: "required_reviewers", reviewers: [...] } | { type: "wait_timer" } |
- *   { type: "branch_policy" }], deployment_branch_policy: null | { protected_branches,
- *   custom_branch_policies } }] }` (https://docs.github.com/en/rest/deployments/environments#list-environments)
+ *   protection_rules: [{ type: "required_reviewers", prevent_self_review, reviewers: [...] } |
+ *   { type: "wait_timer" } | { type: "branch_policy" }], deployment_branch_policy: null |
+ *   { protected_branches, custom_branch_policies } }] }`; `prevent_self_review` says whether the
+ *   user who started the run is barred from approving it, the same field "Get an environment"
+ *   returns (https://docs.github.com/en/rest/deployments/environments#list-environments,
+ *   https://docs.github.com/en/rest/deployments/environments#get-an-environment). A reviewer who may
+ *   approve their own run is no second person: the table's `requiredReviewers` asks for both.
  * - GET …/environments/{environment_name}/deployment-branch-policies: `{ total_count,
- *   branch_policies: [{ name, type: "branch" | "tag" }] }`
+ *   branch_policies: [{ name, type: "branch" | "tag" }] }`; a "tag" policy admits runs on matching
+ *   tags, which the table's `deploymentBranches` (branch names only) never declares
  *   (https://docs.github.com/en/rest/deployments/branch-policies#list-deployment-branch-policies)
  * - GET …/environments/{environment_name}/secrets: `{ total_count, secrets: [{ name, created_at,
  *   updated_at }] }` (https://docs.github.com/en/rest/actions/secrets#list-environment-secrets)
@@ -58,7 +63,7 @@ export function ghCli(executable = "gh"): GhApi {
 
 interface EnvironmentAnswer {
     name: string;
-    protection_rules?: { type: string; reviewers?: unknown[] }[];
+    protection_rules?: { type: string; reviewers?: unknown[]; prevent_self_review?: boolean }[];
     deployment_branch_policy: null | { protected_branches: boolean; custom_branch_policies: boolean };
 }
 
@@ -91,9 +96,12 @@ export async function compareWithTable(repo: string, table: PipelineTable, gh: G
             differences.push(`environment ${name}: missing`);
             continue;
         }
-        const reviewers = (env.protection_rules ?? []).some((r) => r.type === "required_reviewers" && (r.reviewers?.length ?? 0) > 0);
-        if (declared.requiredReviewers && !reviewers) differences.push(`environment ${name}: no required reviewers; the table requires a reviewer's approval`);
-        if (!declared.requiredReviewers && reviewers) differences.push(`environment ${name}: has required reviewers; the table declares none`);
+        const reviewerRule = (env.protection_rules ?? []).find((r) => r.type === "required_reviewers" && (r.reviewers?.length ?? 0) > 0);
+        if (declared.requiredReviewers && !reviewerRule) differences.push(`environment ${name}: no required reviewers; the table requires a reviewer's approval`);
+        else if (declared.requiredReviewers && reviewerRule?.prevent_self_review !== true) {
+            differences.push(`environment ${name}: a required reviewer may approve a run they started (prevent_self_review is off); the table requires a reviewer's approval`);
+        }
+        if (!declared.requiredReviewers && reviewerRule) differences.push(`environment ${name}: has required reviewers; the table declares none`);
         const policy = env.deployment_branch_policy;
         if (declared.deploymentBranches === "all") {
             if (policy !== null) differences.push(`environment ${name}: restricts deployment branches; the table admits any branch`);
@@ -103,9 +111,13 @@ export async function compareWithTable(repo: string, table: PipelineTable, gh: G
             differences.push(`environment ${name}: admits protected branches; the table admits only ${declared.deploymentBranches.join(", ")} (selected branches)`);
         } else {
             const branches = await gh(`${base}/environments/${encodeURIComponent(name)}/deployment-branch-policies?per_page=100`);
-            const liveBranches = branches === NOT_FOUND ? [] : (branches as { branch_policies: { name: string; type?: string }[] }).branch_policies.filter((b) => b.type !== "tag").map((b) => b.name).sort();
+            const policies = branches === NOT_FOUND ? [] : (branches as { branch_policies: { name: string; type?: string }[] }).branch_policies;
+            // A policy without a type predates tag policies: a branch.
+            const liveBranches = policies.filter((b) => b.type !== "tag").map((b) => b.name).sort();
+            const liveTags = policies.filter((b) => b.type === "tag").map((b) => b.name).sort();
             const want = [...declared.deploymentBranches].sort();
             if (JSON.stringify(liveBranches) !== JSON.stringify(want)) differences.push(`environment ${name}: deployment branches ${JSON.stringify(liveBranches)}; the table admits ${JSON.stringify(want)}`);
+            if (liveTags.length) differences.push(`environment ${name}: admits tags ${JSON.stringify(liveTags)}; the table admits no tag`);
         }
         for (const [kind, declaredValues] of [["secrets", declared.secrets], ["variables", declared.variables]] as const) {
             const answer = await gh(`${base}/environments/${encodeURIComponent(name)}/${kind}?per_page=100`);

@@ -22,6 +22,13 @@
  * - A concurrency group keeps one running and one pending job or run; a newly queued one replaces
  *   the pending one ("Control the concurrency of workflows and jobs",
  *   https://docs.github.com/en/actions/how-tos/write-workflows/choose-when-workflows-run/control-workflow-concurrency).
+ * - `permissions:` at the top of a workflow applies to every job; a job's own `permissions:` replace
+ *   it whole (scopes it leaves out are `none`); with neither, the token has the repository's default
+ *   ("Workflow syntax for GitHub Actions", `permissions` and `jobs.<job_id>.permissions`,
+ *   https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#permissions).
+ * - A branch an environment admits runs that branch's copy of the workflow (a push, or
+ *   `workflow_dispatch` on it), so a job's `if:` is no boundary for such a branch: only the
+ *   environment's deployment branches and reviewers are.
  */
 import { matchesStack, PipelineTable, stackNames } from "./pipelineTable";
 
@@ -50,7 +57,7 @@ export interface Job {
 export interface Workflow {
     readonly name?: string;
     readonly on: unknown;
-    readonly permissions?: Readonly<Record<string, string>>;
+    readonly permissions?: Readonly<Record<string, string>> | string;
     readonly concurrency?: string | { readonly group?: string; readonly "cancel-in-progress"?: boolean | string };
     readonly env?: Readonly<Record<string, string>>;
     readonly jobs: Readonly<Record<string, Job>>;
@@ -81,8 +88,13 @@ export interface Finding {
 /** The guard a job carries so that only main runs it, whatever triggered the run. */
 export const MAIN_GUARD = "github.ref == 'refs/heads/main'";
 const PIN = /^[\w.-]+\/[\w.\/-]+@[0-9a-f]{40}$/;
-const INSTALL = /\b(npm\s+(ci|install|i)|yarn(\s+install)?|pnpm\s+(install|i))\b/;
-const EVENT_IN_EXPRESSION = /\$\{\{\s*github\.(event\.|head_ref)/;
+/** A command that installs dependencies (and so runs their install scripts unless told not to); `yarn` alone (or with flags only) installs. */
+const INSTALL = /(^|[\s(])(npm\s+(ci|install|i|add)|pnpm\s+(install|i|add)|yarn(\s+(install|add)|(?=\s+-|\s*$)))(?=\s|$)/;
+/** Shell operators that end one command and start another. */
+const COMMAND_SEPARATOR = /&&|\|\||[;|&\n]/;
+const EXPRESSION = /\$\{\{([\s\S]*?)\}\}/g;
+/** Values a pull request's author or a dispatcher chooses: the event's payload, the head branch, the inputs (or the whole context, as in toJSON(github)). */
+const ATTACKER_CHOSEN = /\bgithub\s*(\.\s*(event|head_ref)\b|\[|\))|\binputs\b/;
 const SECRET_REF = /\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g;
 const VAR_REF = /\bvars\.([A-Za-z_][A-Za-z0-9_]*)/g;
 /** Secrets GitHub provides itself; they are governed by `permissions:`, not by the table. */
@@ -111,9 +123,19 @@ export function branchTriggers(wf: Workflow): string[] {
         .map(([event]) => event);
 }
 
+/**
+ * Whether the job's `if:` runs it only on main: MAIN_GUARD itself, alone or `&&`-joined with other
+ * conditions (each of which can only narrow it). A negation, `||`, or the guard inside a larger
+ * term is no guard.
+ */
 function guardedToMain(job: Job): boolean {
-    const condition = job.if ?? "";
-    return condition.includes(MAIN_GUARD) && !condition.includes("||");
+    const unwrap = (text: string) => {
+        const inner = /^\((.*)\)$/s.exec(text.trim())?.[1];
+        return inner !== undefined && !/[()]/.test(inner) ? inner.trim() : text.trim();
+    };
+    const condition = (job.if ?? "").trim().replace(/^\$\{\{([\s\S]*)\}\}$/, "$1");
+    if (condition.includes("||")) return false;
+    return condition.split("&&").some((term) => unwrap(term) === MAIN_GUARD);
 }
 
 /** Every assignment of the job's matrix that names values; the table's stacks where the matrix is computed. */
@@ -148,11 +170,26 @@ function concurrencyGroups(wf: Workflow, job: Job, table: PipelineTable): string
     return [...new Set(matrixBindings(job, table).map((b) => substitute(group, b).replace(/\$\{\{[^}]*\}\}/g, "<run>").toLowerCase()))];
 }
 
-function writePermissions(job: Job): string[] {
-    if (job.permissions === "write-all") return ["all"];
-    if (typeof job.permissions !== "object") return [];
+/** The scopes the job's GITHUB_TOKEN may write: the job's permissions, else the workflow's, else the repository's default. */
+function writePermissions(wf: Workflow, job: Job, table: PipelineTable): string[] {
+    const permissions = job.permissions ?? wf.permissions;
+    if (permissions === undefined) return table.repository.defaultWorkflowPermissions === "write" ? ["every scope (the repository's default)"] : [];
+    if (permissions === "write-all") return ["all"];
+    if (typeof permissions !== "object" || permissions === null) return [];
     // id-token: write mints an OIDC token whose power is the environment's policy, judged through the environment.
-    return Object.entries(job.permissions).filter(([scope, level]) => level === "write" && scope !== "id-token").map(([scope]) => scope);
+    return Object.entries(permissions).filter(([scope, level]) => level === "write" && scope !== "id-token").map(([scope]) => scope);
+}
+
+/** Each install command of a run: script that does not pass --ignore-scripts itself (a comment or another command's flag does not count). */
+function installsWithScripts(run: string): string[] {
+    return run
+        .replace(/\\\n/g, " ")
+        .split("\n")
+        .map((line) => line.replace(/(^|\s)#.*$/, ""))
+        .join("\n")
+        .split(COMMAND_SEPARATOR)
+        .map((command) => command.trim())
+        .filter((command) => INSTALL.test(command) && !command.split(/\s+/).some((arg) => arg === "--ignore-scripts" || arg === "--ignore-scripts=true"));
 }
 
 function pulumiCommands(job: Job): string[] {
@@ -214,24 +251,35 @@ function decryptsGated(table: PipelineTable, envName: string): string[] {
     return table.stacks.filter((s) => !s.branchesMayDecrypt && matchesStack(env.credentials.decrypt, s.name)).map((s) => s.name);
 }
 
+/** The branches other than main an environment admits, in words; undefined when it admits main only. */
+function admittedBranches(branches: "all" | readonly string[]): string | undefined {
+    if (branches === "all") return "any branch";
+    const others = branches.filter((b) => b !== "main");
+    return others.length ? `branch${others.length > 1 ? "es" : ""} ${others.join(", ")}` : undefined;
+}
+
 function branchReachableWrite(jobs: JobView[], table: PipelineTable): Finding[] {
     const findings: Finding[] = [];
     for (const { file, id, wf, job, environments } of jobs) {
         const events = branchTriggers(wf);
-        if (!events.length || guardedToMain(job)) continue;
+        const reachable = events.length > 0 && !guardedToMain(job);
         for (const envName of environments) {
             const env = table.environments[envName];
-            if (!env || env.deploymentBranches !== "all" || env.requiredReviewers) continue;
+            const admitted = env && admittedBranches(env.deploymentBranches);
+            if (!env || !admitted || env.requiredReviewers) continue;
+            // A write credential: judged for this job here, and for the environment by deploy-from-branch.
+            // Decryption: an admitted branch runs its own copy of the workflow, without this job's guard.
             const what = [
-                ...(writesLongLived(table, envName) ? [`a write credential for a long-lived stack (${env.credentials.tenant})`] : []),
+                ...(reachable && writesLongLived(table, envName) ? [`a write credential for a long-lived stack (${env.credentials.tenant})`] : []),
                 ...decryptsGated(table, envName).map((s) => `decryption of ${s}'s secrets`),
             ];
             if (what.length) {
+                const how = reachable ? `reachable from a branch (${events.join(", ")})` : `run by any branch environment ${envName} admits, from its own copy of ${file}`;
                 findings.push({
                     rule: "branch-reachable-write",
                     file,
                     job: id,
-                    message: `reachable from a branch (${events.join(", ")}) and gets ${what.join(" and ")} from environment ${envName}, which admits any branch and needs no reviewer`,
+                    message: `${how}, gets ${what.join(" and ")} from environment ${envName}, which admits ${admitted} and needs no reviewer`,
                 });
             }
         }
@@ -257,20 +305,20 @@ function deployFromBranch(jobs: JobView[], table: PipelineTable): Finding[] {
 
 function installScriptsWithWriteToken(jobs: JobView[], table: PipelineTable): Finding[] {
     const findings: Finding[] = [];
-    for (const { file, id, job, environments } of jobs) {
+    for (const { file, id, wf, job, environments } of jobs) {
         const writeEnvs = environments.filter((e) => {
             const c = table.environments[e]?.credentials;
             return c && (c.auth0 === "write" || c.state === "write");
         });
-        const writes = [...writePermissions(job).map((p) => `${p}: write`), ...writeEnvs.map((e) => `environment ${e}'s write credentials`)];
+        const writes = [...writePermissions(wf, job, table).map((p) => `${p}: write`), ...writeEnvs.map((e) => `environment ${e}'s write credentials`)];
         if (!writes.length) continue;
         for (const step of job.steps ?? []) {
-            if (step.run && INSTALL.test(step.run) && !step.run.includes("--ignore-scripts")) {
+            for (const command of installsWithScripts(step.run ?? "")) {
                 findings.push({
                     rule: "install-scripts-with-write-token",
                     file,
                     job: id,
-                    message: `runs dependencies' install scripts (\`${step.run.trim().split("\n")[0]}\`) in a job holding ${writes.join(", ")}; use --ignore-scripts or move the install to a job without them`,
+                    message: `runs dependencies' install scripts (\`${command}\`) in a job holding ${writes.join(", ")}; pass --ignore-scripts to every install or move the install to a job without them`,
                 });
             }
         }
@@ -289,8 +337,8 @@ function unpinnedActions(jobs: JobView[]): Finding[] {
 function eventInRun(jobs: JobView[]): Finding[] {
     return jobs.flatMap(({ file, id, job }) =>
         (job.steps ?? [])
-            .filter((s) => s.run !== undefined && EVENT_IN_EXPRESSION.test(s.run))
-            .map((s) => ({ rule: "event-in-run" as const, file, job: id, message: `\${{ github.event.* }} (or github.head_ref) inside run: of step ${JSON.stringify(s.name ?? s.run?.split("\n")[0])}; pass it through env:` })),
+            .filter((s) => [...(s.run ?? "").matchAll(EXPRESSION)].some((m) => ATTACKER_CHOSEN.test(m[1])))
+            .map((s) => ({ rule: "event-in-run" as const, file, job: id, message: `an expression of github.event, github.head_ref or inputs inside run: of step ${JSON.stringify(s.name ?? s.run?.split("\n")[0])}; pass it through env:` })),
     );
 }
 

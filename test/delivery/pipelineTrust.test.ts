@@ -13,6 +13,7 @@ const workflow = (file: string) => real.find((w) => w.file === file)!.workflow;
 
 type MutableJob = { -readonly [K in keyof Job]: Job[K] } & Record<string, unknown>;
 interface MutableWorkflow {
+    permissions?: Record<string, string> | string;
     jobs: Record<string, MutableJob>;
 }
 
@@ -112,6 +113,37 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
             assert.ok(found.some((f) => f.file === "deploy.yml" && f.job === "deploy"), describeFindings(found));
         });
 
+        it("branch-reachable-write: prod-drift admitting a release branch too, without a reviewer", () => {
+            const admitsRelease = { ...table, environments: { ...table.environments, "prod-drift": { ...table.environments["prod-drift"], deploymentBranches: ["main", "release"] } } };
+            const found = of(checkPipeline(real, admitsRelease), "branch-reachable-write");
+            assert.ok(found.some((f) => f.file === "drift.yml" && f.job === "detect" && /decryption of prod's secrets from environment prod-drift/.test(f.message)), describeFindings(found));
+        });
+
+        it("deploy-from-branch: the deploy job guarded by a negation of the main guard", () => {
+            for (const condition of ["!(github.ref == 'refs/heads/main')", "${{ !(github.ref == 'refs/heads/main') }}", "github.ref == 'refs/heads/main' || true", "!(true && github.ref == 'refs/heads/main')"]) {
+                const found = of(
+                    checkPipeline(
+                        mutated("deploy.yml", (wf) => {
+                            wf.jobs.deploy.if = condition;
+                        }),
+                        table,
+                    ),
+                    "deploy-from-branch",
+                );
+                assert.ok(found.some((f) => f.job === "deploy" && /without `if:/.test(f.message)), `${condition}: ${describeFindings(found)}`);
+            }
+            const narrower = of(
+                checkPipeline(
+                    mutated("deploy.yml", (wf) => {
+                        wf.jobs.deploy.if = "${{ github.event_name == 'push' && (github.ref == 'refs/heads/main') }}";
+                    }),
+                    table,
+                ),
+                "deploy-from-branch",
+            );
+            assert.deepEqual(narrower, [], describeFindings(narrower));
+        });
+
         it("deploy-from-branch: the dev environment admitting any branch", () => {
             const admitsAny = { ...table, environments: { ...table.environments, dev: { ...table.environments.dev, deploymentBranches: "all" as const } } };
             const found = of(checkPipeline(real, admitsAny), "deploy-from-branch");
@@ -146,6 +178,47 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
             assert.ok(found.some((f) => f.job === "open-pull-request" && /contents: write/.test(f.message)), describeFindings(found));
         });
 
+        it("install-scripts-with-write-token: npm ci in a job whose write token comes from the workflow-level permissions", () => {
+            const found = of(
+                checkPipeline(
+                    mutated("pull-request.yml", (wf) => {
+                        wf.permissions = { contents: "write" };
+                        delete wf.jobs.test.permissions;
+                    }),
+                    table,
+                ),
+                "install-scripts-with-write-token",
+            );
+            assert.ok(found.some((f) => f.job === "test" && /contents: write/.test(f.message)), describeFindings(found));
+            // A job's own permissions replace the workflow's: the test job's contents: read holds no write token.
+            const replaced = of(
+                checkPipeline(
+                    mutated("pull-request.yml", (wf) => {
+                        wf.permissions = { contents: "write" };
+                    }),
+                    table,
+                ),
+                "install-scripts-with-write-token",
+            );
+            assert.deepEqual(replaced, [], describeFindings(replaced));
+        });
+
+        it("install-scripts-with-write-token: --ignore-scripts=false, or a second install without it, in the deploy job", () => {
+            for (const run of ["npm ci --ignore-scripts=false", "npm ci --ignore-scripts && npm ci", "npm ci --ignore-scripts\nnpm install left-pad", "npm ci --ignore-scripts; yarn", "pnpm install # --ignore-scripts"]) {
+                const found = of(
+                    checkPipeline(
+                        mutated("deploy.yml", (wf) => {
+                            const steps = wf.jobs.deploy.steps as { run?: string }[];
+                            steps.find((s) => s.run?.startsWith("npm ci"))!.run = run;
+                        }),
+                        table,
+                    ),
+                    "install-scripts-with-write-token",
+                );
+                assert.ok(found.some((f) => f.job === "deploy"), `${run}: ${describeFindings(found)}`);
+            }
+        });
+
         it("unpinned-action: an action by tag", () => {
             const found = of(
                 checkPipeline(
@@ -170,6 +243,21 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
                 "event-in-run",
             );
             assert.equal(found.length, 1, describeFindings(found));
+        });
+
+        it("event-in-run: github.event inside a function, github.head_ref and inputs expanded into a script", () => {
+            for (const expression of ["${{ format('{0}', github.event.pull_request.title) }}", "${{ toJSON(github.event) }}", "${{ github.head_ref }}", "${{ inputs.stack }}", "${{github.event.pull_request.head.ref}}"]) {
+                const found = of(
+                    checkPipeline(
+                        mutated("pull-request.yml", (wf) => {
+                            (wf.jobs["review-stack"].steps as { run?: string }[]).push({ run: `echo "${expression}"` });
+                        }),
+                        table,
+                    ),
+                    "event-in-run",
+                );
+                assert.equal(found.length, 1, `${expression}: ${describeFindings(found)}`);
+            }
         });
 
         it("missing-alert: drift reporting only on failure(), not on cancelled()", () => {
@@ -249,7 +337,8 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
             assert.deepEqual(table.repository.secrets, []);
             for (const [name, env] of Object.entries(table.environments)) {
                 const gated = table.stacks.filter((s) => !s.branchesMayDecrypt && env.credentials.decrypt.includes(s.name));
-                if (gated.length && env.deploymentBranches === "all") assert.ok(env.requiredReviewers, `${name} decrypts ${gated.map((s) => s.name).join(", ")} from any branch`);
+                const admitsBranches = env.deploymentBranches === "all" || env.deploymentBranches.some((b) => b !== "main");
+                if (gated.length && admitsBranches) assert.ok(env.requiredReviewers, `${name} decrypts ${gated.map((s) => s.name).join(", ")} from a branch other than main`);
             }
         });
 

@@ -84,6 +84,37 @@ describe("npm run check:github (scripts/check-github-settings.ts against recorde
         assert.deepEqual(run.stdout.trim().split("\n"), ["environment prod: no required reviewers; the table requires a reviewer's approval", "1 difference(s) from .github/pipeline.json"]);
     });
 
+    it("must name required reviewers who may approve a run they started themselves", () => {
+        const run = checkGithub((a) =>
+            editJson(path.join(a, "environments.json"), (s) => {
+                const rule = (name: string) => environment(s, name).protection_rules.find((r) => r.type === "required_reviewers") as Record<string, unknown>;
+                rule("prod").prevent_self_review = false;
+                delete rule("prod-preview").prevent_self_review;
+            }),
+        );
+        assert.equal(run.status, 1, run.stdout + run.stderr);
+        assert.deepEqual(run.stdout.trim().split("\n"), [
+            "environment prod-preview: a required reviewer may approve a run they started (prevent_self_review is off); the table requires a reviewer's approval",
+            "environment prod: a required reviewer may approve a run they started (prevent_self_review is off); the table requires a reviewer's approval",
+            "2 difference(s) from .github/pipeline.json",
+        ]);
+    });
+
+    it("must name dev and prod admitting any tag", () => {
+        const run = checkGithub((a) => {
+            for (const name of ["dev", "prod"]) {
+                editJson(path.join(a, `environments.${name}.deployment-branch-policies.json`), (s) => {
+                    (s.branch_policies as unknown[]).push({ id: 361480, node_id: "MDE2OkdhdGVCcmFuY2hQb2xpY3kzNjE0ODA=", name: "*", type: "tag" });
+                    s.total_count = 2;
+                });
+            }
+        });
+        assert.equal(run.status, 1, run.stdout + run.stderr);
+        assert.match(run.stdout, /^environment dev: admits tags \["\*"\]; the table admits no tag$/m);
+        assert.match(run.stdout, /^environment prod: admits tags \["\*"\]; the table admits no tag$/m);
+        assert.match(run.stdout, /^2 difference\(s\)/m);
+    });
+
     it("must name dev admitting any branch", () => {
         const run = checkGithub((a) => editJson(path.join(a, "environments.json"), (s) => (environment(s, "dev").deployment_branch_policy = null)));
         assert.equal(run.status, 1);
