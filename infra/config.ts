@@ -376,11 +376,15 @@ export function loadConfig(source: ConfigSource): TenantConfig {
     }
     if (unacknowledged.length) {
         const [it, them] = unacknowledged.length === 1 ? ["it", "it"] : ["them", "each"];
+        // Only scopes the override let through reach here as privileged: the pack needs both of its approvals for them.
+        const privileged = unacknowledged.filter((s) => MANAGEMENT_SCOPES_PRIVILEGED.includes(s));
         problems.push(
             `${managementKey}: ${unacknowledged.join(", ")}: the ${extensibility} login code never calls the Management API with ${it} ` +
                 `(it needs ${needed.join(", ") || "none"}; infra/loginContract.ts); remove ${it}, or, if something outside the login code ` +
                 `needs ${it}, list ${them} in ${beyondKey} after review (the policy pack refuses ${it} too unless its ` +
-                `management-api-least-privilege config allowScopesBeyondLoginCode names ${it})`,
+                `allowScopesBeyondLoginCode names ${it}` +
+                (privileged.length ? `, and its allowPrivilegedScopes too (${privileged.join(", ")} ${privileged.length === 1 ? "is" : "are"} privileged)` : "") +
+                `: docs/delivery.md, "Policy pack")`,
         );
     }
     for (const scope of acknowledged) {

@@ -86,12 +86,34 @@ interface ManagementScopesConfig {
     allowScopesBeyondLoginCode: string[];
 }
 
-export const managementApiLeastPrivilege: StackValidationPolicy = {
+const MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
+
+/** What the login code of some mode calls on the Management API: the most a grant needs whatever the mode. */
+export const MANAGEMENT_SCOPES_ANY_MODE: readonly string[] = [...new Set(MODES.flatMap((mode) => scopesNeeded("managementApi", mode)))].sort();
+
+const ALLOW_BEYOND_LOGIN_CODE_SCHEMA = {
+    type: "array",
+    items: { type: "string" },
+    default: [],
+    description:
+        "Scopes the login code never calls, approved after review; a privileged one also needs allowPrivilegedScopes " +
+        "(management-api-least-privilege). Name them in both management-api policies' config.",
+} as const;
+
+/**
+ * The part of least privilege a grant shows by itself, checked where the engine analyzes each
+ * resource before its step (pulumi/pulumi pkg/resource/deploy/step_generator.go 1400-1425), so an
+ * over-scoped grant is refused before it exists in the tenant. A stack policy runs only after the
+ * last step (AnalyzeStack, 3500-3600), and `pulumi up` without a preview first (the Automation API
+ * run deploy.yml's pulumi/actions makes) would have created the grant by then.
+ */
+export const managementApiLeastPrivilege: ResourceValidationPolicy = {
     name: "management-api-least-privilege",
     description:
-        "Client grants to the Management API v2 (audience ending in /api/v2/) carry only the scopes the stack's login code " +
-        "calls (infra/loginContract.ts; rules mode when the stack declares rules, actions otherwise), within the allowed set " +
-        "(infra/managementScopes.ts): no scope that lets a client raise privileges or read users' identity-provider tokens.",
+        "Client grants to the Management API v2 (audience ending in /api/v2/) carry only scopes the login code of some mode " +
+        "calls (infra/loginContract.ts), within the allowed set (infra/managementScopes.ts), checked at the grant before it " +
+        "is created: a scope beyond the login code needs allowScopesBeyondLoginCode, a privileged one (raising privileges, " +
+        "reading users' identity-provider tokens) needs allowPrivilegedScopes, and a privileged one beyond the login code both.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: {
@@ -100,44 +122,74 @@ export const managementApiLeastPrivilege: StackValidationPolicy = {
                 type: "array",
                 items: { type: "string" },
                 default: [],
-                description: "Privileged scopes approved after review; each must be in MANAGEMENT_SCOPES_PRIVILEGED.",
+                description:
+                    "Privileged scopes approved after review; each must be in MANAGEMENT_SCOPES_PRIVILEGED, and one the login code " +
+                    "never calls also needs allowScopesBeyondLoginCode.",
             },
-            allowScopesBeyondLoginCode: {
-                type: "array",
-                items: { type: "string" },
-                default: [],
-                description: "Scopes the login code never calls, approved after review (a privileged one also needs allowPrivilegedScopes).",
-            },
+            allowScopesBeyondLoginCode: ALLOW_BEYOND_LOGIN_CODE_SCHEMA,
         },
     },
-    // A stack policy: what the login code calls depends on the mode, which only the stack's other
-    // resources show (rules and rule configs are declared in rules mode alone: infra/loginFlow.ts).
-    validateStack: (args, reportViolation) => {
+    validateResource: validateResourceOfType(auth0.ClientGrant, (grant, args, reportViolation) => {
         const { allowPrivilegedScopes = [], allowScopesBeyondLoginCode = [] } = args.getConfig<ManagementScopesConfig>();
+        const audience = String(grant.audience);
+        if (!audience.endsWith(MANAGEMENT_API_AUDIENCE_SUFFIX)) return;
+        const any = MANAGEMENT_SCOPES_ANY_MODE.join(", ") || "none";
+        for (const scope of grant.scopes ?? []) {
+            const beyond = !MANAGEMENT_SCOPES_ANY_MODE.includes(scope);
+            if (MANAGEMENT_SCOPES_PRIVILEGED.includes(scope)) {
+                const missing = [
+                    ...(allowPrivilegedScopes.includes(scope) ? [] : ["allowPrivilegedScopes"]),
+                    ...(beyond && !allowScopesBeyondLoginCode.includes(scope) ? ["allowScopesBeyondLoginCode"] : []),
+                ];
+                if (missing.length) {
+                    reportViolation(
+                        `grant to ${audience} includes ${scope}, which ${privilegedScopeRisk(scope)}` +
+                            (beyond ? ` and which no login code calls (it calls ${any}; infra/loginContract.ts)` : "") +
+                            `; remove it, or approve it in the pack config (${missing.join(" and ")}) after review`,
+                    );
+                }
+            } else if (!MANAGEMENT_SCOPES_ALLOWED.includes(scope)) {
+                reportViolation(`grant to ${audience} includes ${scope}, outside the allowed set: ${MANAGEMENT_SCOPES_ALLOWED.join(", ")}`);
+            } else if (beyond && !allowScopesBeyondLoginCode.includes(scope)) {
+                reportViolation(
+                    `grant to ${audience} includes ${scope}, which no login code calls (it calls ${any}; infra/loginContract.ts); ` +
+                        "remove it, or approve it in the pack config (allowScopesBeyondLoginCode) after review",
+                );
+            }
+        }
+    }),
+};
+
+/**
+ * The mode-dependent rest: a scope some mode's login code calls, granted on a stack whose mode
+ * never calls it (the rules' scope in actions mode). A stack policy, since the mode shows only in
+ * the stack's other resources (rules and rule configs are declared in rules mode alone:
+ * infra/loginFlow.ts); such a scope is one the login code can use, so checking it after the steps
+ * leaves nothing in the tenant that no login code may call.
+ */
+export const managementApiScopesFollowMode: StackValidationPolicy = {
+    name: "management-api-scopes-follow-mode",
+    description:
+        "Client grants to the Management API v2 carry no scope that only another mode's login code calls " +
+        "(rules mode when the stack declares rules, actions otherwise), unless allowScopesBeyondLoginCode names it.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: { properties: { allowScopesBeyondLoginCode: ALLOW_BEYOND_LOGIN_CODE_SCHEMA } },
+    validateStack: (args, reportViolation) => {
+        const { allowScopesBeyondLoginCode = [] } = args.getConfig<Pick<ManagementScopesConfig, "allowScopesBeyondLoginCode">>();
         const mode: ExtensibilityMode = args.resources.some((r) => r.isType(auth0.Rule) || r.isType(auth0.RuleConfig)) ? "rules" : "actions";
         const needed = scopesNeeded("managementApi", mode);
         for (const resource of args.resources.filter((r) => r.isType(auth0.ClientGrant))) {
             const audience = String(resource.props.audience);
             if (!audience.endsWith(MANAGEMENT_API_AUDIENCE_SUFFIX)) continue;
             for (const scope of (resource.props.scopes ?? []) as string[]) {
-                if (MANAGEMENT_SCOPES_PRIVILEGED.includes(scope)) {
-                    // Approved privileged scopes count as reviewed beyond the login code as well.
-                    if (!allowPrivilegedScopes.includes(scope)) {
-                        reportViolation(
-                            `grant to ${audience} includes ${scope}, which ${privilegedScopeRisk(scope)}; remove it, ` +
-                                "or approve it in the pack config (allowPrivilegedScopes) after review",
-                            resource.urn,
-                        );
-                    }
-                } else if (!MANAGEMENT_SCOPES_ALLOWED.includes(scope)) {
-                    reportViolation(`grant to ${audience} includes ${scope}, outside the allowed set: ${MANAGEMENT_SCOPES_ALLOWED.join(", ")}`, resource.urn);
-                } else if (!needed.includes(scope) && !allowScopesBeyondLoginCode.includes(scope)) {
-                    reportViolation(
-                        `grant to ${audience} includes ${scope}, which the ${mode} login code never calls (it needs ${needed.join(", ") || "none"}; ` +
-                            "infra/loginContract.ts); remove it, or approve it in the pack config (allowScopesBeyondLoginCode) after review",
-                        resource.urn,
-                    );
-                }
+                // Scopes no mode calls are management-api-least-privilege's, refused before the step.
+                if (!MANAGEMENT_SCOPES_ANY_MODE.includes(scope) || needed.includes(scope) || allowScopesBeyondLoginCode.includes(scope)) continue;
+                reportViolation(
+                    `grant to ${audience} includes ${scope}, which the ${mode} login code never calls (it needs ${needed.join(", ") || "none"}; ` +
+                        "infra/loginContract.ts); remove it, or approve it in the pack config (allowScopesBeyondLoginCode) after review",
+                    resource.urn,
+                );
             }
         }
     },
@@ -289,6 +341,7 @@ export const protectedStacksProtectResources: ResourceValidationPolicy = {
 export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     m2mClientCredentialsOnly,
     managementApiLeastPrivilege,
+    managementApiScopesFollowMode,
     loginSecretsStaySecret,
     actionsRunOnNode22,
     apiCallingRulesRunLast,

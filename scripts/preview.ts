@@ -18,13 +18,15 @@ import { STACK_FILES_HELP, hasStackFile, stackFilePath, stackFilesDir } from "..
 import { show } from "../local/engine/wire";
 import { parseJsonInput, parseStackName, refuseReservedKey } from "../infra/untrustedInput";
 import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { loadPipelineTable, stackNames } from "../tools/pipelineTable";
 
 const USAGE = `usage: npm run preview -- --stack <name> [--set <key>=<value> ...] [--from-empty] [--no-policy]
 
 Prints what \`pulumi preview --diff --policy-pack policy\` would show for the stack, from a model
 (local/engine: the Pulumi CLI's config checks, the language host's run, the providers' schemas
 and ForceNew facts, the engine's step rules, the policy pack). Exits 1 where the CLI or the
-engine would refuse.
+engine would refuse, or where the stack file of a long-lived stack (.github/pipeline.json)
+carries the deployer's credentials (auth0:clientId, auth0:clientSecret, auth0:apiToken).
 
   --stack <name>        a Pulumi.<name>.yaml in the repository, e.g. dev or prod
   --set <key>=<value>   as pulumi config set before the preview; JSON for lists, e.g.
@@ -34,7 +36,8 @@ engine would refuse.
   --no-policy           skip the policy pack
   --help                this text
 ${STACK_FILES_HELP}
-Exit 0 the preview succeeds, 1 the CLI or the engine would refuse, 2 bad arguments.`;
+Exit 0 the preview succeeds, 1 the CLI or the engine would refuse or a long-lived stack's file
+carries the deployer's credentials, 2 bad arguments.`;
 
 interface Args {
     readonly stack: string;
@@ -85,16 +88,26 @@ function committedStackFile(stack: string): StackFile {
  * internal/config/config.go 157-160 lets an API token (auth0:apiToken, AUTH0_API_TOKEN) override
  * both. Checked here rather than in the program: this command reads the stack file itself, so it
  * can say the file carries them (the program sees merged config and cannot tell the file from
- * `--config`), and it runs in the test job on every stack file before any Pulumi call.
+ * `--config`), and CI runs it on every long-lived stack before any Pulumi call (pull-request.yml
+ * and deploy.yml preview each stack of .github/pipeline.json). On those stacks it is an error, so
+ * that run fails; on any other stack (a laptop's own) a warning, since its deployer is whoever
+ * runs it.
  */
-export function credentialWarnings(stack: string, file: StackFile): string[] {
+export function credentialCheck(stack: string, file: StackFile, longLivedStacks: readonly string[]): { error: boolean; line: string } | undefined {
     const carried = ["auth0:clientId", "auth0:clientSecret", "auth0:apiToken"].filter((k) => k in file.config);
-    if (!carried.length) return [];
-    return [
-        `warning: Pulumi.${stack}.yaml sets ${carried.join(", ")}, which the provider takes over AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET ` +
+    if (!carried.length) return undefined;
+    const error = longLivedStacks.includes(stack);
+    const them = carried.length === 1 ? "it" : "them";
+    const remove = carried.length === 1 ? `pulumi config rm ${carried[0]}` : `pulumi config rm-all ${carried.join(" ")}`;
+    return {
+        error,
+        line:
+            `${error ? "error" : "warning"}: Pulumi.${stack}.yaml sets ${carried.join(", ")}, which the provider takes over AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET ` +
             "(terraform-provider-auth0 internal/provider/provider.go:69,77; an API token overrides both, internal/config/config.go:157-160), " +
-            `so the deployer CI puts in the environment is ignored; remove ${carried.length === 1 ? "it" : "them"} (pulumi config rm ${carried[0]}) and export the variables instead`,
-    ];
+            `so the deployer CI puts in the environment is ignored` +
+            (error ? `; ${stack} is a long-lived stack (.github/pipeline.json), which CI deploys with its environment's deployer` : "") +
+            `; remove ${them} (${remove}) and export the variables instead`,
+    };
 }
 
 const SYMBOL: Record<Step["op"], string> = { same: "   ", create: " + ", update: " ~ ", replace: "+- ", delete: " - " };
@@ -136,7 +149,13 @@ export function render(stack: string, result: OperationResult, fromEmpty = false
 }
 
 async function run(args: Args): Promise<number> {
-    for (const warning of credentialWarnings(args.stack, parseStackFile(fs.readFileSync(stackFilePath(args.stack), "utf8"), `Pulumi.${args.stack}.yaml`))) console.log(warning);
+    const stackFile = parseStackFile(fs.readFileSync(stackFilePath(args.stack), "utf8"), `Pulumi.${args.stack}.yaml`);
+    const credentials = credentialCheck(args.stack, stackFile, stackNames(loadPipelineTable()));
+    if (credentials?.error) {
+        console.error(credentials.line);
+        return 1;
+    }
+    if (credentials) console.log(credentials.line);
     if (args.fromEmpty) {
         const result = await operate({ stack: args.stack, set: args.set, dryRun: true, prior: [], policyPack: args.policy ? "policy" : undefined });
         const { text, ok } = render(args.stack, result, true);

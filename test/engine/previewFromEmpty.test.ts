@@ -2,7 +2,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ChildResult, runChild } from "../../local/childProcess";
-import { credentialWarnings } from "../../scripts/preview";
+import { credentialCheck } from "../../scripts/preview";
+import { loadPipelineTable, stackNames } from "../../tools/pipelineTable";
+import { fixtureStacksWith, ScratchStacks } from "../support/fixtureStacks";
+import { ROOT } from "../../local/stack/program";
 import { copyRepository, RepositoryCopy } from "../support/repositoryCopy";
 import { compileCacheWarm } from "./warmCompileCache";
 
@@ -55,11 +58,43 @@ describe("npm run preview -- --from-empty: the plan of a first deploy", function
         assert.match(settings ?? "", /"FAILURE_POLICY_API"\]$/, "the longest output is not cut");
     });
 
-    it("must flag, in one line naming the provider's precedence, a stack file that carries the deployer's credentials", function () {
+    it("must warn, in one line naming the provider's precedence, when a stack no pipeline deploys carries the deployer's credentials", function () {
         const flagged = result.stdout.split("\n").filter((l) => l.startsWith("warning: Pulumi.qa.yaml sets"));
         assert.equal(flagged.length, 1, result.stdout);
         assert.match(flagged[0], /sets auth0:clientId, which the provider takes over AUTH0_CLIENT_ID \/ AUTH0_CLIENT_SECRET \(terraform-provider-auth0 internal\/provider\/provider\.go:69,77; an API token overrides both, internal\/config\/config\.go:157-160\)/);
-        assert.deepEqual(credentialWarnings("qa", { config: { "auth0:domain": "qa-tenant.eu.auth0.com" } }), []);
-        assert.match(credentialWarnings("qa", { config: { "auth0:apiToken": { secure: "v1:x" } } })[0], /sets auth0:apiToken,/);
+        const longLived = stackNames(loadPipelineTable());
+        assert.equal(credentialCheck("qa", { config: { "auth0:domain": "qa-tenant.eu.auth0.com" } }, longLived), undefined);
+        assert.match(credentialCheck("qa", { config: { "auth0:apiToken": { secure: "v1:x" } } }, longLived)?.line ?? "", /^warning: Pulumi\.qa\.yaml sets auth0:apiToken,/);
+    });
+});
+
+describe("npm run preview: a long-lived stack whose file carries the deployer's credentials", function () {
+    this.timeout(120_000);
+    let stacks: ScratchStacks;
+    let result: ChildResult;
+
+    before(async function () {
+        // .github/pipeline.json names the long-lived stacks CI previews; the fixture dev stands in for one.
+        assert.ok(stackNames(loadPipelineTable()).includes("dev"), "pipeline.json deploys dev");
+        stacks = fixtureStacksWith("dev", "  auth0:clientId: deployer-id-in-the-stack-file\n  auth0:clientSecret:\n    secure: v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
+        result = await runChild("npm", ["run", "--silent", "preview", "--", "--stack", "dev", "--from-empty"], {
+            cwd: ROOT,
+            env: { PATH: process.env.PATH, HOME: process.env.HOME, ...stacks.env },
+        });
+    });
+    after(() => stacks?.remove());
+
+    it("must exit 1, before any preview, with one line naming the keys, the provider's precedence and what to do", function () {
+        const output = result.stdout + result.stderr;
+        assert.equal(result.code, 1, output);
+        const lines = output.split("\n").filter((l) => /auth0:client/.test(l));
+        assert.equal(lines.length, 1, output);
+        assert.ok(lines[0].startsWith(`error: ${stacks.file} sets `), lines[0]);
+        assert.match(
+            lines[0],
+            /sets auth0:clientId, auth0:clientSecret, which the provider takes over AUTH0_CLIENT_ID \/ AUTH0_CLIENT_SECRET \(terraform-provider-auth0 internal\/provider\/provider\.go:69,77; .*\), so the deployer CI puts in the environment is ignored; dev is a long-lived stack \(\.github\/pipeline\.json\).*pulumi config rm-all auth0:clientId auth0:clientSecret/,
+        );
+        assert.doesNotMatch(output, /Previewing update/);
+        assert.doesNotMatch(output, /AAAAAAAA|deployer-id-in-the-stack-file/);
     });
 });

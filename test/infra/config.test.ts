@@ -102,11 +102,11 @@ describe("infra/config", () => {
                 `${PROJECT}:managementApiScopes`,
                 /read:user_idp_tokens lets a client .*identity-provider access tokens.*allowPrivilegedManagementScopes/,
             ));
-        it("a privileged Management API scope with the override but not acknowledged as beyond the login code", () =>
+        it("a privileged Management API scope with the override but not acknowledged as beyond the login code, naming both pack approvals", () =>
             assertRefused(
                 { managementApiScopes: '["create:client_grants"]', allowPrivilegedManagementScopes: "true" },
                 `${PROJECT}:managementApiScopes`,
-                /create:client_grants: the actions login code never calls/,
+                /create:client_grants: the actions login code never calls .*unless its allowScopesBeyondLoginCode names it, and its allowPrivilegedScopes too \(create:client_grants is privileged\)/,
             ));
         it("an acknowledgment of a scope the stack does not grant", () =>
             assertRefused(

@@ -7,6 +7,7 @@ import {
     loginSecretsStaySecret,
     m2mClientCredentialsOnly,
     managementApiLeastPrivilege,
+    managementApiScopesFollowMode,
     protectedStacksProtectResources,
     PROTECTED_TYPES,
     stackOfUrn,
@@ -80,7 +81,7 @@ describe("policy pack", () => {
         });
     });
 
-    describe("management-api-least-privilege", () => {
+    describe("management-api-least-privilege and management-api-scopes-follow-mode", () => {
         const isManagementGrant = (r: AnalyzedResource) => r.type === T.clientGrant && String(r.props.audience).endsWith("/api/v2/");
         const managementGrant = () => programs.devRules.resources.find(isManagementGrant)!;
         const apiGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => g.props.audience === "https://fixture-api.test/dev")!;
@@ -88,10 +89,29 @@ describe("policy pack", () => {
         const rulesWith = (scopes: string[]) => programs.devRules.resources.map((r) => (isManagementGrant(r) ? withProps(r, { scopes }) : r));
         /** One finding per grant: blue and green each carry the same scopes. */
         const grantCount = () => programs.devRules.resources.filter(isManagementGrant).length;
-        const evaluateScopes = (scopes: string[], config?: Record<string, unknown>) =>
-            evaluate([managementApiLeastPrivilege], rulesWith(scopes), config && { [managementApiLeastPrivilege.name]: config });
+        const SCOPE_POLICIES = [managementApiLeastPrivilege, managementApiScopesFollowMode];
+        /** Both policies, each given `config` (what README's example pack config does). */
+        const configFor = (config?: Record<string, unknown>) => config && Object.fromEntries(SCOPE_POLICIES.map((p) => [p.name, config]));
+        const evaluateScopes = (scopes: string[], config?: Record<string, unknown>) => evaluate(SCOPE_POLICIES, rulesWith(scopes), configFor(config));
+        /**
+         * What the engine runs before a resource's step (Analyze: pulumi/pulumi
+         * pkg/resource/deploy/step_generator.go 1400-1425): the pack's resource policies on that
+         * resource alone; stack policies wait until after the last step (3500-3600).
+         */
+        const beforeItsStep = (resource: AnalyzedResource, config?: Record<string, unknown>) =>
+            evaluate(POLICIES.filter((p) => !("validateStack" in p)), [resource], configFor(config));
 
         it("must see both credential slots' Management API grants in rules mode", () => assert.strictEqual(grantCount(), 2));
+
+        it("must refuse, at the grant before its step, a privileged scope or one no login code calls", async () => {
+            const privileged = await beforeItsStep(withProps(managementGrant(), { scopes: ["update:users_app_metadata", "update:client_grants"] }));
+            assert.deepStrictEqual(privileged.map((f) => f.policy), [managementApiLeastPrivilege.name]);
+            assert.match(privileged[0].message, /update:client_grants, which lets a client raise/);
+            const beyond = await beforeItsStep(withProps(managementGrant(), { scopes: ["read:users"] }));
+            assert.deepStrictEqual(beyond.map((f) => f.policy), [managementApiLeastPrivilege.name]);
+            assert.match(beyond[0].message, /read:users, which no login code calls \(it calls update:users_app_metadata; /);
+            assert.deepStrictEqual(await beforeItsStep(managementGrant()), [], "the scope some mode calls waits for the stack policy");
+        });
 
         it("must refuse a privileged Management API scope", async () => {
             const findings = await evaluateScopes(["update:users_app_metadata", "update:client_grants"]);
@@ -99,27 +119,39 @@ describe("policy pack", () => {
             assert.match(findings[0].message, /update:client_grants, which lets a client raise/);
         });
 
-        it("must accept a privileged scope the pack config approves", async () => {
-            assert.deepStrictEqual(await evaluateScopes(["update:users_app_metadata", "update:client_grants"], { allowPrivilegedScopes: ["update:client_grants"] }), []);
+        it("must accept a privileged scope beyond the login code only when the pack config approves it in both lists", async () => {
+            const scopes = ["update:users_app_metadata", "update:client_grants"];
+            const privilegedOnly = await evaluateScopes(scopes, { allowPrivilegedScopes: ["update:client_grants"] });
+            assert.strictEqual(privilegedOnly.length, grantCount());
+            assert.match(privilegedOnly[0].message, /update:client_grants, .*no login code calls .*\(allowScopesBeyondLoginCode\) after review$/);
+            assert.deepStrictEqual(
+                await evaluateScopes(scopes, { allowPrivilegedScopes: ["update:client_grants"], allowScopesBeyondLoginCode: ["update:client_grants"] }),
+                [],
+            );
         });
 
         it("must refuse read:user_idp_tokens as privileged, even when allowed beyond the login code", async () => {
             const findings = await evaluateScopes(["update:users_app_metadata", "read:user_idp_tokens"], { allowScopesBeyondLoginCode: ["read:user_idp_tokens"] });
             assert.strictEqual(findings.length, grantCount());
-            assert.match(findings[0].message, /read:user_idp_tokens, which lets a client .*identity-provider access tokens/);
+            assert.match(findings[0].message, /read:user_idp_tokens, which lets a client .*identity-provider access tokens.*\(allowPrivilegedScopes\) after review$/);
         });
 
         it("must refuse a Management API scope the login code never calls", async () => {
             const findings = await evaluateScopes(["update:users_app_metadata", "read:users"]);
             assert.strictEqual(findings.length, grantCount());
             assert.strictEqual(findings[0].urn, managementGrant().urn);
-            assert.match(findings[0].message, /read:users, which the rules login code never calls .*allowScopesBeyondLoginCode/);
+            assert.match(findings[0].message, /read:users, which no login code calls .*allowScopesBeyondLoginCode/);
         });
 
         it("must refuse, in actions mode, the scope only the rules call", async () => {
-            const findings = await evaluate([managementApiLeastPrivilege], [...programs.devActions.resources, managementGrant()]);
+            const findings = await evaluate(SCOPE_POLICIES, [...programs.devActions.resources, managementGrant()]);
             assert.strictEqual(findings.length, 1);
+            assert.strictEqual(findings[0].policy, managementApiScopesFollowMode.name);
             assert.match(findings[0].message, /update:users_app_metadata, which the actions login code never calls/);
+            assert.deepStrictEqual(
+                await evaluate(SCOPE_POLICIES, [...programs.devActions.resources, managementGrant()], configFor({ allowScopesBeyondLoginCode: ["update:users_app_metadata"] })),
+                [],
+            );
         });
 
         it("must accept a scope beyond the login code's needs that the pack config allows", async () => {
@@ -134,7 +166,7 @@ describe("policy pack", () => {
 
         it("must not apply the Management API's scope set to other audiences", async () => {
             const resources = programs.devRules.resources.map((r) => (r === apiGrant() ? withProps(r, { scopes: ["read:entitlements", "create:clients"] }) : r));
-            assert.deepStrictEqual(await evaluate([managementApiLeastPrivilege], resources), []);
+            assert.deepStrictEqual(await evaluate(SCOPE_POLICIES, resources), []);
         });
     });
 
