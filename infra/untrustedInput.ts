@@ -131,6 +131,10 @@ export function refuseReservedKey(key: string, where: string): string {
 const STACK_NAME_MAX = 100;
 const STACK_NAME_PATTERN = /^[A-Za-z0-9_.-]*$/;
 
+/** A name shaped `<org>/<stack>` or `<org>/<project>/<stack>` names the stack in a backend, but its file is Pulumi.<stack>.yaml. */
+const QUALIFIED_NAME = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/){1,2}[A-Za-z0-9_.-]+$/;
+const BARE_NAME = " (the bare name, without <org>/ or <org>/<project>/: the file is Pulumi.<name>.yaml)";
+
 /** Refuses what Pulumi would not take as a stack name (so never a path); returns the name. */
 export function parseStackName(name: string, where = "--stack"): string {
     if (name === "") throw new InputError(`${where}: empty; expected a stack name such as dev or prod`);
@@ -143,7 +147,7 @@ export function parseStackName(name: string, where = "--stack"): string {
     const bad = [...name].findIndex((c) => !STACK_NAME_PATTERN.test(c));
     if (bad >= 0) {
         throw new InputError(
-            `${where}: not a stack name: character ${bad + 1} is not allowed; expected a stack name (letters, digits, hyphens, ` +
+            `${where}: not a stack name: character ${bad + 1} is not allowed${QUALIFIED_NAME.test(name) ? BARE_NAME : ""}; expected a stack name (letters, digits, hyphens, ` +
                 "underscores or periods, as Pulumi takes them), such as dev or prod, never a path",
         );
     }
