@@ -42,9 +42,9 @@ export function parseJsonInput(text: string, where: string, expected: string): u
 }
 
 /**
- * Parses YAML from `where`. On an error: `<where>: not YAML: at line L, column C, <js-yaml's
- * reason>` (the reason names the rule broken, never the text; js-yaml's `message` adds a snippet
- * of the input, so it is not used). Then refuses a {@link RESERVED_KEYS} key anywhere in the value.
+ * Parses YAML from `where`. On an error: `<where>: not YAML: at line L, column C, <the rule>`:
+ * the leading words of js-yaml's reason, cut before the input it quotes ({@link yamlRule});
+ * js-yaml's `message` adds a snippet of the input, so it is not used. Then refuses a {@link RESERVED_KEYS} key anywhere in the value.
  */
 export function parseYamlInput(text: string, where: string, expected: string): unknown {
     return checked(readYaml(text, expected), where);
@@ -75,10 +75,21 @@ export function readYaml(text: string, expected: string): { value: unknown } | {
         // js-yaml 4 YAMLException: `reason` is the rule's wording, `mark` the 0-based position.
         const mark = (err as yaml.YAMLException & { mark?: { line: number; column: number } }).mark;
         const at = mark ? `at line ${mark.line + 1}, column ${mark.column + 1}, ` : "";
-        return { problem: `not YAML: ${at}${err.reason}; expected ${expected}` };
+        return { problem: `not YAML: ${at}${yamlRule(err.reason)}; expected ${expected}` };
     }
     const reserved = reservedKeyProblem(value);
     return reserved ? { problem: reserved } : { value };
+}
+
+/**
+ * The words of js-yaml's `reason` that name the rule, before any of the input it quotes: the
+ * loader appends the text after a quote, `!`, `<` or `:` (js-yaml 4 lib/loader.js, throwError
+ * calls such as `'unidentified alias "' + alias + '"'` line 1392, `'unknown tag !<' + state.tag +
+ * '>'` line 1608, `'tag name is malformed: ' + tagName` line 1331).
+ */
+function yamlRule(reason: string | undefined): string {
+    const words = (reason ?? "").split(/["'!<:]/)[0].trim();
+    return words || "the text breaks a YAML rule";
 }
 
 function checked(read: { value: unknown } | { problem: string }, where: string): unknown {
@@ -114,18 +125,29 @@ export function refuseReservedKey(key: string, where: string): string {
 // Pulumi's stack-name rule: pulumi/pulumi sdk/go/common/tokens/stack_name.go at 1b59498
 // (v3.259.0+14), ParseStackName, lines 51-86: not empty, at most 100 characters, only
 // `[A-Za-z0-9_.-]` ("a stack name may only contain alphanumeric, hyphens, underscores, or
-// periods"). With no `/`, a name can never leave the directory it is joined to.
+// periods"). Pulumi takes `.` and `..` too; they are refused here as well, since joined to a
+// directory they name it or its parent. With no `/` and neither of those, a name can never leave
+// the directory it is joined to.
 const STACK_NAME_MAX = 100;
 const STACK_NAME_PATTERN = /^[A-Za-z0-9_.-]*$/;
+
+/** A name shaped `<org>/<stack>` or `<org>/<project>/<stack>` names the stack in a backend, but its file is Pulumi.<stack>.yaml. */
+const QUALIFIED_NAME = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/){1,2}[A-Za-z0-9_.-]+$/;
+const BARE_NAME = " (the bare name, without <org>/ or <org>/<project>/: the file is Pulumi.<name>.yaml)";
 
 /** Refuses what Pulumi would not take as a stack name (so never a path); returns the name. */
 export function parseStackName(name: string, where = "--stack"): string {
     if (name === "") throw new InputError(`${where}: empty; expected a stack name such as dev or prod`);
     if (name.length > STACK_NAME_MAX) throw new InputError(`${where}: ${name.length} characters; expected a stack name of at most ${STACK_NAME_MAX}`);
+    if (name === "." || name === "..") {
+        throw new InputError(
+            `${where}: not a stack name: . and .. name directories; expected a stack name (letters, digits, hyphens, underscores or periods), such as dev or prod, never a path`,
+        );
+    }
     const bad = [...name].findIndex((c) => !STACK_NAME_PATTERN.test(c));
     if (bad >= 0) {
         throw new InputError(
-            `${where}: not a stack name: character ${bad + 1} is not allowed; expected a stack name (letters, digits, hyphens, ` +
+            `${where}: not a stack name: character ${bad + 1} is not allowed${QUALIFIED_NAME.test(name) ? BARE_NAME : ""}; expected a stack name (letters, digits, hyphens, ` +
                 "underscores or periods, as Pulumi takes them), such as dev or prod, never a path",
         );
     }

@@ -12,7 +12,9 @@
  * the stack's extensibility mode.
  *
  * Duplicates are refused: the tenant's clients are listed first, and a deployer whose name exists
- * is reported (with how its grant differs from the table), never created again.
+ * is reported (with how its grant differs from the table), never created again; one with no grant
+ * (a run stopped between the two calls) is granted. Nothing is created while a secret file a new
+ * deployer needs exists already.
  *
  * No secret reaches the terminal, the command line or the shell history: the token comes from the
  * environment; each new client secret is written to `<secrets dir>/<stack>-<role>.secret` (mode
@@ -22,9 +24,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { BOOTSTRAP_TOKEN_SCOPES, DeployerRole, deployerScopes } from "../infra/deployerScopes";
 import { ExtensibilityMode } from "../infra/loginContract";
+import { parseStackName, parseYamlInput } from "../infra/untrustedInput";
+import { hasStackFile, stackFilePath, stackNames } from "../local/stack/stackFiles";
+import { PROJECT, ROOT } from "../local/stack/tokens";
 import { parseStrict, runCommand, UsageError } from "../tools/cli";
 import { loadPipelineTable } from "../tools/pipelineTable";
 
@@ -35,7 +39,8 @@ Creates the write and the read-only deploying applications of each stack in the 
 the Management API with exactly the deployer table's scopes (infra/deployerScopes.ts), and prints
 the gh secret set commands for the environments .github/pipeline.json gives that tenant's
 deployers (<stack>, <stack>-preview and <stack>-drift by default).
-Refuses to create a deployer whose name exists (a rerun creates nothing). Prints no secret.
+Refuses to create a deployer whose name exists (a rerun creates nothing but a grant a deployer
+lacks), or when a secret file it would write exists. Prints no secret.
 
   AUTH0_BOOTSTRAP_TOKEN   a one-off Management API token (Applications > APIs > Auth0 Management
                           API > API Explorer); never a flag. Scopes it needs:
@@ -46,10 +51,9 @@ Refuses to create a deployer whose name exists (a rerun creates nothing). Prints
   --extensibility <mode>  the scopes of that mode. Default: the stack file's, else actions
   --secrets-dir <dir>     where each new secret is written, mode 0600. Default: .deployer-secrets
   --help                  this text
-Exit 0 done (created or all present), 1 the tenant refused a call, 2 bad arguments.`;
+Exit 0 done (created or all present), 1 the tenant refused a call or a secret file exists,
+2 bad arguments.`;
 
-const ROOT = path.resolve(__dirname, "..");
-const PROJECT = "auth0-tenant";
 const PAGE_SIZE = 100;
 const REQUEST_TIMEOUT_MS = 15_000;
 const HOST_PATTERN = /^[a-z0-9.-]+(:\d+)?$/;
@@ -70,9 +74,10 @@ interface Client {
 
 /** How a stack file names its domain and mode, when there is one. */
 function stackFile(stack: string): { domain?: string; extensibility?: string } | undefined {
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) return undefined;
-    const config = ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }) ?? {}).config ?? {};
+    if (!hasStackFile(stack)) return undefined;
+    const file = stackFilePath(stack);
+    const parsed = parseYamlInput(fs.readFileSync(file, "utf8"), path.basename(file), "a stack file") as { config?: Record<string, unknown> } | null;
+    const config = parsed?.config ?? {};
     return { domain: config["auth0:domain"] as string | undefined, extensibility: config[`${PROJECT}:extensibility`] as string | undefined };
 }
 
@@ -85,21 +90,12 @@ function parse(argv: readonly string[]): Args {
     });
     const domain = values.domain;
     if (!domain) throw new UsageError("--domain is required");
-    if (!HOST_PATTERN.test(domain)) throw new UsageError(`--domain ${JSON.stringify(domain)}: expected the tenant's host name in lower case, e.g. dev-abc123.us.auth0.com`);
+    if (!HOST_PATTERN.test(domain)) throw new UsageError("--domain: expected the tenant's host name in lower case, e.g. dev-abc123.us.auth0.com");
     if (values.extensibility !== undefined && !["actions", "rules"].includes(values.extensibility)) {
         throw new UsageError(`--extensibility ${values.extensibility}: expected actions or rules`);
     }
-    const stacks =
-        values.stack ??
-        fs
-            .readdirSync(ROOT)
-            .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
-            .filter((s): s is string => s !== undefined && stackFile(s)?.domain === domain)
-            .sort();
+    const stacks = (values.stack ?? stackNames().filter((s) => isStackName(s) && stackFile(s)?.domain === domain)).map((s) => parseStackName(s));
     if (!stacks.length) throw new UsageError(`no Pulumi.<stack>.yaml has auth0:domain ${domain}; pass --stack <name>`);
-    for (const stack of stacks) {
-        if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)}: not a Pulumi stack name`);
-    }
     const token = process.env.AUTH0_BOOTSTRAP_TOKEN ?? "";
     if (!token) throw new UsageError("AUTH0_BOOTSTRAP_TOKEN is not set; expected a one-off Management API token in the environment (never on the command line)");
     return {
@@ -109,6 +105,15 @@ function parse(argv: readonly string[]): Args {
         secretsDir: path.resolve(values["secrets-dir"] ?? path.join(ROOT, ".deployer-secrets")),
         token,
     };
+}
+
+/** Whether a file's `Pulumi.<name>.yaml` names a stack (a file such as `Pulumi.a b.yaml` is no stack's, and is passed over). */
+function isStackName(name: string): boolean {
+    try {
+        return parseStackName(name) === name;
+    } catch {
+        return false;
+    }
 }
 
 /** One Management API call; throws naming the call and Auth0's message (never the token). */
@@ -159,6 +164,20 @@ const ROLES: readonly { role: DeployerRole; suffix: string; environments: (stack
 async function run(args: Args): Promise<number> {
     const audience = `https://${args.domain}/api/v2/`;
     const existing = await listClients(args);
+    const secretFile = (stack: string, role: DeployerRole) => path.join(args.secretsDir, `${stack}-${role}.secret`);
+    const shown = (file: string) => path.relative(process.cwd(), file) || file;
+    // Every secret file a new deployer needs must be free before anything is created: a file left
+    // by an earlier run would make the write fail after the client exists, its secret lost.
+    const taken = args.stacks
+        .flatMap((stack) => ROLES.filter(({ suffix }) => !existing.some((c) => c.name === `${PROJECT}-${stack}-${suffix}`)).map(({ role }) => secretFile(stack, role)))
+        .filter((file) => fs.existsSync(file));
+    if (taken.length) {
+        console.error(
+            `bootstrap: ${taken.map(shown).join(", ")} exists; nothing created. It holds the secret of an earlier run's deployer: ` +
+                "hand it to the pipeline (gh secret set AUTH0_CLIENT_SECRET --env <environment> < file) or discard it, remove it, then run again",
+        );
+        return 1;
+    }
     const commands: string[] = [];
     let created = 0;
     for (const stack of args.stacks) {
@@ -166,6 +185,7 @@ async function run(args: Args): Promise<number> {
         for (const { role, suffix, environments } of ROLES) {
             const name = `${PROJECT}-${stack}-${suffix}`;
             const scopes = deployerScopes(role, mode);
+            const file = secretFile(stack, role);
             const same = existing.filter((c) => c.name === name);
             if (same.length) {
                 const ids = same.map((c) => c.client_id);
@@ -175,14 +195,21 @@ async function run(args: Args): Promise<number> {
                 const granted = grants.client_grants[0]?.scope ?? [];
                 const missing = scopes.filter((s) => !granted.includes(s));
                 const extra = granted.filter((s) => !scopes.includes(s));
-                const grantState = !grants.client_grants.length
-                    ? "no Management API grant"
-                    : missing.length || extra.length
-                      ? `its grant differs from the table (${[missing.length ? `missing ${missing.join(" ")}` : "", extra.length ? `extra ${extra.join(" ")}` : ""].filter(Boolean).join("; ")})`
-                      : "its grant has exactly the table's scopes";
+                let grantState: string;
+                if (!grants.client_grants.length && same.length === 1) {
+                    // A run that stopped between creating the client and granting it: the grant is what is missing.
+                    await call(args, "POST", "/api/v2/client-grants", { client_id: ids[0], audience, scope: scopes });
+                    grantState = `it had no Management API grant: granted ${audience} with the ${scopes.length} ${role} scopes of ${mode} mode`;
+                } else if (!grants.client_grants.length) {
+                    grantState = `no Management API grant, and ${same.length} clients have this name: delete all but one in the dashboard, then run again to grant it`;
+                } else if (missing.length || extra.length) {
+                    grantState = `its grant differs from the table (${[missing.length ? `missing ${missing.join(" ")}` : "", extra.length ? `extra ${extra.join(" ")}` : ""].filter(Boolean).join("; ")})`;
+                } else {
+                    grantState = "its grant has exactly the table's scopes";
+                }
                 console.log(`exists  ${name} (${ids.join(", ")}): not created again; ${grantState}`);
                 for (const env of environments(stack)) commands.push(`gh secret set AUTH0_CLIENT_ID --env ${env} --body ${ids[0]}`);
-                commands.push(`# AUTH0_CLIENT_SECRET of ${name}: from the secret file of the run that created it, or rotate it in the dashboard`);
+                commands.push(`# AUTH0_CLIENT_SECRET of ${name}: from the secret file of the run that created it (${shown(file)}), or rotate it in the dashboard`);
                 continue;
             }
             const client = await call<Client>(args, "POST", "/api/v2/clients", {
@@ -196,6 +223,13 @@ async function run(args: Args): Promise<number> {
             const secret =
                 client.client_secret ??
                 (await call<Client>(args, "GET", `/api/v2/clients/${encodeURIComponent(client.client_id)}?fields=client_id,client_secret&include_fields=true`)).client_secret;
+            // The secret is kept before the grant is asked for: a refused grant leaves a client a
+            // rerun grants (above), with its secret in the file.
+            if (secret) {
+                fs.mkdirSync(args.secretsDir, { recursive: true, mode: 0o700 });
+                // "wx": fails rather than overwrite a file created since the check above.
+                fs.writeFileSync(file, secret, { mode: 0o600, flag: "wx" });
+            }
             await call(args, "POST", "/api/v2/client-grants", { client_id: client.client_id, audience, scope: scopes });
             created++;
             console.log(`created ${name} (${client.client_id}): granted ${audience} with the ${scopes.length} ${role} scopes of ${mode} mode`);
@@ -204,11 +238,7 @@ async function run(args: Args): Promise<number> {
                 commands.push(`# AUTH0_CLIENT_SECRET of ${name}: the token may not read it (read:client_keys); copy it from the dashboard`);
                 continue;
             }
-            fs.mkdirSync(args.secretsDir, { recursive: true, mode: 0o700 });
-            const file = path.join(args.secretsDir, `${stack}-${role}.secret`);
-            fs.writeFileSync(file, secret, { mode: 0o600, flag: "wx" });
-            const shown = path.relative(process.cwd(), file) || file;
-            for (const env of environments(stack)) commands.push(`gh secret set AUTH0_CLIENT_SECRET --env ${env} < ${shown}`);
+            for (const env of environments(stack)) commands.push(`gh secret set AUTH0_CLIENT_SECRET --env ${env} < ${shown(file)}`);
         }
     }
     console.log(`\n${created} deployer${created === 1 ? "" : "s"} created. Hand them to the pipeline (each secret is read from its file, never shown):\n`);

@@ -15,6 +15,9 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError, ConfigSource, loadConfig } from "../infra/config";
 import { LOGIN_CALLS, scopesNeeded } from "../infra/loginContract";
+import { parseStackName, parseYamlInput } from "../infra/untrustedInput";
+import { stackFilePath, stackFilesDir, stackNames } from "../local/stack/stackFiles";
+import { ROOT } from "../local/stack/tokens";
 import { parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run init -- --stack <name> --domain <tenant domain> --api-base-url <https URL>
@@ -23,8 +26,9 @@ const USAGE = `usage: npm run init -- --stack <name> --domain <tenant domain> --
                      [--login-code-order <file,file,...>] [--no-api-probe]
 
 Writes Pulumi.<name>.yaml for a new stack, checked by the program's own validation
-(infra/config.ts). Never overwrites a file, never writes credentials: the deploying
-application's come from AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET (docs/first-deploy.md).
+(infra/config.ts), beside Pulumi.yaml or in the directory TENANT_STACK_FILES names.
+Never overwrites a file, never writes credentials: the deploying application's come
+from AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET (docs/first-deploy.md).
 
   --stack <name>                 the stack's name as pulumi stack init takes it, without <org>/:
                                  letters, digits, -, _ and . (at most 100)
@@ -39,15 +43,6 @@ application's come from AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET (docs/first-deploy
   --no-api-probe                 apiProbeEnabled: false, for an API that is not served yet
   --help                         this text
 Exit 0 written, 1 the configuration is refused (each problem names its key), 2 bad arguments.`;
-
-const ROOT = path.resolve(__dirname, "..");
-
-/**
- * A stack name as the Pulumi CLI accepts it: pulumi/pulumi sdk/go/common/tokens/stack_name.go
- * lines 51-86 (commit 1b59498): not empty, at most 100 characters, `[A-Za-z0-9_.-]` only.
- * `<org>/<project>/<stack>` names the same stack in a backend, but its file is Pulumi.<stack>.yaml.
- */
-const STACK_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
 
 export interface InitArgs {
     readonly stack: string;
@@ -76,13 +71,7 @@ export function parse(argv: readonly string[]): InitArgs {
     for (const required of ["stack", "domain", "api-base-url"] as const) {
         if (!values[required]) throw new UsageError(`--${required} is required`);
     }
-    const stack = values.stack!;
-    if (stack.includes("/")) {
-        throw new UsageError(`--stack ${stack}: expected the bare stack name (the file is Pulumi.<name>.yaml), e.g. ${stack.split("/").pop()}`);
-    }
-    if (!STACK_NAME_PATTERN.test(stack)) {
-        throw new UsageError(`--stack ${JSON.stringify(stack)}: not a Pulumi stack name; expected 1 to 100 letters, digits, -, _ or .`);
-    }
+    const stack = parseStackName(values.stack!);
     const extensionUrl = values["authz-extension-url"];
     if ((extensionUrl === undefined) === !values["no-authz-extension"]) {
         throw new UsageError("expected exactly one of --authz-extension-url <URL> and --no-authz-extension");
@@ -104,26 +93,24 @@ interface ProjectFile {
     readonly config: Record<string, { default?: unknown }>;
 }
 
-function readYaml<T>(file: string): T {
-    return yaml.load(fs.readFileSync(file, "utf8")) as T;
+function readYaml<T>(file: string, expected: string): T {
+    return parseYamlInput(fs.readFileSync(file, "utf8"), path.basename(file), expected) as T;
 }
 
-/** The loginCodeOrder every stack file in `root` agrees on, if they agree. */
-function agreedLoginCodeOrder(root: string, project: string): string[] | undefined {
-    const orders = fs
-        .readdirSync(root)
-        .filter((f) => /^Pulumi\.[^.]+(\.[^.]+)*\.yaml$/.test(f) && f !== "Pulumi.yaml")
-        .map((f) => readYaml<{ config?: Record<string, unknown> }>(path.join(root, f))?.config?.[`${project}:loginCodeOrder`])
+/** The loginCodeOrder every stack file in `stacks` agrees on, if they agree. */
+function agreedLoginCodeOrder(stacks: string, project: string): string[] | undefined {
+    const orders = stackNames(stacks)
+        .map((stack) => readYaml<{ config?: Record<string, unknown> } | null>(stackFilePath(stack, stacks), "a stack file")?.config?.[`${project}:loginCodeOrder`])
         .filter((o): o is string[] => Array.isArray(o));
     const distinct = [...new Set(orders.map((o) => JSON.stringify(o)))];
     return distinct.length === 1 ? (JSON.parse(distinct[0]) as string[]) : undefined;
 }
 
 /** The stack file's config for `args`: what has no default in Pulumi.yaml, and what an option sets. */
-export function stackConfig(args: InitArgs, root = ROOT): { project: string; config: Record<string, unknown> } {
-    const project = readYaml<ProjectFile>(path.join(root, "Pulumi.yaml"));
+export function stackConfig(args: InitArgs, root = ROOT, stacks = stackFilesDir()): { project: string; config: Record<string, unknown> } {
+    const project = readYaml<ProjectFile>(path.join(root, "Pulumi.yaml"), "the project file");
     const key = (k: string) => `${project.name}:${k}`;
-    const order = args.loginCodeOrder ?? agreedLoginCodeOrder(root, project.name);
+    const order = args.loginCodeOrder ?? agreedLoginCodeOrder(stacks, project.name);
     const config: Record<string, unknown> = {
         "auth0:domain": args.domain,
         [key("loginCodeOrder")]: order,
@@ -155,7 +142,7 @@ export function stackConfig(args: InitArgs, root = ROOT): { project: string; con
  * defaults under the stack's values, every value as its text (JSON for lists).
  */
 export function validate(stack: string, project: string, config: Record<string, unknown>, root = ROOT): void {
-    const declared = readYaml<ProjectFile>(path.join(root, "Pulumi.yaml")).config;
+    const declared = readYaml<ProjectFile>(path.join(root, "Pulumi.yaml"), "the project file").config;
     const values: Record<string, string> = {};
     for (const [k, d] of Object.entries(declared)) if (d.default !== undefined) values[`${project}:${k}`] = text(d.default);
     for (const [k, v] of Object.entries(config)) values[k] = text(v);
@@ -181,13 +168,13 @@ const HEADER = (stack: string) => `# Stack ${stack}, written by npm run init. Pl
 # (a stack file's auth0:clientId / auth0:clientSecret would win over them; docs/first-deploy.md).
 `;
 
-export function run(args: InitArgs, root = ROOT): number {
-    const file = path.join(root, `Pulumi.${args.stack}.yaml`);
+export function run(args: InitArgs, root = ROOT, stacks = stackFilesDir()): number {
+    const file = stackFilePath(args.stack, stacks);
     if (fs.existsSync(file)) {
         console.error(`init: ${path.basename(file)} exists; not overwritten (edit it, or remove it first)`);
         return 1;
     }
-    const { project, config } = stackConfig(args, root);
+    const { project, config } = stackConfig(args, root, stacks);
     try {
         validate(args.stack, project, config, root);
     } catch (err) {

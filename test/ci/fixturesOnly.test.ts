@@ -28,6 +28,7 @@ const ALLOWED = [
     // They write stack files into scratch repositories or copies of their own and read those back.
     "test/rotation/rotateSecretsWorkflow.test.ts",
     "test/scripts/initStack.test.ts",
+    "test/scripts/bootstrapDeployers.test.ts",
     "test/docs/firstDeploy.test.ts",
 ];
 

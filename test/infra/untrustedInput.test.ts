@@ -44,11 +44,29 @@ describe("infra/untrustedInput", () => {
         assert.doesNotMatch(message, /secret-value/);
     });
 
+    it("must not quote the text in js-yaml's reason (an alias, a tag), keeping only the rule's leading words", () => {
+        for (const [text, rule] of [
+            ["pw: *hunter2secret\n", "unidentified alias"],
+            ["pw: !<tag:hunter2secret> x\n", "unknown tag"],
+            ["pw: !<hunter2secret%e9> x\n", "tag name is malformed"],
+            ["pw: !<hunter2 secret> x\n", "tag name cannot contain such characters"],
+            ["pw: !hunter2secret!x y\n", "undeclared tag handle"],
+        ]) {
+            const message = refusal(() => parseYamlInput(text, "Pulumi.x.yaml", "a stack file"));
+            assert.match(message, new RegExp(`^Pulumi\\.x\\.yaml: not YAML: at line 1, column \\d+, ${rule}; expected a stack file$`), text);
+            assert.doesNotMatch(message, /hunter2/, text);
+        }
+    });
+
     it("must take a stack name as Pulumi does, and never a path", () => {
         for (const name of ["dev", "prod", "pr-42", "my_stack.v2"]) assert.equal(parseStackName(name), name);
         assert.match(refusal(() => parseStackName("../../../x")), /^--stack: not a stack name: character 3 is not allowed; .*never a path/);
         assert.match(refusal(() => parseStackName("org/dev")), /character 4 is not allowed/);
         assert.match(refusal(() => parseStackName("")), /empty/);
         assert.match(refusal(() => parseStackName("x".repeat(101))), /101 characters; expected a stack name of at most 100/);
+        for (const name of [".", ".."]) {
+            assert.match(refusal(() => parseStackName(name, "--stack")), /^--stack: not a stack name: \. and \.\. name directories; expected a stack name \(letters, digits, hyphens, underscores or periods\), such as dev or prod, never a path$/, name);
+        }
+        assert.equal(parseStackName("...x"), "...x");
     });
 });

@@ -65,8 +65,9 @@ describe("npm run init (scripts/init-stack.ts)", function () {
     });
 
     for (const [title, args, expected] of [
-        ["a stack name with a character Pulumi refuses", ["--stack", "qa stack"], /--stack "qa stack": not a Pulumi stack name; expected 1 to 100 letters, digits, -, _ or \./],
-        ["an <org>/<stack> name", ["--stack", "acme/qa"], /--stack acme\/qa: expected the bare stack name .*e\.g\. qa/],
+        ["a stack name with a character Pulumi refuses", ["--stack", "qa stack"], /--stack: not a stack name: character 3 is not allowed; expected a stack name \(letters, digits, hyphens, underscores or periods/],
+        ["an <org>/<stack> name", ["--stack", "acme/qa"], /--stack: not a stack name: character 5 is not allowed \(the bare name, without <org>\/ or <org>\/<project>\/: the file is Pulumi\.<name>\.yaml\)/],
+        ["a stack name that names a directory", ["--stack", ".."], /--stack: not a stack name: \. and \.\. name directories/],
         ["neither extension option", ["--stack", "qa4"], /expected exactly one of --authz-extension-url <URL> and --no-authz-extension/],
     ] as const) {
         it(`must refuse ${title} with exit 2 and the usage, writing nothing`, async function () {
@@ -74,7 +75,8 @@ describe("npm run init (scripts/init-stack.ts)", function () {
             assert.equal(r.code, 2, r.stdout + r.stderr);
             assert.match(r.stderr, expected);
             assert.match(r.stderr, /usage: npm run init --/);
-            assert.deepEqual(fs.readdirSync(repo.dir).filter((f) => /^Pulumi\.qa[ 4]/.test(f)), []);
+            assert.doesNotMatch(r.stderr, /qa stack|acme/, "the value is not repeated");
+            assert.deepEqual(fs.readdirSync(repo.dir).filter((f) => /^Pulumi\.(qa[ 4]|\.)/.test(f)), []);
         });
     }
 });
