@@ -27,6 +27,8 @@ function mutated(file: string, edit: (wf: MutableWorkflow) => void): WorkflowFil
     });
 }
 const of = (findings: Finding[], rule: Rule) => findings.filter((f) => f.rule === rule);
+/** What `rule` finds once `edit` has changed one real workflow. */
+const findingsAfter = (file: string, rule: Rule, edit: (wf: MutableWorkflow) => void) => of(checkPipeline(mutated(file, edit), table), rule);
 const describeFindings = (findings: Finding[]) => findings.map((f) => `${f.file}${f.job ? ` job ${f.job}` : ""}: ${f.message}`).join("\n");
 
 describe("the pipeline's trust boundaries (.github/pipeline.json and every workflow)", () => {
@@ -77,15 +79,9 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
         });
 
         it("branch-reachable-write: a pull request job in the dev write environment", () => {
-            const found = of(
-                checkPipeline(
-                    mutated("pull-request.yml", (wf) => {
-                        wf.jobs["review-stack"].environment = "dev";
-                    }),
-                    table,
-                ),
-                "deploy-from-branch",
-            );
+            const found = findingsAfter("pull-request.yml", "deploy-from-branch", (wf) => {
+                wf.jobs["review-stack"].environment = "dev";
+            });
             assert.ok(found.some((f) => f.job === "review-stack"), describeFindings(found));
             const admitsAny = { ...table, environments: { ...table.environments, dev: { ...table.environments.dev, deploymentBranches: "all" as const } } };
             const reachable = of(
@@ -101,15 +97,9 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
         });
 
         it("deploy-from-branch: the deploy job without its main-only guard", () => {
-            const found = of(
-                checkPipeline(
-                    mutated("deploy.yml", (wf) => {
-                        delete wf.jobs.deploy.if;
-                    }),
-                    table,
-                ),
-                "deploy-from-branch",
-            );
+            const found = findingsAfter("deploy.yml", "deploy-from-branch", (wf) => {
+                delete wf.jobs.deploy.if;
+            });
             assert.ok(found.some((f) => f.file === "deploy.yml" && f.job === "deploy"), describeFindings(found));
         });
 
@@ -121,26 +111,14 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
 
         it("deploy-from-branch: the deploy job guarded by a negation of the main guard", () => {
             for (const condition of ["!(github.ref == 'refs/heads/main')", "${{ !(github.ref == 'refs/heads/main') }}", "github.ref == 'refs/heads/main' || true", "!(true && github.ref == 'refs/heads/main')"]) {
-                const found = of(
-                    checkPipeline(
-                        mutated("deploy.yml", (wf) => {
-                            wf.jobs.deploy.if = condition;
-                        }),
-                        table,
-                    ),
-                    "deploy-from-branch",
-                );
+                const found = findingsAfter("deploy.yml", "deploy-from-branch", (wf) => {
+                    wf.jobs.deploy.if = condition;
+                });
                 assert.ok(found.some((f) => f.job === "deploy" && /without `if:/.test(f.message)), `${condition}: ${describeFindings(found)}`);
             }
-            const narrower = of(
-                checkPipeline(
-                    mutated("deploy.yml", (wf) => {
-                        wf.jobs.deploy.if = "${{ github.event_name == 'push' && (github.ref == 'refs/heads/main') }}";
-                    }),
-                    table,
-                ),
-                "deploy-from-branch",
-            );
+            const narrower = findingsAfter("deploy.yml", "deploy-from-branch", (wf) => {
+                wf.jobs.deploy.if = "${{ github.event_name == 'push' && (github.ref == 'refs/heads/main') }}";
+            });
             assert.deepEqual(narrower, [], describeFindings(narrower));
         });
 
@@ -151,125 +129,71 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
         });
 
         it("install-scripts-with-write-token: npm ci with install scripts in the deploy job", () => {
-            const found = of(
-                checkPipeline(
-                    mutated("deploy.yml", (wf) => {
-                        const steps = wf.jobs.deploy.steps as { run?: string }[];
-                        const install = steps.find((s) => s.run?.startsWith("npm ci"))!;
-                        install.run = "npm ci";
-                    }),
-                    table,
-                ),
-                "install-scripts-with-write-token",
-            );
+            const found = findingsAfter("deploy.yml", "install-scripts-with-write-token", (wf) => {
+                const steps = wf.jobs.deploy.steps as { run?: string }[];
+                const install = steps.find((s) => s.run?.startsWith("npm ci"))!;
+                install.run = "npm ci";
+            });
             assert.ok(found.some((f) => f.job === "deploy"), describeFindings(found));
         });
 
         it("install-scripts-with-write-token: npm install in the job that pushes the rotation branch", () => {
-            const found = of(
-                checkPipeline(
-                    mutated("rotate-secrets.yml", (wf) => {
-                        (wf.jobs["open-pull-request"].steps as { run?: string }[]).unshift({ run: "npm install" });
-                    }),
-                    table,
-                ),
-                "install-scripts-with-write-token",
-            );
+            const found = findingsAfter("rotate-secrets.yml", "install-scripts-with-write-token", (wf) => {
+                (wf.jobs["open-pull-request"].steps as { run?: string }[]).unshift({ run: "npm install" });
+            });
             assert.ok(found.some((f) => f.job === "open-pull-request" && /contents: write/.test(f.message)), describeFindings(found));
         });
 
         it("install-scripts-with-write-token: npm ci in a job whose write token comes from the workflow-level permissions", () => {
-            const found = of(
-                checkPipeline(
-                    mutated("pull-request.yml", (wf) => {
-                        wf.permissions = { contents: "write" };
-                        delete wf.jobs.test.permissions;
-                    }),
-                    table,
-                ),
-                "install-scripts-with-write-token",
-            );
+            const found = findingsAfter("pull-request.yml", "install-scripts-with-write-token", (wf) => {
+                wf.permissions = { contents: "write" };
+                delete wf.jobs.test.permissions;
+            });
             assert.ok(found.some((f) => f.job === "test" && /contents: write/.test(f.message)), describeFindings(found));
             // A job's own permissions replace the workflow's: the test job's contents: read holds no write token.
-            const replaced = of(
-                checkPipeline(
-                    mutated("pull-request.yml", (wf) => {
-                        wf.permissions = { contents: "write" };
-                    }),
-                    table,
-                ),
-                "install-scripts-with-write-token",
-            );
+            const replaced = findingsAfter("pull-request.yml", "install-scripts-with-write-token", (wf) => {
+                wf.permissions = { contents: "write" };
+            });
             assert.deepEqual(replaced, [], describeFindings(replaced));
         });
 
         it("install-scripts-with-write-token: --ignore-scripts=false, or a second install without it, in the deploy job", () => {
             for (const run of ["npm ci --ignore-scripts=false", "npm ci --ignore-scripts && npm ci", "npm ci --ignore-scripts\nnpm install left-pad", "npm ci --ignore-scripts; yarn", "pnpm install # --ignore-scripts"]) {
-                const found = of(
-                    checkPipeline(
-                        mutated("deploy.yml", (wf) => {
-                            const steps = wf.jobs.deploy.steps as { run?: string }[];
-                            steps.find((s) => s.run?.startsWith("npm ci"))!.run = run;
-                        }),
-                        table,
-                    ),
-                    "install-scripts-with-write-token",
-                );
+                const found = findingsAfter("deploy.yml", "install-scripts-with-write-token", (wf) => {
+                    const steps = wf.jobs.deploy.steps as { run?: string }[];
+                    steps.find((s) => s.run?.startsWith("npm ci"))!.run = run;
+                });
                 assert.ok(found.some((f) => f.job === "deploy"), `${run}: ${describeFindings(found)}`);
             }
         });
 
         it("unpinned-action: an action by tag", () => {
-            const found = of(
-                checkPipeline(
-                    mutated("drift.yml", (wf) => {
-                        (wf.jobs.detect.steps as { uses?: string }[])[0].uses = "actions/checkout@v4";
-                    }),
-                    table,
-                ),
-                "unpinned-action",
-            );
+            const found = findingsAfter("drift.yml", "unpinned-action", (wf) => {
+                (wf.jobs.detect.steps as { uses?: string }[])[0].uses = "actions/checkout@v4";
+            });
             assert.deepEqual(found.map((f) => f.message), ["actions/checkout@v4 is not pinned to a full 40-character commit SHA"]);
         });
 
         it("event-in-run: a pull request's title expanded into a script", () => {
-            const found = of(
-                checkPipeline(
-                    mutated("pull-request.yml", (wf) => {
-                        (wf.jobs["review-stack"].steps as { run?: string }[]).push({ run: 'echo "${{ github.event.pull_request.title }}"' });
-                    }),
-                    table,
-                ),
-                "event-in-run",
-            );
+            const found = findingsAfter("pull-request.yml", "event-in-run", (wf) => {
+                (wf.jobs["review-stack"].steps as { run?: string }[]).push({ run: 'echo "${{ github.event.pull_request.title }}"' });
+            });
             assert.equal(found.length, 1, describeFindings(found));
         });
 
         it("event-in-run: github.event inside a function, github.head_ref and inputs expanded into a script", () => {
             for (const expression of ["${{ format('{0}', github.event.pull_request.title) }}", "${{ toJSON(github.event) }}", "${{ github.head_ref }}", "${{ inputs.stack }}", "${{github.event.pull_request.head.ref}}"]) {
-                const found = of(
-                    checkPipeline(
-                        mutated("pull-request.yml", (wf) => {
-                            (wf.jobs["review-stack"].steps as { run?: string }[]).push({ run: `echo "${expression}"` });
-                        }),
-                        table,
-                    ),
-                    "event-in-run",
-                );
+                const found = findingsAfter("pull-request.yml", "event-in-run", (wf) => {
+                    (wf.jobs["review-stack"].steps as { run?: string }[]).push({ run: `echo "${expression}"` });
+                });
                 assert.equal(found.length, 1, `${expression}: ${describeFindings(found)}`);
             }
         });
 
         it("missing-alert: drift reporting only on failure(), not on cancelled()", () => {
-            const found = of(
-                checkPipeline(
-                    mutated("drift.yml", (wf) => {
-                        wf.jobs.alert.if = "${{ failure() }}";
-                    }),
-                    table,
-                ),
-                "missing-alert",
-            );
+            const found = findingsAfter("drift.yml", "missing-alert", (wf) => {
+                wf.jobs.alert.if = "${{ failure() }}";
+            });
             assert.deepEqual(found.map((f) => f.file), ["drift.yml"]);
         });
 
@@ -297,30 +221,18 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
         });
 
         it("table: an environment, a secret and a repository-level secret the table does not declare; a declared environment nobody uses", () => {
-            const found = of(
-                checkPipeline(
-                    mutated("drift.yml", (wf) => {
-                        wf.jobs.detect.environment = "${{ matrix.stack }}-preview";
-                        (wf.jobs.detect.steps as { env?: Record<string, string> }[]).push({ env: { TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" } });
-                        (wf.jobs.alert.steps as { env?: Record<string, string> }[]).push({ env: { TOKEN: "${{ secrets.DEPLOY_KEY }}" } });
-                    }),
-                    table,
-                ),
-                "table",
-            );
+            const found = findingsAfter("drift.yml", "table", (wf) => {
+                wf.jobs.detect.environment = "${{ matrix.stack }}-preview";
+                (wf.jobs.detect.steps as { env?: Record<string, string> }[]).push({ env: { TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" } });
+                (wf.jobs.alert.steps as { env?: Record<string, string> }[]).push({ env: { TOKEN: "${{ secrets.DEPLOY_KEY }}" } });
+            });
             const messages = describeFindings(found);
             assert.match(messages, /reads secret PULUMI_ACCESS_TOKEN, which environment dev-preview does not hold/);
             assert.match(messages, /reads DEPLOY_KEY without an environment: that is a repository-level secret/);
             assert.match(messages, /declares environment dev-drift, which no workflow uses/);
-            const unknown = of(
-                checkPipeline(
-                    mutated("drift.yml", (wf) => {
-                        wf.jobs.detect.environment = "${{ matrix.stack }}-staging";
-                    }),
-                    table,
-                ),
-                "table",
-            );
+            const unknown = findingsAfter("drift.yml", "table", (wf) => {
+                wf.jobs.detect.environment = "${{ matrix.stack }}-staging";
+            });
             assert.match(describeFindings(unknown), /uses environment dev-staging, which .github\/pipeline.json does not declare/);
         });
     });
