@@ -18,7 +18,7 @@ export const VERIFY_GRANTS_COMMAND = "node --import tsx scripts/verify-grants.ts
  * so a relative `dir` is resolved from infra/ (test/verify/grantVerification.test.ts checks it
  * against Pulumi.yaml).
  */
-export const SCRIPT_DIR_FROM_PROGRAM = path.relative(path.join(__dirname), path.join(__dirname, ".."));
+export const SCRIPT_DIR_FROM_PROGRAM = path.relative(__dirname, path.join(__dirname, ".."));
 
 /** One GET the login code makes with a grant's token (see scripts/verify-grants.ts). */
 export interface VerifiedProbe {
