@@ -36,6 +36,7 @@ import * as crypto from "crypto";
 import { MonitorHandlers, RegisterResult, Registration, Severity } from "./monitor";
 import { PROVIDER_FACTS, TypeFacts, Validation } from "./providerFacts";
 import { Auth0ProviderDouble } from "./providers/auth0";
+import { COMMAND_TYPE, CommandRunner, commandRunOf } from "./providers/command";
 import { SchemaError, checkProps, schemaOf } from "./schema";
 import { Props, Secret, UNKNOWN, Value, containsUnknown, reveal, sameValue } from "./wire";
 
@@ -114,6 +115,14 @@ export interface DeploymentOptions {
      * provider double against the local tenant instead of making outputs up.
      */
     readonly provider?: Auth0ProviderDouble;
+    /**
+     * When set, an update (not a preview) runs each `command:local:Command`'s create, update and
+     * delete through it, as pulumi-command does (./providers/command.ts); its stdout and stderr
+     * become the Command's outputs, and a failure fails the step.
+     */
+    readonly commands?: CommandRunner;
+    /** The program's directory, where the Command provider runs: a relative `dir` starts there. Default: the current directory. */
+    readonly programDir?: string;
 }
 
 /** A check failure: what the provider's Check would return, or a schema violation. */
@@ -286,16 +295,30 @@ export class Deployment implements MonitorHandlers {
             return { urn, id: id ?? "", outputs };
         };
         const double = this.opts.provider;
-        if (this.opts.dryRun || !double || op === "same") return Promise.resolve(finish(id, outputs));
+        const commands = req.type === COMMAND_TYPE ? this.opts.commands : undefined;
+        if (this.opts.dryRun || (!double && !commands) || op === "same") return Promise.resolve(finish(id, outputs));
         // Reserve the URN while the provider works, so a duplicate is still caught.
         this.state.set(urn, { ...base, id, inputs, outputs, provider });
         const made = outputs;
         // Delete-before-replace: the old copies go first, in the order planned.
         let first: Promise<void> = Promise.resolve();
-        for (const gone of deletedFirst) {
-            if (gone.id && double.serves(gone.type)) first = first.then(() => double.delete(gone.type, gone.id!));
+        for (const gone of deletedFirst) first = first.then(() => this.applyDelete(gone));
+        if (commands) {
+            const operation = op === "update" ? "update" : "create";
+            const run = commandRunOf(operation, urn, inputs, this.programDir, op === "update" ? old?.outputs : {});
+            return first
+                .then(() => (run ? commands(run) : undefined))
+                .then(
+                    (out) => finish(id, out ? { ...made, stdout: out.stdout, stderr: out.stderr } : made),
+                    (err: unknown) => {
+                        // A failed run leaves no new state (the prior copy, if any, stays), so the
+                        // next update runs it again.
+                        this.state.delete(urn);
+                        throw err;
+                    },
+                );
         }
-        if (!double.serves(req.type)) return first.then(() => finish(id, outputs));
+        if (!double?.serves(req.type)) return first.then(() => finish(id, outputs));
         const applied = op === "update" && old?.id
             ? first.then(() => double.update(req.type, old.id!, old.inputs, inputs)).then((read) => ({ id: old.id, read }))
             : first.then(() => double.create(req.type, inputs)).then((c) => ({ id: c.id, read: c.outputs }));
@@ -359,6 +382,25 @@ export class Deployment implements MonitorHandlers {
             result.push(r);
         }
         return result;
+    }
+
+    private get programDir(): string {
+        return this.opts.programDir ?? process.cwd();
+    }
+
+    /**
+     * Deletes a resource of the prior state through its provider double, if it has one: the
+     * Auth0 provider's Delete, or the Command's `delete` run (an update only).
+     */
+    async applyDelete(gone: StateResource): Promise<void> {
+        if (this.opts.dryRun || !gone.id) return;
+        if (gone.type === COMMAND_TYPE) {
+            const commands = this.opts.commands;
+            const run = commands && commandRunOf("delete", gone.urn, gone.inputs, this.programDir, gone.outputs);
+            if (commands && run) await commands(run);
+            return;
+        }
+        if (this.opts.provider?.serves(gone.type)) await this.opts.provider.delete(gone.type, gone.id);
     }
 
     /** Schema and provider validations; a failure fails the step as the provider's Check would. */
@@ -441,12 +483,12 @@ export class Deployment implements MonitorHandlers {
  * old copies (create-before-delete). Retained and refused deletes make no call, nor the deletes
  * of a delete-before-replace, made before their replacement's create.
  */
-export async function applyDeletes(deployment: Deployment, prior: readonly StateResource[], provider: Auth0ProviderDouble): Promise<void> {
+export async function applyDeletes(deployment: Deployment, prior: readonly StateResource[]): Promise<void> {
     const byUrn = new Map(prior.map((r) => [r.urn, r]));
     for (const s of deployment.steps) {
         const gone = byUrn.get(s.urn);
-        if (s.op !== "delete" || s.refused || s.retained || s.deleteBeforeReplace || !gone?.id || !provider.serves(gone.type)) continue;
-        await provider.delete(gone.type, gone.id);
+        if (s.op !== "delete" || s.refused || s.retained || s.deleteBeforeReplace || !gone) continue;
+        await deployment.applyDelete(gone);
     }
 }
 

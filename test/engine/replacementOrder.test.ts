@@ -9,6 +9,7 @@ import { deployerScopes } from "../../infra/deployerScopes";
 import { scopesNeeded } from "../../infra/loginContract";
 import { OperationResult, operate } from "../../local/engine/operation";
 import { Auth0ProviderDouble, inProcessTransport, ManagementTransport } from "../../local/engine/providers/auth0";
+import { CommandRun, CommandRunner } from "../../local/engine/providers/command";
 import { reveal } from "../../local/engine/wire";
 import { LocalManagementApi } from "../../local/servers/managementApi";
 import { explain, modeSettings, stackFileOf, stepsOf } from "./support";
@@ -63,10 +64,17 @@ describe("an apiIdentifier change on the dev stack, through the engine and provi
     const api = new LocalManagementApi();
     let deployed: OperationResult;
     let clientIds: string[];
+    // The verification's runs, answered without running it (the in-process tenant has no HTTPS
+    // endpoint; test/engine/commandProvider.test.ts runs it for real).
+    const verifications: CommandRun[] = [];
+    const commands: CommandRunner = (run) => {
+        verifications.push(run);
+        return Promise.resolve({ stdout: "", stderr: "" });
+    };
 
     before(async () => {
         await compileCacheWarm();
-        deployed = await operate({ stack: STACK, stackFile: file, set: settings, dryRun: false, provider: writer(api) });
+        deployed = await operate({ stack: STACK, stackFile: file, set: settings, dryRun: false, provider: writer(api), commands });
         assert.ok(deployed.ok, explain(deployed));
         const slots = reveal(deployed.outputs.credentialClientIds) as Record<string, string>;
         clientIds = Object.values(slots);
@@ -83,10 +91,13 @@ describe("an apiIdentifier change on the dev stack, through the engine and provi
             if (gaps.length) windows.push(`after call ${calls.length} (${call}): ${gaps.join("; ")}`);
         });
         const changed = await operate({
-            stack: STACK, stackFile: file, set: { ...settings, apiIdentifier: NEW_IDENTIFIER }, dryRun: false, prior: deployed.state, provider,
+            stack: STACK, stackFile: file, set: { ...settings, apiIdentifier: NEW_IDENTIFIER }, dryRun: false, prior: deployed.state, provider, commands,
         });
         assert.ok(changed.ok, explain(changed));
         assert.deepEqual(windows, [], `the login code lacked a grant during the update:\n${windows.join("\n")}`);
+        // The verification ran again, once the new grants existed.
+        assert.deepEqual(verifications.map((v) => v.operation), ["create", "create"]);
+        assert.match(verifications[1].environment.VERIFY_GRANTS_CLIENTS, new RegExp(NEW_IDENTIFIER.replace(/[.]/g, "\\.")));
         const order = stepsOf(changed).filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`);
         const at = (step: string) => order.indexOf(step);
         assert.ok(at("replace api-server") >= 0, order.join("\n"));
