@@ -192,7 +192,7 @@ describe("engine double: what the providers accept", () => {
     it("must name only properties the installed packages declare in the provider facts", () => {
         for (const [type, facts] of Object.entries(PROVIDER_FACTS)) {
             const inputs = schemaOf(type).inputs;
-            const named = [...Object.keys(facts.forceNew), ...Object.keys(facts.writeOnly), ...facts.validations.map((v) => v.property)];
+            const named = [...Object.keys(facts.forceNew), ...Object.keys(facts.writeOnly), ...facts.validations.map((v) => v.property), ...(facts.autonamedName ? ["name"] : [])];
             for (const property of named) {
                 const top = property.split(/[.[]/)[0];
                 assert.ok(top in inputs, `${type}: ${property} is not an input of the installed package; refresh local/engine/providerFacts.ts`);
