@@ -101,13 +101,14 @@ export function shellRunner(opts: ShellRunnerOptions = {}): CommandRunner {
             const child = spawn(run.interpreter[0], [...run.interpreter.slice(1), run.command], {
                 cwd: run.dir,
                 env: { ...(opts.env ?? process.env), ...environment },
-                stdio: ["pipe", "pipe", "pipe"],
+                // No stdin unless the Command sets one (commandOutputs.go 97-99: nil, the null device).
+                stdio: [run.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
             });
             let stdout = "";
             let stderr = "";
             let both = "";
-            child.stdout.on("data", (chunk: Buffer) => ((stdout += chunk.toString()), (both += chunk.toString())));
-            child.stderr.on("data", (chunk: Buffer) => ((stderr += chunk.toString()), (both += chunk.toString())));
+            child.stdout?.on("data", (chunk: Buffer) => ((stdout += chunk.toString()), (both += chunk.toString())));
+            child.stderr?.on("data", (chunk: Buffer) => ((stderr += chunk.toString()), (both += chunk.toString())));
             child.on("error", (err) => reject(new CommandFailed(`${err.message}: running ${JSON.stringify(run.command)}`)));
             child.on("close", (code, signal) => {
                 if (code === 0) return resolve({ stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, "") });
@@ -115,6 +116,10 @@ export function shellRunner(opts: ShellRunnerOptions = {}): CommandRunner {
                 const status = signal ? `signal: ${signal}` : `exit status ${code}`;
                 reject(new CommandFailed(`${status}: running ${JSON.stringify(run.command)}:\n${both}`));
             });
-            child.stdin.end(run.stdin ?? "");
+            if (child.stdin) {
+                // A command that exits without reading its stdin is no failure.
+                child.stdin.on("error", () => undefined);
+                child.stdin.end(run.stdin);
+            }
         });
 }
