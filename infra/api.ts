@@ -44,7 +44,18 @@ export class Api extends pulumi.ComponentResource {
                 skipConsentForVerifiableFirstPartyClients: true,
                 allowOfflineAccess: false,
             },
-            { parent: this, protect: args.protect ?? false },
+            // Create-before-delete. The provider alone would delete first: the bridge answers
+            // delete-before-replace for any replacement of a resource whose auto-named `name` the
+            // program sets (pulumi-terraform-bridge v3.133.0 pkg/tfbridge/provider.go 1253-1254,
+            // schema.go nameRequiresDeleteBeforeReplace; pulumi-auth0 v3.49.0 provider/resources.go:126),
+            // and the engine then deletes the scopes, every grant to the API and the verification
+            // before the API (pulumi/pulumi pkg/resource/deploy/step_generator.go 2043-2155): a login
+            // gets no token in between, none at all if the create fails. Nothing here needs the old
+            // API gone first: its one ForceNew field is `identifier`, unique per tenant
+            // (terraform-provider-auth0 v1.53.0 internal/auth0/resourceserver/resource.go 46-47), so a
+            // replacement always creates a new identifier beside the old one; names are not unique. The
+            // option overrides the provider's answer (step_generator.go 2043-2046).
+            { parent: this, protect: args.protect ?? false, deleteBeforeReplace: false },
         );
         const permissions = new auth0.ResourceServerScopes(
             `${name}-scopes`,

@@ -1,9 +1,9 @@
 /**
  * One `pulumi preview` or `pulumi up` of a stack, as the engine carries it out: every registration
  * the program makes is checked against what the provider accepts, diffed against the prior state,
- * and turned into a step — same, create, update, replace (create-before-delete unless
- * `deleteBeforeReplace`), delete — with `protect`, `replaceOnChanges`, `ignoreChanges` and
- * `retainOnDelete` applied and the deletes issued last. Sources, pulumi/pulumi at 1b5949891b:
+ * and turned into a step — same, create, update, replace, delete — with `protect`,
+ * `replaceOnChanges`, `ignoreChanges` and `retainOnDelete` applied and the deletes issued last.
+ * Sources, pulumi/pulumi at 1b5949891b:
  *
  * - URNs: sdk/go/common/resource/urn/urn.go `New`, 80-93 (the parent's qualified type, `$`, the
  *   type; the stack's own type is left out);
@@ -14,10 +14,18 @@
  *   after refused with "unable to replace resource ... as it is currently marked for protection"
  *   (1950-1970; in preview the error is shown and the preview continues, in an update the engine
  *   bails before creating the replacement);
+ * - the order of a replacement: step_generator.go 2031-2166 — create-before-delete unless the
+ *   provider's Diff answers delete-before-replace (for auth0, the bridge: ./providerFacts.ts
+ *   `autonamedName`), and the `deleteBeforeReplace` option, when the program sets it, overrides
+ *   that answer either way (2043-2046). Delete-before-replace first deletes every dependent the
+ *   replacement would replace (calculateDependentReplacements, 3268-3415: a dependent whose input
+ *   depends on a replaced resource, diffed with that input unknown, replaces), dependents first,
+ *   refusing a protected one (2105-2118), then the resource, then creates it; a dependent deleted
+ *   that way is re-created when it registers, whatever its diff (1851-1863);
  * - deletes: pkg/resource/deploy/step.go `DeleteStep.Apply`, 641-650 — a protected resource is
  *   refused even in preview (`deleteProtectedError`, 614-624); resources are deleted only when the
- *   program ran to completion, dependents before what they depend on, replaced resources' old
- *   copies after everything else (create-before-delete);
+ *   program ran to completion, after every create and update, dependents before what they depend
+ *   on, replaced resources' old copies among them (create-before-delete);
  * - outputs during a preview: a created or replaced resource's computed outputs are unknown;
  *   `additionalSecretOutputs` makes those outputs secret (source_eval.go RegisterResource).
  *
@@ -28,6 +36,7 @@ import * as crypto from "crypto";
 import { MonitorHandlers, RegisterResult, Registration, Severity } from "./monitor";
 import { PROVIDER_FACTS, TypeFacts, Validation } from "./providerFacts";
 import { Auth0ProviderDouble } from "./providers/auth0";
+import { COMMAND_TYPE, CommandRunner, commandRunOf } from "./providers/command";
 import { SchemaError, checkProps, schemaOf } from "./schema";
 import { Props, Secret, UNKNOWN, Value, containsUnknown, reveal, sameValue } from "./wire";
 
@@ -52,6 +61,8 @@ export interface StateResource {
     readonly ignoreChanges: readonly string[];
     readonly replaceOnChanges: readonly string[];
     readonly deleteBeforeReplace: boolean;
+    /** The resources each input's value came from (the registration's propertyDependencies). */
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
 }
 
 export type StepOp = "same" | "create" | "update" | "replace" | "delete";
@@ -72,6 +83,8 @@ export interface Step {
     /** True for a delete of a replaced resource's old copy, or a delete kept in Auth0 by retainOnDelete. */
     readonly replaced?: boolean;
     readonly retained?: boolean;
+    /** True for a delete issued before the replacement's create (delete-before-replace). */
+    readonly deleteBeforeReplace?: boolean;
     /** Position in the order the engine issues steps. */
     readonly index: number;
 }
@@ -102,6 +115,14 @@ export interface DeploymentOptions {
      * provider double against the local tenant instead of making outputs up.
      */
     readonly provider?: Auth0ProviderDouble;
+    /**
+     * When set, an update (not a preview) runs each `command:local:Command`'s create, update and
+     * delete through it, as pulumi-command does (./providers/command.ts); its stdout and stderr
+     * become the Command's outputs, and a failure fails the step.
+     */
+    readonly commands?: CommandRunner;
+    /** The program's directory, where the Command provider runs: a relative `dir` starts there. Default: the current directory. */
+    readonly programDir?: string;
 }
 
 /** A check failure: what the provider's Check would return, or a schema violation. */
@@ -122,6 +143,8 @@ export class Deployment implements MonitorHandlers {
     private readonly prior: Map<string, StateResource>;
     private readonly qualifiedTypes = new Map<string, string>();
     private readonly providers = new Map<string, string>();
+    /** Old copies deleted before their replacement's create: never deleted again at the end. */
+    private readonly deletedBeforeReplace = new Set<string>();
     private generation = 0;
 
     constructor(private readonly opts: DeploymentOptions) {
@@ -182,7 +205,8 @@ export class Deployment implements MonitorHandlers {
         const base = {
             urn, type: req.type, name: req.name, parent: req.parent, custom: req.custom, protect, retainOnDelete: req.retainOnDelete ?? false,
             dependencies: dependsOn, additionalSecretOutputs: req.additionalSecretOutputs, ignoreChanges: req.ignoreChanges,
-            replaceOnChanges: req.replaceOnChanges, deleteBeforeReplace: req.deleteBeforeReplace,
+            replaceOnChanges: req.replaceOnChanges, deleteBeforeReplace: req.deleteBeforeReplace ?? false,
+            propertyDependencies: req.propertyDependencies,
         };
         if (!req.custom) {
             // Components have no provider: they are created or kept, never diffed.
@@ -202,7 +226,14 @@ export class Deployment implements MonitorHandlers {
         let diffs: string[] = [];
         const replaceReasons: string[] = [];
         let refused: string | undefined;
-        if (old) {
+        let deletedFirst: StateResource[] = [];
+        if (old && this.deletedBeforeReplace.has(urn)) {
+            // Deleted already by a delete-before-replace it depends on: re-created whatever its diff
+            // (step_generator.go 1851-1863).
+            op = "replace";
+            diffs = changedKeys(old.inputs, inputs, Object.keys(facts.writeOnly));
+            replaceReasons.push("deleted before the replacement of what it depends on (delete-before-replace)");
+        } else if (old) {
             diffs = changedKeys(old.inputs, inputs, Object.keys(facts.writeOnly));
             for (const [property, fact] of Object.entries(facts.forceNew)) {
                 if (changedPath(old.inputs, inputs, property)) replaceReasons.push(`${property} (ForceNew, ${facts.provider} ${fact.source})`);
@@ -217,8 +248,19 @@ export class Deployment implements MonitorHandlers {
                     `unable to replace resource "${urn}"\nas it is currently marked for protection. To unprotect the resource, ` +
                     "remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`";
             }
-            if (op === "replace" && req.deleteBeforeReplace) {
-                throw new Error(`engine double: deleteBeforeReplace replacements (and the dependents they replace) are not modelled; ${urn}`);
+            if (op === "replace" && !refused) {
+                // The bridge's answer (./providerFacts.ts autonamedName): the program's own name
+                // makes any replacement delete-before-replace. The option overrides it either way.
+                const providerAnswer = facts.autonamedName !== undefined && inputs.name !== undefined && inputs.name !== null;
+                const deleteFirst = req.deleteBeforeReplace ?? providerAnswer;
+                if (deleteFirst) {
+                    replaceReasons.push(
+                        req.deleteBeforeReplace !== undefined
+                            ? "delete-before-replace: the deleteBeforeReplace option"
+                            : `delete-before-replace: name is set by the program (auto-named by the bridge, ${facts.provider} ${facts.autonamedName!.source}; pulumi-terraform-bridge v3.133.0 pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace)`,
+                    );
+                    deletedFirst = this.deleteBeforeReplacing(old);
+                }
             }
         }
         this.step({ op, urn, type: req.type, name: req.name, diffs, replaceReasons, refused, dependsOn });
@@ -253,14 +295,112 @@ export class Deployment implements MonitorHandlers {
             return { urn, id: id ?? "", outputs };
         };
         const double = this.opts.provider;
-        if (this.opts.dryRun || !double?.serves(req.type) || op === "same") return Promise.resolve(finish(id, outputs));
+        const commands = req.type === COMMAND_TYPE ? this.opts.commands : undefined;
+        if (this.opts.dryRun || (!double && !commands) || op === "same") return Promise.resolve(finish(id, outputs));
         // Reserve the URN while the provider works, so a duplicate is still caught.
         this.state.set(urn, { ...base, id, inputs, outputs, provider });
         const made = outputs;
+        // Delete-before-replace: the old copies go first, in the order planned.
+        let first: Promise<void> = Promise.resolve();
+        for (const gone of deletedFirst) first = first.then(() => this.applyDelete(gone));
+        if (commands) {
+            const operation = op === "update" ? "update" : "create";
+            const run = commandRunOf(operation, urn, inputs, this.programDir, op === "update" ? old?.outputs : {});
+            return first
+                .then(() => (run ? commands(run) : undefined))
+                .then(
+                    (out) => finish(id, out ? { ...made, stdout: out.stdout, stderr: out.stderr } : made),
+                    (err: unknown) => {
+                        // A failed run leaves no new state (the prior copy, if any, stays), so the
+                        // next update runs it again.
+                        this.state.delete(urn);
+                        throw err;
+                    },
+                );
+        }
+        if (!double?.serves(req.type)) return first.then(() => finish(id, outputs));
         const applied = op === "update" && old?.id
-            ? double.update(req.type, old.id, old.inputs, inputs).then((read) => ({ id: old.id, read }))
-            : double.create(req.type, inputs).then((c) => ({ id: c.id, read: c.outputs }));
+            ? first.then(() => double.update(req.type, old.id!, old.inputs, inputs)).then((read) => ({ id: old.id, read }))
+            : first.then(() => double.create(req.type, inputs)).then((c) => ({ id: c.id, read: c.outputs }));
         return applied.then(({ id: realId, read }) => finish(realId, { ...made, ...stored(read, facts) }));
+    }
+
+    /**
+     * Plans the deletes a delete-before-replace of `old` issues before its create: the dependents
+     * the replacement replaces (last-registered first), then `old` itself. Returns them in order.
+     * pulumi/pulumi 1b5949891b pkg/resource/deploy/step_generator.go 2062-2148, 3268-3415.
+     */
+    private deleteBeforeReplacing(old: StateResource): StateResource[] {
+        const dependents = this.dependentReplacements(old);
+        const deleted: StateResource[] = [];
+        for (const dependent of [...dependents].reverse()) {
+            // Deleted already by another delete-before-replace.
+            if (this.deletedBeforeReplace.has(dependent.urn)) continue;
+            if (dependent.protect) {
+                const message =
+                    `unable to replace resource "${dependent.urn}" as part of replacing "${old.urn}" as it is currently marked for protection. ` +
+                    "To unprotect the resource, remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`, " +
+                    `or use the command:\n\`pulumi state unprotect '${dependent.urn}'\``;
+                this.diagnostics.push({ severity: "error", message, urn: old.urn });
+                throw new Error(message);
+            }
+            deleted.push(dependent);
+        }
+        deleted.push(old);
+        for (const r of deleted) {
+            this.deletedBeforeReplace.add(r.urn);
+            this.step({ op: "delete", urn: r.urn, type: r.type, name: r.name, diffs: [], replaceReasons: [], dependsOn: [], replaced: true, deleteBeforeReplace: true });
+        }
+        return deleted;
+    }
+
+    /**
+     * calculateDependentReplacements (step_generator.go 3268-3415): of the prior resources that
+     * depend on `root`, directly or not, and are not registered yet, those a replacement replaces —
+     * an input whose value comes from a replaced resource, made unknown, changes a ForceNew
+     * property or one of its replaceOnChanges — in dependency (state) order.
+     */
+    private dependentReplacements(root: StateResource): StateResource[] {
+        const replaced = new Set([root.urn]);
+        const reached = new Set([root.urn]);
+        const result: StateResource[] = [];
+        for (const r of this.opts.prior) {
+            if (r.urn === root.urn) continue;
+            const links = [...r.dependencies, r.parent, r.provider ?? "", ...Object.values(r.propertyDependencies ?? {}).flat()];
+            if (!links.some((u) => reached.has(u))) continue;
+            reached.add(r.urn);
+            // Registered already, so it no longer depends on the root (3396-3405); components never replace.
+            if (this.state.has(r.urn) || !r.custom) continue;
+            const byProperty = r.propertyDependencies ?? Object.fromEntries(Object.keys(r.inputs).map((k) => [k, r.dependencies]));
+            const unknown = Object.keys(r.inputs).filter((k) => (byProperty[k] ?? []).some((u) => replaced.has(u)));
+            const facts = PROVIDER_FACTS[r.type];
+            const forceNew = Object.keys(facts?.forceNew ?? {}).map(topLevel);
+            const replaces = (r.provider !== undefined && replaced.has(r.provider)) ||
+                unknown.some((k) => forceNew.includes(k) || r.replaceOnChanges.some((p) => topLevel(p) === k));
+            if (!replaces) continue;
+            replaced.add(r.urn);
+            result.push(r);
+        }
+        return result;
+    }
+
+    private get programDir(): string {
+        return this.opts.programDir ?? process.cwd();
+    }
+
+    /**
+     * Deletes a resource of the prior state through its provider double, if it has one: the
+     * Auth0 provider's Delete, or the Command's `delete` run (an update only).
+     */
+    async applyDelete(gone: StateResource): Promise<void> {
+        if (this.opts.dryRun || !gone.id) return;
+        if (gone.type === COMMAND_TYPE) {
+            const commands = this.opts.commands;
+            const run = commands && commandRunOf("delete", gone.urn, gone.inputs, this.programDir, gone.outputs);
+            if (commands && run) await commands(run);
+            return;
+        }
+        if (this.opts.provider?.serves(gone.type)) await this.opts.provider.delete(gone.type, gone.id);
     }
 
     /** Schema and provider validations; a failure fails the step as the provider's Check would. */
@@ -309,8 +449,17 @@ export class Deployment implements MonitorHandlers {
      */
     finish(programSucceeded: boolean): StateResource[] {
         const registered = new Set(this.state.keys());
-        const condemned = programSucceeded ? [...this.prior.values()].filter((r) => !registered.has(r.urn)) : [];
-        for (const r of deleteOrder(condemned)) {
+        const condemned = programSucceeded ? [...this.prior.values()].filter((r) => !registered.has(r.urn) && !this.deletedBeforeReplace.has(r.urn)) : [];
+        // Replaced resources' old copies (create-before-delete) are deleted with the condemned ones,
+        // dependents first (step_generator.go GenerateDeletes 2328-2420, sorted by ScheduleDeletes).
+        const replacedCopies = new Set(
+            this.steps.filter((x) => x.op === "replace" && !this.deletedBeforeReplace.has(x.urn) && this.prior.has(x.urn)).map((x) => x.urn),
+        );
+        for (const r of deleteOrder([...this.prior.values()].filter((p) => replacedCopies.has(p.urn) || condemned.includes(p)))) {
+            if (replacedCopies.has(r.urn)) {
+                this.step({ op: "delete", urn: r.urn, type: r.type, name: r.name, diffs: [], replaceReasons: [], dependsOn: [], replaced: true });
+                continue;
+            }
             const refused = r.protect
                 ? `resource "${r.urn}" cannot be deleted\nbecause it is protected. To unprotect the resource, either remove the \`protect\` flag ` +
                   `from the resource in your Pulumi program and run \`pulumi up\`, or use the command:\n\`pulumi state unprotect '${r.urn}'\``
@@ -318,15 +467,12 @@ export class Deployment implements MonitorHandlers {
             this.step({ op: "delete", urn: r.urn, type: r.type, name: r.name, diffs: [], replaceReasons: [], refused, dependsOn: [], retained: r.retainOnDelete });
             if (refused) this.diagnostics.push({ severity: "error", message: refused, urn: r.urn });
         }
-        for (const s of this.steps.filter((x) => x.op === "replace")) {
-            this.step({ op: "delete", urn: s.urn, type: s.type, name: s.name, diffs: [], replaceReasons: [], dependsOn: [], replaced: true });
-        }
 
         const kept = [...this.state.values()];
         // A refused delete leaves the resource in the state.
         for (const s of this.steps) if (s.op === "delete" && s.refused && !s.replaced) kept.push(this.prior.get(s.urn)!);
         // On failure the prior resources the program did not reach stay as they were.
-        if (!programSucceeded) for (const r of this.prior.values()) if (!registered.has(r.urn)) kept.push(r);
+        if (!programSucceeded) for (const r of this.prior.values()) if (!registered.has(r.urn) && !this.deletedBeforeReplace.has(r.urn)) kept.push(r);
         return kept;
     }
 }
@@ -334,14 +480,15 @@ export class Deployment implements MonitorHandlers {
 /**
  * The deletes `finish` planned, carried out through the provider double in their order (an
  * update only): what the program no longer declares, dependents first, then replaced resources'
- * old copies (create-before-delete). Retained and refused deletes make no call.
+ * old copies (create-before-delete). Retained and refused deletes make no call, nor the deletes
+ * of a delete-before-replace, made before their replacement's create.
  */
-export async function applyDeletes(deployment: Deployment, prior: readonly StateResource[], provider: Auth0ProviderDouble): Promise<void> {
+export async function applyDeletes(deployment: Deployment, prior: readonly StateResource[]): Promise<void> {
     const byUrn = new Map(prior.map((r) => [r.urn, r]));
     for (const s of deployment.steps) {
         const gone = byUrn.get(s.urn);
-        if (s.op !== "delete" || s.refused || s.retained || !gone?.id || !provider.serves(gone.type)) continue;
-        await provider.delete(gone.type, gone.id);
+        if (s.op !== "delete" || s.refused || s.retained || s.deleteBeforeReplace || !gone) continue;
+        await deployment.applyDelete(gone);
     }
 }
 

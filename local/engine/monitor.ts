@@ -29,7 +29,13 @@ export interface Registration {
     readonly propertyDependencies: Record<string, string[]>;
     /** Undefined when the program did not set it (the engine then keeps false). */
     readonly protect: boolean | undefined;
-    readonly deleteBeforeReplace: boolean;
+    /**
+     * The `deleteBeforeReplace` option, undefined when the program did not set it (the provider's
+     * answer then decides). The engine reads it when `deleteBeforeReplaceDefined` or the value is
+     * true (pulumi/pulumi 1b5949891b pkg/resource/deploy/source_eval.go 2351-2355); the Node SDK
+     * sets both (sdk/nodejs/runtime/resource.ts 612-613).
+     */
+    readonly deleteBeforeReplace: boolean | undefined;
     readonly ignoreChanges: string[];
     readonly replaceOnChanges: string[];
     readonly retainOnDelete: boolean | undefined;
@@ -114,7 +120,7 @@ export function decodeRegistration(req: resproto.RegisterResourceRequest): Regis
         dependencies: req.getDependenciesList(),
         propertyDependencies,
         protect: req.hasProtect() ? req.getProtect() : undefined,
-        deleteBeforeReplace: req.getDeletebeforereplace(),
+        deleteBeforeReplace: req.getDeletebeforereplacedefined() || req.getDeletebeforereplace() ? req.getDeletebeforereplace() : undefined,
         ignoreChanges: req.getIgnorechangesList(),
         replaceOnChanges: req.getReplaceonchangesList(),
         retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,

@@ -12,6 +12,7 @@ import { runProgram } from "./languageHost";
 import { serveEngine } from "./monitor";
 import { PolicyFinding, runPolicyPack } from "./policyHost";
 import { Auth0ProviderDouble } from "./providers/auth0";
+import { CommandRunner, shellRunner } from "./providers/command";
 import { refresh } from "./refresh";
 import { Props, Secret } from "./wire";
 
@@ -60,6 +61,13 @@ export interface OperationRequest {
      * through it, and `refresh` reads through it.
      */
     readonly provider?: Auth0ProviderDouble;
+    /**
+     * Runs each `command:local:Command` an update creates, updates or deletes (the verification).
+     * Default: with a provider double, for real in a child process (./providers/command.ts
+     * shellRunner, with this process's environment); without one, nothing runs. A caller whose
+     * tenant is not served over HTTPS (an in-process Management API) passes its own.
+     */
+    readonly commands?: CommandRunner;
     /** `--refresh`: read every resource first and diff against what the tenant holds. */
     readonly refresh?: boolean;
     /** The scheduling priority (`nice`) of the program's and the pack's processes; default: the caller's. */
@@ -128,6 +136,8 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         dryRun: req.dryRun,
         prior,
         provider: req.provider,
+        commands: req.commands ?? (req.provider ? shellRunner() : undefined),
+        programDir: path.resolve(root, project.main ?? "."),
         tenant: req.tenant ?? INSTALLED_AUTHZ_EXTENSION,
         providerConfig,
     });
@@ -152,7 +162,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
     );
     const succeeded = !run.error && !run.bail;
     const state = deployment.finish(succeeded);
-    if (succeeded && !req.dryRun && req.provider) await applyDeletes(deployment, prior, req.provider);
+    if (succeeded && !req.dryRun) await applyDeletes(deployment, prior);
     if (succeeded) req.onState?.(state);
     let policy: PolicyFinding[] = [];
     if (req.policyPack && succeeded) {

@@ -40,6 +40,15 @@ export interface TypeFacts {
     /** Write-only inputs: never stored in state, so never diffed; their `*Version` drives updates. */
     readonly writeOnly: Readonly<Record<string, Cited>>;
     readonly validations: readonly Validation[];
+    /**
+     * The input `name` the bridge auto-names (the Terraform field is an input string named `name`:
+     * pulumi-terraform-bridge v3.133.0 pkg/tfbridge/info/autonaming.go 43-62, applied to every
+     * auth0 resource by pulumi-auth0 v3.49.0 provider/resources.go:126 `prov.SetAutonaming(255, "-")`).
+     * When the program sets it, the bridge answers delete-before-replace for any replacement
+     * (pkg/tfbridge/provider.go 1253-1254, schema.go 193-240 `nameRequiresDeleteBeforeReplace`:
+     * a value not listed in Check's `__defaults`, schema.go:986). Absent: the type has no such field.
+     */
+    readonly autonamedName?: Cited;
 }
 
 const AUTH0 = "terraform-provider-auth0 v1.53.0";
@@ -65,6 +74,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
     "auth0:index/resourceServer:ResourceServer": {
         provider: AUTH0,
         file: RS,
+        autonamedName: { source: `${RS}:37` },
         forceNew: { identifier: { source: `${RS}:46` } },
         writeOnly: {},
         validations: [
@@ -82,6 +92,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
     "auth0:index/client:Client": {
         provider: AUTH0,
         file: CLIENT,
+        autonamedName: { source: `${CLIENT}:80` },
         forceNew: { "jwtConfiguration.secretEncoded": { source: `${CLIENT}:298` } },
         writeOnly: {},
         validations: [
@@ -128,6 +139,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
     "auth0:index/action:Action": {
         provider: AUTH0,
         file: ACTION,
+        autonamedName: { source: `${ACTION}:35` },
         forceNew: {},
         writeOnly: { secretsWos: { source: `${ACTION}:147` } },
         validations: [
@@ -158,6 +170,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
     "auth0:index/rule:Rule": {
         provider: AUTH0,
         file: RULE,
+        autonamedName: { source: `${RULE}:35` },
         forceNew: {},
         writeOnly: {},
         validations: [

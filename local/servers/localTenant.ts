@@ -10,6 +10,7 @@ import {
     ApiModel,
     AUTHZ_EXTENSION_API,
     ClientModel,
+    GrantModel,
     MANAGEMENT_API,
     MANAGEMENT_API_SCOPES,
     STACK_DEFAULT_POLICIES,
@@ -356,8 +357,30 @@ export class LocalTenant {
         if (identifier === management || identifier === MANAGEMENT_API) {
             return { identifier: management, scopes: MANAGEMENT_API_SCOPES };
         }
-        return this.model.apis.find((api) => api.identifier === identifier);
+        return this.model.apis.find((api) => api.identifier === identifier) ?? this.managed.api(identifier);
     }
+
+    /**
+     * What a deploy through the Management API created (clients with their secrets, APIs, client
+     * grants): the token endpoint honours them beside the model's, as Auth0 issues tokens from the
+     * objects its Management API holds.
+     */
+    private readonly managed = {
+        clientSecret: (clientId: string): string | undefined => {
+            const secret = this.management.clients.get(clientId)?.client_secret;
+            return typeof secret === "string" ? secret : undefined;
+        },
+        api: (identifier: string): ApiModel | undefined => {
+            const rs = [...this.management.resourceServers.values()].find((r) => r.identifier === identifier);
+            if (!rs) return undefined;
+            const scopes = ((rs.scopes as { value: string }[] | undefined) ?? []).map((s) => s.value);
+            return { identifier, scopes, ...(typeof rs.token_lifetime === "number" ? { tokenLifetimeS: rs.token_lifetime } : {}) };
+        },
+        grant: (clientId: string, audience: string): GrantModel | undefined => {
+            const g = [...this.management.clientGrants.values()].find((x) => x.client_id === clientId && this.grantAudience(String(x.audience)) === audience);
+            return g ? { clientId, audience, scopes: (g.scope as string[] | undefined) ?? [] } : undefined;
+        },
+    };
 
     private grantAudience(audience: string): string {
         return audience === MANAGEMENT_API ? this.audience("managementApi") : audience;
@@ -379,7 +402,7 @@ export class LocalTenant {
         if (params.grant_type !== "client_credentials") {
             return sendJson(res, 400, { error: "unsupported_grant_type", error_description: "Unsupported grant type" });
         }
-        const secret = this.clientSecrets.get(clientId);
+        const secret = this.clientSecrets.get(clientId) ?? this.managed.clientSecret(clientId);
         const client = secret === undefined ? undefined : { id: clientId, secret };
         if (!client || client.secret !== params.client_secret) {
             return sendJson(res, 401, { error: "access_denied", error_description: "Unauthorized" });
@@ -388,7 +411,7 @@ export class LocalTenant {
         if (!api) {
             return sendJson(res, 403, { error: "access_denied", error_description: `Service not found: ${audience}` });
         }
-        const grant = this.model.grants.find((g) => g.clientId === client.id && this.grantAudience(g.audience) === api.identifier);
+        const grant = this.model.grants.find((g) => g.clientId === client.id && this.grantAudience(g.audience) === api.identifier) ?? this.managed.grant(client.id, api.identifier);
         if (!grant) {
             return sendJson(res, 403, {
                 error: "access_denied",

@@ -10,7 +10,7 @@ const STACK_URN = "urn:pulumi:prod::auth0-tenant::pulumi:pulumi:Stack::auth0-ten
 function registration(type: string, name: string, inputs: Props, extra: Partial<Registration> = {}): Registration {
     return {
         type, name, parent: STACK_URN, custom: true, inputs, dependencies: [], propertyDependencies: {}, protect: undefined,
-        deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [], retainOnDelete: undefined, additionalSecretOutputs: [],
+        deleteBeforeReplace: undefined, ignoreChanges: [], replaceOnChanges: [], retainOnDelete: undefined, additionalSecretOutputs: [],
         provider: "", version: "3.49.0", aliasCount: 0, ...extra,
     };
 }
@@ -37,7 +37,7 @@ describe("engine double: the plan", () => {
         const lifetime = await deploy([{ ...server("https://api"), inputs: { ...server("https://api").inputs, tokenLifetime: 7200 } }], state);
         assert.equal(lifetime.op("api-server"), "update");
         assert.deepEqual(lifetime.d.steps.find((s) => s.name === "api-server")!.diffs, ["tokenLifetime"]);
-        const identifier = await deploy([server("https://api2")], state);
+        const identifier = await deploy([server("https://api2", { deleteBeforeReplace: false })], state);
         assert.equal(identifier.op("api-server"), "replace");
         assert.match(identifier.d.steps.find((s) => s.name === "api-server")!.replaceReasons[0], /identifier \(ForceNew, terraform-provider-auth0 v1\.53\.0 internal\/auth0\/resourceserver\/resource\.go:46\)/);
         // create-before-delete: the old copy is deleted after everything else.
@@ -79,6 +79,54 @@ describe("engine double: the plan", () => {
         const failed = deployment(both);
         assert.deepEqual(failed.finish(false).map((r) => r.name).sort(), ["api-scopes", "api-server", "auth0-tenant-prod", "default_3_49_0"]);
         assert.deepEqual(failed.steps.filter((s) => s.op === "delete"), []);
+    });
+
+    describe("replacement order", () => {
+        // An API, its scopes (ForceNew on the identifier), a grant to it (ForceNew on the audience)
+        // and an Action whose secret holds the identifier (updated in place): each input depends on
+        // the resource its value comes from.
+        const chain = (identifier: string, serverExtra: Partial<Registration> = {}, grantExtra: Partial<Registration> = {}) => {
+            const rs = "urn:pulumi:prod::auth0-tenant::auth0:index/resourceServer:ResourceServer::api-server";
+            const scopesUrn = "urn:pulumi:prod::auth0-tenant::auth0:index/resourceServerScopes:ResourceServerScopes::api-scopes";
+            const grantUrn = "urn:pulumi:prod::auth0-tenant::auth0:index/clientGrant:ClientGrant::grant";
+            return [
+                server(identifier, serverExtra),
+                registration("auth0:index/resourceServerScopes:ResourceServerScopes", "api-scopes", { resourceServerIdentifier: identifier, scopes: [] }, { dependencies: [rs], propertyDependencies: { resourceServerIdentifier: [rs] } }),
+                registration("auth0:index/clientGrant:ClientGrant", "grant", { clientId: "c", audience: identifier, scopes: ["read:x"], subjectType: "client" }, { dependencies: [scopesUrn], propertyDependencies: { audience: [scopesUrn] }, ...grantExtra }),
+                registration("auth0:index/action:Action", "action", { name: "a", code: "x", runtime: "node22", secrets: [{ name: "API_AUDIENCE", value: identifier }] }, { dependencies: [grantUrn], propertyDependencies: { secrets: [grantUrn] } }),
+            ];
+        };
+        const order = (d: Deployment) => d.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`);
+
+        it("must delete-before-replace a resource whose auto-named name the program sets, its replaced dependents deleted first", async () => {
+            const { state } = await deploy(chain("https://api"));
+            const { d, failures } = await deploy(chain("https://api2"), state);
+            assert.deepEqual(failures, []);
+            // pulumi-terraform-bridge schema.go nameRequiresDeleteBeforeReplace; pulumi/pulumi step_generator.go 2043-2155.
+            assert.deepEqual(order(d), ["delete grant", "delete api-scopes", "delete api-server", "replace api-server", "replace api-scopes", "replace grant", "update action"]);
+            assert.ok(d.steps.filter((s) => s.op === "delete").every((s) => s.replaced && s.deleteBeforeReplace));
+            assert.match(d.steps.find((s) => s.op === "replace" && s.name === "api-server")!.replaceReasons.join(), /delete-before-replace: name is set by the program/);
+        });
+
+        it("must create-before-delete when the program leaves name to the auto-namer or sets deleteBeforeReplace: false", async () => {
+            const { state } = await deploy(chain("https://api"));
+            for (const serverExtra of [{ deleteBeforeReplace: false }, { inputs: { identifier: "https://api2", signingAlg: "RS256", tokenLifetime: 3600 } }]) {
+                const { d } = await deploy(chain("https://api2", serverExtra), state);
+                assert.deepEqual(order(d), ["replace api-server", "replace api-scopes", "replace grant", "update action", "delete grant", "delete api-scopes", "delete api-server"]);
+            }
+        });
+
+        it("must delete-before-replace a resource with deleteBeforeReplace: true, whatever the provider answers", async () => {
+            const { state } = await deploy(chain("https://api"));
+            const { d } = await deploy(chain("https://api2", { inputs: { identifier: "https://api2" }, deleteBeforeReplace: true }), state);
+            assert.deepEqual(order(d).slice(0, 4), ["delete grant", "delete api-scopes", "delete api-server", "replace api-server"]);
+        });
+
+        it("must refuse a delete-before-replace that would delete a protected dependent", async () => {
+            const { state } = await deploy(chain("https://api", {}, { protect: true }));
+            const { failures } = await deploy(chain("https://api2", {}, { protect: true }), state);
+            assert.match(failures[0], /unable to replace resource "urn:pulumi:prod::auth0-tenant::auth0:index\/clientGrant:ClientGrant::grant" as part of replacing "urn:pulumi:prod::auth0-tenant::auth0:index\/resourceServer:ResourceServer::api-server" as it is currently marked for protection/);
+        });
     });
 
     it("must apply replaceOnChanges and ignoreChanges from the registration", async () => {
@@ -144,7 +192,7 @@ describe("engine double: what the providers accept", () => {
     it("must name only properties the installed packages declare in the provider facts", () => {
         for (const [type, facts] of Object.entries(PROVIDER_FACTS)) {
             const inputs = schemaOf(type).inputs;
-            const named = [...Object.keys(facts.forceNew), ...Object.keys(facts.writeOnly), ...facts.validations.map((v) => v.property)];
+            const named = [...Object.keys(facts.forceNew), ...Object.keys(facts.writeOnly), ...facts.validations.map((v) => v.property), ...(facts.autonamedName ? ["name"] : [])];
             for (const property of named) {
                 const top = property.split(/[.[]/)[0];
                 assert.ok(top in inputs, `${type}: ${property} is not an input of the installed package; refresh local/engine/providerFacts.ts`);

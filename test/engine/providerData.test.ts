@@ -19,6 +19,9 @@ interface SchemaResource {
     requiredInputs?: string[];
 }
 interface TfField {
+    type?: string;
+    optional?: boolean;
+    required?: boolean;
     forceNew?: boolean;
     elem?: { fields?: Record<string, TfField> };
 }
@@ -54,6 +57,16 @@ const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.
             // The nested credential blocks of ClientCredentials (TLS, private key JWT) the stack never sets.
             const settable = forceNew.filter((f) => !/^(tlsClientAuth|selfSignedTlsClientAuth|signedRequestObject|privateKeyJwt)\./.test(f));
             for (const field of settable) assert.ok(field in facts.forceNew, `${type}: ${field} is ForceNew in v1.53.0 but not in local/engine/providerFacts.ts`);
+        }
+    });
+
+    it("must name as auto-named exactly the types whose Terraform schema has an input string `name` (SetAutonaming)", () => {
+        const tf = read<{ resources: Record<string, { fields: Record<string, TfField> }> }>("auth0-tf-validations-1.53.0.json");
+        for (const [type, facts] of Object.entries(PROVIDER_FACTS).filter(([t]) => t.startsWith("auth0:"))) {
+            const name = tf.resources[type]?.fields.name;
+            // pulumi-terraform-bridge v3.133.0 pkg/tfbridge/info/autonaming.go 51-58.
+            const autonamed = name !== undefined && name.type === "string" && (name.optional === true || name.required === true);
+            assert.equal(facts.autonamedName !== undefined, autonamed, `${type}: autonamedName in local/engine/providerFacts.ts`);
         }
     });
 });
