@@ -33,7 +33,8 @@ describe("npm run drift-lab (hand changes, drift.yml's checks and the runbook's 
         });
         assert.deepEqual(row("secret-rotated-active"), {
             case: "secret-rotated-active",
-            detectedBy: ["check-login-drift (2 differences)"],
+            // The verification's 401 on both audiences of the active slot, and the logins it denied (tenant logs).
+            detectedBy: ["check-login-drift (3 differences)"],
             repair: "pulumi config set secretGeneration 3 && pulumi up --refresh",
             changesAfterRepair: 0,
             failedLoginsAfterRepair: 0,
@@ -41,9 +42,30 @@ describe("npm run drift-lab (hand changes, drift.yml's checks and the runbook's 
         // What the runbook used to say: `pulumi up` without a refresh leaves the grant deleted.
         assert.ok(row("grant-deleted/plain-up").changesAfterRepair > 0, JSON.stringify(row("grant-deleted/plain-up")));
         assert.equal(row("grant-deleted/plain-up").failedLoginsAfterRepair, 1);
-        // A refresh never reads the secret back (flatten.go 834-838): logins stay denied.
+        // A refresh never reads the secret back (flatten.go 834-838): the slot's token requests and logins stay denied.
         assert.equal(row("secret-rotated-active/up-refresh").changesAfterRepair, 0);
-        assert.equal(row("secret-rotated-active/up-refresh").failedLoginsAfterRepair, 2);
+        assert.equal(row("secret-rotated-active/up-refresh").failedLoginsAfterRepair, 3);
+    });
+
+    it("must detect a rule config changed by hand, which neither a refresh nor the verification sees, and repair it as the runbook says, which up --refresh does not", async function () {
+        const rows = await runDriftLab({
+            stack: "rules",
+            mode: "rules",
+            generation: 1,
+            cases: ["rule-config-changed", "rule-config-changed/up-refresh"],
+            extraCases: { "rule-config-changed/up-refresh": { ...CASES["rule-config-changed"], repair: UP_REFRESH } },
+        });
+        const row = (name: string) => rows.find((r) => r.case === name)!;
+        assert.deepEqual(row("rule-config-changed"), {
+            case: "rule-config-changed",
+            detectedBy: ["check-login-drift (1 differences)"],
+            repair: "delete the stack's rule configs in the dashboard (Rules > Settings; the keys pulumi stack output loginCodeSettings names), then pulumi up --refresh",
+            changesAfterRepair: 0,
+            failedLoginsAfterRepair: 0,
+        });
+        // A refresh never reads a rule config's value: up --refresh sends nothing, logins stay denied.
+        assert.equal(row("rule-config-changed/up-refresh").changesAfterRepair, 0);
+        assert.equal(row("rule-config-changed/up-refresh").failedLoginsAfterRepair, 1);
     });
 
     it("must run the runbook's repairs as docs/delivery.md types them", function () {
