@@ -1,13 +1,15 @@
 /**
  * The drift lab: a stack deployed to a fresh local tenant through the engine double and the
  * provider double; per case, a hand change made through the local Management API the way the
- * dashboard makes it; then what drift.yml runs — `pulumi preview --refresh --expect-no-changes`
- * with the read-only deployer, then scripts/check-login-drift.ts — and then the runbook's repair
- * (docs/delivery.md, "Drift"), followed by another `preview --refresh` (must plan nothing) and the
- * grant verification of every credential slot (must fail none).
+ * dashboard makes it, and logins through the login code as the tenant then runs it (Auth0 logs
+ * each denied one); then what drift.yml runs — `pulumi preview --refresh --expect-no-changes` with
+ * the read-only deployer, then scripts/check-login-drift.ts — and then the runbook's repair
+ * (docs/delivery.md, "Repairing drift"), followed by another `preview --refresh` (must plan
+ * nothing), the grant verification of every credential slot and a login (must fail none).
  *
- * The deploy is made once per stack and each case starts from a copy of the tenant it left, so a
- * case costs three runs of the program (detect, repair, check).
+ * The deploy is made once per stack and each case starts from a copy of the tenant it left. A
+ * case's three operations (detect, repair, check) each run the program, or replay a recorded run
+ * when every answer is the recorded one (LabOperations, local/programMemo.ts).
  */
 import { deployerScopes, RULE_CONFIG } from "../infra/deployerScopes";
 import { ExtensibilityMode } from "../infra/loginContract";
@@ -16,6 +18,7 @@ import { DeclaredLoginFlow, declaredLoginFlow, loginFlowDrift, Tenant } from "..
 import { CheckResult, ClientToVerify } from "../scripts/verify-grants";
 import { StateResource } from "./engine/deployment";
 import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./engine/operation";
+import { recording, ReplayMismatch, replaying, runKey, Transcript } from "./programMemo";
 import { Auth0ProviderDouble, inProcessTransport } from "./engine/providers/auth0";
 import { Secret, Value } from "./engine/wire";
 import { LocalManagementApi } from "./servers/managementApi";
@@ -345,31 +348,95 @@ export interface LabOptions {
     readonly extraCases?: Readonly<Record<string, DriftCase>>;
     /** Cases run at once; default 2. */
     readonly parallel?: number;
-    /** Called after each case. */
-    readonly onRow?: (row: DriftRow) => void;
+    /** Called after each case, with what it cost. */
+    readonly onRow?: (row: DriftRow, cost: CaseCost) => void;
+    /** Called after the first deploy, with what it cost. */
+    readonly onDeploy?: (cost: CaseCost) => void;
+}
+
+/** What a case cost: its wall time, and the program runs it made and replayed (local/programMemo.ts). */
+export interface CaseCost {
+    readonly seconds: number;
+    readonly programRuns: number;
+    readonly replayed: number;
+}
+
+/**
+ * The lab's operations on one stack: each replays a recorded run of the program when every answer
+ * is the recorded one (local/programMemo.ts), and otherwise runs it, recording the run.
+ */
+class LabOperations {
+    private readonly transcripts: Transcript[] = [];
+    private readonly running = new Map<string, Promise<void>>();
+
+    constructor(
+        private readonly stack: string,
+        private readonly mode: ExtensibilityMode,
+    ) {}
+
+    async operate(
+        run: { readonly dryRun: boolean; readonly prior?: readonly StateResource[]; readonly refresh?: boolean; readonly set?: Readonly<Record<string, unknown>> },
+        tenant: LabTenant,
+        cost: { programRuns: number; replayed: number },
+    ): Promise<OperationResult> {
+        // A preview reads with the read-only deployer; an update writes with the write deployer.
+        const provider = (api: LocalManagementApi) => new Auth0ProviderDouble(inProcessTransport(api, deployerScopes(run.dryRun ? "preview" : "write", this.mode)));
+        const request = { stack: this.stack, ...run, tenant: tenant.extensionApi ? INSTALLED_AUTHZ_EXTENSION : {} };
+        const key = runKey(run.dryRun, run.set);
+        // A run of the same kind under way may be the one this replays: it is waited for.
+        for (let pending = this.running.get(key); pending; pending = this.running.get(key)) await pending;
+        for (const transcript of this.transcripts.filter((t) => t.key === key)) {
+            // An update replays on a copy of the tenant, kept only when the replay went through.
+            const api = run.dryRun ? tenant.api : copyTenant(tenant.api);
+            try {
+                const result = await operate({ ...request, provider: provider(api), program: replaying(transcript) });
+                tenant.api = api;
+                cost.replayed++;
+                return result;
+            } catch (err) {
+                if (!(err instanceof ReplayMismatch)) throw err;
+            }
+        }
+        cost.programRuns++;
+        const result = operate({ ...request, provider: provider(tenant.api), program: recording(key, (t) => this.transcripts.push(t)) });
+        const settled = result.then(
+            () => undefined,
+            () => undefined,
+        );
+        this.running.set(key, settled);
+        try {
+            return await result;
+        } finally {
+            if (this.running.get(key) === settled) this.running.delete(key);
+        }
+    }
 }
 
 export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
     const all: Record<string, DriftCase> = { ...CASES, ...opts.extraCases };
     const unknown = opts.cases.filter((c) => !casesFor(opts.mode).includes(c) && !opts.extraCases?.[c]);
     if (unknown.length) throw new DriftLabError(`--case ${unknown.join(", ")}: not a case of a ${opts.mode} stack; expected one of: ${casesFor(opts.mode).join(", ")}`);
-    const base = new LocalManagementApi();
-    const deploy = await operate({ stack: opts.stack, dryRun: false, provider: new Auth0ProviderDouble(inProcessTransport(base, deployerScopes("write", opts.mode))) });
+    const operations = new LabOperations(opts.stack, opts.mode);
+    const started = Date.now();
+    const deployCost = { programRuns: 0, replayed: 0 };
+    const first: LabTenant = { api: new LocalManagementApi(), extensionApi: true };
+    const deploy = await operations.operate({ dryRun: false }, first, deployCost);
     if (!deploy.ok || !("state" in deploy)) throw new Error(`drift lab: the first deploy of ${opts.stack} failed: ${deploy.error ?? JSON.stringify("violations" in deploy ? deploy.violations : [])}`);
+    opts.onDeploy?.({ seconds: (Date.now() - started) / 1000, ...deployCost });
+    const base = first.api;
     const deployed: Deployed = { state: deploy.state, generation: opts.generation };
     const runCase = async (name: string): Promise<DriftRow> => {
+        const caseStarted = Date.now();
+        const cost = { programRuns: 0, replayed: 0 };
         const c = all[name];
         const tenant: LabTenant = { api: copyTenant(base), extensionApi: true };
-        const tenantModel = () => (tenant.extensionApi ? INSTALLED_AUTHZ_EXTENSION : {});
-        const reader = () => new Auth0ProviderDouble(inProcessTransport(tenant.api, deployerScopes("preview", opts.mode)));
-        const writer = () => new Auth0ProviderDouble(inProcessTransport(tenant.api, deployerScopes("write", opts.mode)));
         c.change(tenant, deployed);
         const declared = declaredLoginFlow(exported(deployed.state));
         logins(tenant, opts.mode, declared);
 
         // What drift.yml runs.
         const detectedBy: string[] = [];
-        const preview = await operate({ stack: opts.stack, dryRun: true, prior: deployed.state, provider: reader(), refresh: true, tenant: tenantModel() });
+        const preview = await operations.operate({ dryRun: true, prior: deployed.state, refresh: true }, tenant, cost);
         if (!preview.ok) detectedBy.push("preview --refresh (fails)");
         else if (changes(preview)) detectedBy.push(`preview --refresh --expect-no-changes (${changes(preview)} changes)`);
         const check = await loginFlowDrift(declared, readOnlyTenant(tenant.api, opts.mode), verifyInProcess(tenant), today());
@@ -378,18 +445,18 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
         // The runbook's repair.
         c.repair.byHand?.(tenant, deployed);
         const set = c.repair.set?.(deployed) ?? {};
-        const up = await operate({ stack: opts.stack, dryRun: false, prior: deployed.state, provider: writer(), refresh: c.repair.refresh ?? true, set, tenant: tenantModel() });
+        const up = await operations.operate({ dryRun: false, prior: deployed.state, refresh: c.repair.refresh ?? true, set }, tenant, cost);
         let changesAfterRepair = -1;
         let failedLoginsAfterRepair = -1;
         if (up.ok && "state" in up) {
-            const after = await operate({ stack: opts.stack, dryRun: true, prior: up.state, provider: reader(), refresh: true, set, tenant: tenantModel() });
+            const after = await operations.operate({ dryRun: true, prior: up.state, refresh: true, set }, tenant, cost);
             changesAfterRepair = after.ok ? changes(after) : -1;
             const repaired = declaredLoginFlow(exported(up.state));
             const verification = tokenRequests(tenant, repaired.verification);
             failedLoginsAfterRepair = verification.filter((r) => !r.ok).length + (signIn(tenant, opts.mode, repaired) ? 1 : 0);
         }
         const row: DriftRow = { case: name, detectedBy, repair: c.repair.command(deployed), changesAfterRepair, failedLoginsAfterRepair };
-        opts.onRow?.(row);
+        opts.onRow?.(row, { seconds: (Date.now() - caseStarted) / 1000, ...cost });
         return row;
     };
     // Each case has a tenant of its own: two at a time keep both cores busy with the programs' runs.

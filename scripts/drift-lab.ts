@@ -3,7 +3,7 @@
  * drift.yml, the runbook's repair, and what is left after the repair (local/driftLab.ts).
  */
 import { ExtensibilityMode } from "../infra/loginContract";
-import { casesFor, DriftLabError, DriftRow, runDriftLab } from "../local/driftLab";
+import { CaseCost, casesFor, DriftLabError, DriftRow, runDriftLab } from "../local/driftLab";
 import { readStackFile } from "../local/engine/cliConfig";
 import { stackFilesDir, stackNames } from "../local/stack/stackFiles";
 import { parseStrict, runCommand, UsageError } from "../tools/cli";
@@ -46,23 +46,31 @@ function parse(argv: readonly string[]): Args {
 
 const repaired = (r: DriftRow) => r.detectedBy.length > 0 && r.changesAfterRepair === 0 && r.failedLoginsAfterRepair === 0;
 
+/** A case's cost, as the lab prints it (figures, not a limit). */
+const costOf = (c: CaseCost) => `${c.seconds.toFixed(1)} s, ${c.programRuns} program runs, ${c.replayed} replayed`;
+
 async function run(args: Args): Promise<number> {
     let rows: DriftRow[];
+    const started = Date.now();
+    // With --json, stdout carries the array only; the figures go to stderr.
+    const figure = (line: string) => (args.json ? console.error(line) : console.log(line));
     try {
         rows = await runDriftLab({
             ...args,
-            onRow: args.json
-                ? undefined
-                : (r) =>
-                      console.log(
-                          `${repaired(r) ? "ok   " : "FAIL "} ${r.case}\n      detected by: ${r.detectedBy.join("; ") || "nothing"}\n      repair: ${r.repair}\n` +
-                              `      changes after repair: ${r.changesAfterRepair}, failed logins after repair: ${r.failedLoginsAfterRepair}`,
-                      ),
+            onDeploy: (c) => figure(`deployed ${args.stack} to a fresh local tenant (${costOf(c)})`),
+            onRow: (r, c) => {
+                if (args.json) return figure(`${r.case}: ${costOf(c)}`);
+                console.log(
+                    `${repaired(r) ? "ok   " : "FAIL "} ${r.case} (${costOf(c)})\n      detected by: ${r.detectedBy.join("; ") || "nothing"}\n      repair: ${r.repair}\n` +
+                        `      changes after repair: ${r.changesAfterRepair}, failed logins after repair: ${r.failedLoginsAfterRepair}`,
+                );
+            },
         });
     } catch (err) {
         if (err instanceof DriftLabError) throw new UsageError(err.message);
         throw err;
     }
+    figure(`drift-lab: ${rows.length} cases of ${args.stack} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (args.json) console.log(JSON.stringify(rows, null, 2));
     const failed = rows.filter((r) => !repaired(r));
     if (failed.length) console.error(`drift-lab: ${failed.map((r) => r.case).join(", ")}: not detected or not repaired`);
