@@ -11,10 +11,12 @@ import { parseStrict, runCommand, UsageError } from "../tools/cli";
 const USAGE = `usage: npm run drift-lab -- --stack <name> [--case <name>] [--json]
 
 Deploys the stack file to a fresh local tenant through the engine and provider doubles,
-then for each hand change (or the one --case names): makes it as the dashboard does, runs what
-drift.yml runs (preview --refresh --expect-no-changes with the read-only deployer, then
-check-login-drift), applies the runbook's repair (docs/delivery.md, "Drift"), and counts the
-changes preview --refresh still plans and the logins that still fail (both must be 0).
+then for each hand change (or the one --case names): makes it as the dashboard does, lets users
+log in, runs what drift.yml runs (preview --refresh --expect-no-changes with the read-only
+deployer, then check-login-drift), applies the runbook's repair (docs/delivery.md, "Repairing
+drift"), and counts the changes preview --refresh still plans and the logins that still fail
+(both must be 0). Prints what each case cost: seconds, program runs, runs replayed (to stderr
+with --json).
   --stack <name>   a stack with a Pulumi.<name>.yaml
   --case <name>    one case (default: every case of the stack's mode; a wrong one lists them)
   --json           an array of {case, detectedBy, repair, changesAfterRepair,
