@@ -84,7 +84,9 @@ const EMERGENCY_ROTATION: Repair = {
  * does: the login code denies logins and Auth0 logs each as a failed login (check-login-drift
  * reads the tenant logs). The repair is the one that works whatever config changed and whatever
  * its value: deleting the stack's configs by hand makes the refresh drop them from the state
- * (the read finds no key) and `up` create each again with the program's value. A +2 rotation
+ * (the read finds no key; pulumi/pulumi pkg/resource/deploy/deployment_executor.go
+ * `rebuildBaseState` strips them and repairs the rules' dependency lists) and `up` create each
+ * again with the program's value. A +2 rotation
  * would resend the credentials config only; logins are already denied while the configs are
  * wrong, and stay so only until the `up` ends.
  */
