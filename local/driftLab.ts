@@ -348,6 +348,8 @@ export interface LabOptions {
     readonly generation: number;
     /** Cases of the caller's, beside CASES (a test's variants of a case). */
     readonly extraCases?: Readonly<Record<string, DriftCase>>;
+    /** Replay a recorded program run when every answer is the recorded one; default: true. */
+    readonly replay?: boolean;
     /** Cases run at once; default 2. */
     readonly parallel?: number;
     /** Called after each case, with what it cost. */
@@ -374,6 +376,7 @@ class LabOperations {
     constructor(
         private readonly stack: string,
         private readonly mode: ExtensibilityMode,
+        private readonly replay: boolean,
     ) {}
 
     async operate(
@@ -387,7 +390,7 @@ class LabOperations {
         const key = runKey(run.dryRun, run.set);
         // A run of the same kind under way may be the one this replays: it is waited for.
         for (let pending = this.running.get(key); pending; pending = this.running.get(key)) await pending;
-        for (const transcript of this.transcripts.filter((t) => t.key === key)) {
+        for (const transcript of this.replay ? this.transcripts.filter((t) => t.key === key) : []) {
             // An update replays on a copy of the tenant, kept only when the replay went through.
             const api = run.dryRun ? tenant.api : copyTenant(tenant.api);
             try {
@@ -418,7 +421,7 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
     const all: Record<string, DriftCase> = { ...CASES, ...opts.extraCases };
     const unknown = opts.cases.filter((c) => !casesFor(opts.mode).includes(c) && !opts.extraCases?.[c]);
     if (unknown.length) throw new DriftLabError(`--case ${unknown.join(", ")}: not a case of a ${opts.mode} stack; expected one of: ${casesFor(opts.mode).join(", ")}`);
-    const operations = new LabOperations(opts.stack, opts.mode);
+    const operations = new LabOperations(opts.stack, opts.mode, opts.replay ?? true);
     const started = Date.now();
     const deployCost = { programRuns: 0, replayed: 0 };
     const first: LabTenant = { api: new LocalManagementApi(), extensionApi: true };

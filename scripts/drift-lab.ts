@@ -21,6 +21,8 @@ with --json).
   --case <name>    one case (default: every case of the stack's mode; a wrong one lists them)
   --json           an array of {case, detectedBy, repair, changesAfterRepair,
                    failedLoginsAfterRepair}
+  --no-replay      run the program for every operation, never replaying a recorded run
+                   (local/programMemo.ts): the same rows, slower
 Exit 0 every case repaired, 1 a case not detected or not repaired, 2 bad arguments.`;
 
 interface Args {
@@ -29,10 +31,11 @@ interface Args {
     readonly generation: number;
     readonly cases: string[];
     readonly json: boolean;
+    readonly replay: boolean;
 }
 
 function parse(argv: readonly string[]): Args {
-    const { values } = parseStrict(argv, { stack: { type: "string" }, case: { type: "string" }, json: { type: "boolean" } });
+    const { values } = parseStrict(argv, { stack: { type: "string" }, case: { type: "string" }, json: { type: "boolean" }, "no-replay": { type: "boolean" } });
     const stacks = stackNames();
     if (!values.stack) throw new UsageError(`--stack: missing; expected one of: ${stacks.join(", ")}`);
     if (!stacks.includes(values.stack)) throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml; expected one of: ${stacks.join(", ")}`);
@@ -43,7 +46,7 @@ function parse(argv: readonly string[]): Args {
     if (values.case !== undefined && !valid.includes(values.case)) {
         throw new UsageError(`--case ${values.case}: not a case of the ${mode} stack ${values.stack}; expected one of: ${valid.join(", ")}`);
     }
-    return { stack: values.stack, mode, generation, cases: values.case ? [values.case] : valid, json: values.json ?? false };
+    return { stack: values.stack, mode, generation, cases: values.case ? [values.case] : valid, json: values.json ?? false, replay: !values["no-replay"] };
 }
 
 const repaired = (r: DriftRow) => r.detectedBy.length > 0 && r.changesAfterRepair === 0 && r.failedLoginsAfterRepair === 0;
