@@ -188,12 +188,24 @@ export function declaredTypes(mode: ExtensibilityMode): readonly string[] {
 }
 
 /**
+ * The calls scripts/check-login-drift.ts makes beyond the provider's reads (its Action and binding
+ * reads are the provider's own, above), with the read-only deployer drift.yml gives it:
+ * - GET /api/v2/logs, `read:logs` (Management API v2 reference, "Search log events":
+ *   https://auth0.com/docs/api/management/v2/logs/get-logs): the failed logins (event type `f`,
+ *   https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes) are the only trace a rule
+ *   config changed by hand leaves, since no API returns a rule config's value.
+ */
+export const DRIFT_CHECK_CALLS: readonly { readonly method: HttpMethod; readonly path: string; readonly scope: string }[] = [
+    { method: "GET", path: "/api/v2/logs", scope: "read:logs" },
+];
+
+/**
  * The two deployers:
  * - `write`: runs `pulumi up` / `destroy`: every call of every operation;
- * - `preview`: runs `pulumi preview` (with `--refresh` for drift): reads only. A preview computes
- *   diffs without calling the provider's create/update/delete, and a refresh calls `read` (and
- *   the lookups); so it needs no write scope and no key material (`*:client_keys`,
- *   `*:client_credentials`) of any kind.
+ * - `preview`: runs `pulumi preview` (with `--refresh` for drift) and drift.yml's
+ *   check-login-drift: reads only. A preview computes diffs without calling the provider's
+ *   create/update/delete, and a refresh calls `read` (and the lookups); so it needs no write
+ *   scope and no key material (`*:client_keys`, `*:client_credentials`) of any kind.
  */
 export type DeployerRole = "write" | "preview";
 
@@ -201,7 +213,8 @@ export type DeployerRole = "write" | "preview";
 export function deployerScopes(role: DeployerRole, mode: ExtensibilityMode): string[] {
     const types = new Set(declaredTypes(mode));
     const calls = PROVIDER_CALLS.filter((c) => types.has(c.type) && (role === "write" || c.operation === "read"));
-    return [...new Set(calls.map((c) => c.scope))].sort();
+    const checks = role === "preview" ? DRIFT_CHECK_CALLS : [];
+    return [...new Set([...calls, ...checks].map((c) => c.scope))].sort();
 }
 
 /**

@@ -1,21 +1,24 @@
 /**
  * The drift lab: a stack deployed to a fresh local tenant through the engine double and the
  * provider double; per case, a hand change made through the local Management API the way the
- * dashboard makes it; then what drift.yml runs — `pulumi preview --refresh --expect-no-changes`
- * with the read-only deployer, then scripts/check-login-drift.ts — and then the runbook's repair
- * (docs/delivery.md, "Drift"), followed by another `preview --refresh` (must plan nothing) and the
- * grant verification of every credential slot (must fail none).
+ * dashboard makes it, and logins through the login code as the tenant then runs it (Auth0 logs
+ * each denied one); then what drift.yml runs — `pulumi preview --refresh --expect-no-changes` with
+ * the read-only deployer, then scripts/check-login-drift.ts — and then the runbook's repair
+ * (docs/delivery.md, "Repairing drift"), followed by another `preview --refresh` (must plan
+ * nothing), the grant verification of every credential slot and a login (must fail none).
  *
- * The deploy is made once per stack and each case starts from a copy of the tenant it left, so a
- * case costs three runs of the program (detect, repair, check).
+ * The deploy is made once per stack and each case starts from a copy of the tenant it left. A
+ * case's three operations (detect, repair, check) each run the program, or replay a recorded run
+ * when every answer is the recorded one (LabOperations, local/programMemo.ts).
  */
-import { deployerScopes } from "../infra/deployerScopes";
+import { deployerScopes, RULE_CONFIG } from "../infra/deployerScopes";
 import { ExtensibilityMode } from "../infra/loginContract";
 import { slotFor } from "../infra/rotation";
-import { declaredLoginFlow, loginFlowDrift, Tenant } from "../scripts/check-login-drift";
+import { DeclaredLoginFlow, declaredLoginFlow, loginFlowDrift, Tenant } from "../scripts/check-login-drift";
 import { CheckResult, ClientToVerify } from "../scripts/verify-grants";
 import { StateResource } from "./engine/deployment";
 import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./engine/operation";
+import { recording, ReplayMismatch, replaying, runKey, Transcript } from "./programMemo";
 import { Auth0ProviderDouble, inProcessTransport } from "./engine/providers/auth0";
 import { Secret, Value } from "./engine/wire";
 import { LocalManagementApi } from "./servers/managementApi";
@@ -29,7 +32,7 @@ export interface DriftRow {
 }
 
 interface LabTenant {
-    readonly api: LocalManagementApi;
+    api: LocalManagementApi;
     /** Whether the Authorization Extension's API access is on. */
     extensionApi: boolean;
 }
@@ -70,6 +73,26 @@ export const PLAIN_UP: Repair = { command: () => "pulumi up", refresh: false };
 const EMERGENCY_ROTATION: Repair = {
     command: (d) => `pulumi config set secretGeneration ${d.generation + 2} && pulumi up --refresh`,
     set: (d) => ({ secretGeneration: d.generation + 2 }),
+};
+
+/**
+ * A rule config's value is write-only: GET /rules-configs returns keys only (go-auth0
+ * management/rule_config.go:30) and the provider's read sets the key alone
+ * (terraform-provider-auth0 v1.53.0 internal/auth0/rule/resource_config.go:63), so no refresh sees
+ * a value changed by hand and no `up` resends it: the provider PUTs a value only when the
+ * program's value differs from the state's (resource_config.go:77). What detects it is what it
+ * does: the login code denies logins and Auth0 logs each as a failed login (check-login-drift
+ * reads the tenant logs). The repair is the one that works whatever config changed and whatever
+ * its value: deleting the stack's configs by hand makes the refresh drop them from the state
+ * (the read finds no key; pulumi/pulumi pkg/resource/deploy/deployment_executor.go
+ * `rebuildBaseState` strips them and repairs the rules' dependency lists) and `up` create each
+ * again with the program's value. A +2 rotation
+ * would resend the credentials config only; logins are already denied while the configs are
+ * wrong, and stay so only until the `up` ends.
+ */
+const DELETE_RULE_CONFIGS: Repair = {
+    command: () => "delete the stack's rule configs in the dashboard (Rules > Settings; the keys pulumi stack output loginCodeSettings names), then pulumi up --refresh",
+    byHand: (t, d) => d.state.filter((r) => r.type === RULE_CONFIG).forEach((r) => t.api.rulesConfigs.delete(String(r.id))),
 };
 
 const byName = (state: readonly StateResource[], name: string): StateResource => {
@@ -165,6 +188,15 @@ export const CASES: Readonly<Record<string, DriftCase>> = {
             byHand: (t) => void (t.extensionApi = true),
         },
     },
+    "rule-config-changed": {
+        modes: ["rules"],
+        // The client secret in the rules' credentials config, set to another value in Rules > Settings.
+        change: (t) => {
+            const credentials = JSON.parse(t.api.rulesConfigs.get("M2M_CREDENTIALS") ?? "{}") as Record<string, unknown>;
+            t.api.rulesConfigs.set("M2M_CREDENTIALS", JSON.stringify({ ...credentials, client_secret: "set-in-the-dashboard-0123456789abcdefghijklmnopqrstuvwxyz" }));
+        },
+        repair: DELETE_RULE_CONFIGS,
+    },
     "rule-disabled": {
         modes: ["rules"],
         change: (t) => {
@@ -176,6 +208,8 @@ export const CASES: Readonly<Record<string, DriftCase>> = {
 };
 
 export class DriftLabError extends Error {}
+
+const today = () => new Date().toISOString().slice(0, 10);
 
 /** The cases that apply to a stack in `mode`. */
 export function casesFor(mode: ExtensibilityMode): string[] {
@@ -189,6 +223,7 @@ function copyTenant(api: LocalManagementApi): LocalManagementApi {
         const to = copy[key] as Map<string, unknown>;
         for (const [k, v] of from) to.set(k, structuredClone(v));
     }
+    copy.logEvents.push(...api.logEvents);
     return copy;
 }
 
@@ -219,25 +254,86 @@ function readOnlyTenant(api: LocalManagementApi, mode: ExtensibilityMode): Tenan
  * token endpoint refuses a secret the tenant does not hold (401) and issues a token only for a
  * grant that exists with the scopes the login code needs.
  */
-function verifyInProcess(api: LocalManagementApi, tenant: LabTenant): (domain: string, clients: readonly ClientToVerify[]) => Promise<CheckResult[]> {
-    return (_domain, clients) =>
-        Promise.resolve(
-            clients.flatMap((c) =>
-                c.grants.map((g): CheckResult => {
-                    const base = { client: c.name, clientId: c.clientId, audience: g.audience };
-                    const client = api.clients.get(c.clientId);
-                    if (!client || client.client_secret !== c.clientSecret) return { ...base, ok: false, problem: `client ${c.name}: the token endpoint refused the client's credentials (401 access_denied)` };
-                    const method = c.authenticationMethod ?? "client_secret_post";
-                    if (client.token_endpoint_auth_method !== method) return { ...base, ok: false, problem: `client ${c.name}: the token endpoint refused ${method} (401 invalid_client)` };
-                    if (g.audience === "urn:auth0-authz-api" && !tenant.extensionApi) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: no such API (403 access_denied)` };
-                    const grant = [...api.clientGrants.values()].find((x) => x.client_id === c.clientId && x.audience === g.audience);
-                    if (!grant) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: no grant (403 access_denied)` };
-                    const missing = g.scopes.filter((s) => !(grant.scope as string[]).includes(s));
-                    if (missing.length) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: missing ${missing.join(" ")}` };
-                    return { ...base, ok: true, granted: grant.scope as string[] };
-                }),
-            ),
-        );
+function verifyInProcess(tenant: LabTenant): (domain: string, clients: readonly ClientToVerify[]) => Promise<CheckResult[]> {
+    return (_domain, clients) => Promise.resolve(tokenRequests(tenant, clients));
+}
+
+function tokenRequests(tenant: LabTenant, clients: readonly ClientToVerify[]): CheckResult[] {
+    const api = tenant.api;
+    return clients.flatMap((c) =>
+        c.grants.map((g): CheckResult => {
+            const base = { client: c.name, clientId: c.clientId, audience: g.audience };
+            const client = api.clients.get(c.clientId);
+            if (!client || client.client_secret !== c.clientSecret) return { ...base, ok: false, problem: `client ${c.name}: the token endpoint refused the client's credentials (401 access_denied)` };
+            const method = c.authenticationMethod ?? "client_secret_post";
+            if (client.token_endpoint_auth_method !== method) return { ...base, ok: false, problem: `client ${c.name}: the token endpoint refused ${method} (401 invalid_client)` };
+            if (g.audience === "urn:auth0-authz-api" && !tenant.extensionApi) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: no such API (403 access_denied)` };
+            const grant = [...api.clientGrants.values()].find((x) => x.client_id === c.clientId && x.audience === g.audience);
+            if (!grant) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: no grant (403 access_denied)` };
+            const missing = g.scopes.filter((s) => !(grant.scope as string[]).includes(s));
+            if (missing.length) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: missing ${missing.join(" ")}` };
+            return { ...base, ok: true, granted: grant.scope as string[] };
+        }),
+    );
+}
+
+/** The settings of the login code that calls the APIs, as the tenant runs it, or undefined when none runs. */
+function runningSettings(tenant: LabTenant, mode: ExtensibilityMode): { settings: Record<string, string | undefined>; clientId?: string; clientSecret?: string } | undefined {
+    const api = tenant.api;
+    if (mode === "rules") {
+        // The rule reads configuration.M2M_CREDENTIALS, one JSON value (rules/enrich-from-apis.js header).
+        const running = [...api.rules.values()].some((r) => r.enabled !== false && String(r.script).includes("configuration.M2M_CREDENTIALS"));
+        if (!running) return undefined;
+        const settings = Object.fromEntries(api.rulesConfigs);
+        let credentials: { client_id?: unknown; client_secret?: unknown } = {};
+        try {
+            credentials = JSON.parse(settings.M2M_CREDENTIALS ?? "") as typeof credentials;
+        } catch {
+            // Malformed: the rule refuses the login as misconfigured.
+        }
+        return { settings, clientId: typeof credentials.client_id === "string" ? credentials.client_id : undefined, clientSecret: typeof credentials.client_secret === "string" ? credentials.client_secret : undefined };
+    }
+    // The action reads event.secrets.M2M_CLIENT_ID / M2M_CLIENT_SECRET (actions/enrich-from-apis.js header), when bound.
+    const bound = (api.bindings.get("post-login") ?? []).map((b) => api.actions.get(b.actionId)).find((a) => a && String(a.code).includes("event.secrets.M2M_CLIENT_ID"));
+    if (!bound) return undefined;
+    const settings = Object.fromEntries(bound.secrets.map((x) => [x.name, x.value]));
+    return { settings, clientId: settings.M2M_CLIENT_ID, clientSecret: settings.M2M_CLIENT_SECRET };
+}
+
+/**
+ * One login through the login code the tenant runs, with the settings the tenant holds for it:
+ * the denial reason, or undefined when the login goes through. As rules/enrich-from-apis.js and
+ * actions/enrich-from-apis.js say in their headers: missing or malformed credentials or policies
+ * deny as misconfigured; each step (groups from the extension's API, entitlements from the API,
+ * in rules mode the Management API) gets a token with the configured credentials, and a failed
+ * one denies the login when its policy is `deny`. The token requests are answered as the
+ * verification's are (tokenRequests), with the scopes the stack declares for that audience.
+ */
+function signIn(tenant: LabTenant, mode: ExtensibilityMode, declared: DeclaredLoginFlow): string | undefined {
+    const running = runningSettings(tenant, mode);
+    if (!running) return undefined;
+    const { settings, clientId, clientSecret } = running;
+    const misconfigured = "Login is not available right now: the login service is misconfigured.";
+    const steps = [
+        { audience: settings.AUTHZ_EXTENSION_URL ? "urn:auth0-authz-api" : undefined, policy: settings.FAILURE_POLICY_GROUPS, denial: "Login is not available right now: group membership could not be verified." },
+        { audience: settings.API_AUDIENCE, policy: settings.FAILURE_POLICY_API, denial: "Login is not available right now: entitlements could not be loaded." },
+        ...(mode === "rules" ? [{ audience: `https://${settings.AUTH0_DOMAIN}/api/v2/`, policy: settings.FAILURE_POLICY_MANAGEMENT, denial: "Login is not available right now: the user profile could not be updated." }] : []),
+    ];
+    if (!clientId || !clientSecret || steps.some((s) => s.policy !== "deny" && s.policy !== "continue")) return misconfigured;
+    const declaredGrants = declared.verification.flatMap((c) => c.grants);
+    for (const step of steps) {
+        const grant = declaredGrants.find((g) => g.audience === step.audience);
+        if (!grant) continue;
+        const [answer] = tokenRequests(tenant, [{ name: "login code", clientId, clientSecret, grants: [grant] }]);
+        if (!answer.ok && step.policy === "deny") return step.denial;
+    }
+    return undefined;
+}
+
+/** Users keep logging in between a hand change and the daily drift job: Auth0 logs each denied login as `f`. */
+function logins(tenant: LabTenant, mode: ExtensibilityMode, declared: DeclaredLoginFlow): void {
+    const denial = signIn(tenant, mode, declared);
+    if (denial) tenant.api.logEvent({ date: new Date().toISOString(), type: "f", description: denial });
 }
 
 /** What `--expect-no-changes` counts: the plan's steps other than `same` (refresh steps are not counted). */
@@ -252,50 +348,120 @@ export interface LabOptions {
     readonly generation: number;
     /** Cases of the caller's, beside CASES (a test's variants of a case). */
     readonly extraCases?: Readonly<Record<string, DriftCase>>;
+    /** Replay a recorded program run when every answer is the recorded one; default: true. */
+    readonly replay?: boolean;
     /** Cases run at once; default 2. */
     readonly parallel?: number;
-    /** Called after each case. */
-    readonly onRow?: (row: DriftRow) => void;
+    /** Called after each case, with what it cost. */
+    readonly onRow?: (row: DriftRow, cost: CaseCost) => void;
+    /** Called after the first deploy, with what it cost. */
+    readonly onDeploy?: (cost: CaseCost) => void;
+}
+
+/** What a case cost: its wall time, and the program runs it made and replayed (local/programMemo.ts). */
+export interface CaseCost {
+    readonly seconds: number;
+    readonly programRuns: number;
+    readonly replayed: number;
+}
+
+/**
+ * The lab's operations on one stack: each replays a recorded run of the program when every answer
+ * is the recorded one (local/programMemo.ts), and otherwise runs it, recording the run.
+ */
+class LabOperations {
+    private readonly transcripts: Transcript[] = [];
+    private readonly running = new Map<string, Promise<void>>();
+
+    constructor(
+        private readonly stack: string,
+        private readonly mode: ExtensibilityMode,
+        private readonly replay: boolean,
+    ) {}
+
+    async operate(
+        run: { readonly dryRun: boolean; readonly prior?: readonly StateResource[]; readonly refresh?: boolean; readonly set?: Readonly<Record<string, unknown>> },
+        tenant: LabTenant,
+        cost: { programRuns: number; replayed: number },
+    ): Promise<OperationResult> {
+        // A preview reads with the read-only deployer; an update writes with the write deployer.
+        const provider = (api: LocalManagementApi) => new Auth0ProviderDouble(inProcessTransport(api, deployerScopes(run.dryRun ? "preview" : "write", this.mode)));
+        const request = { stack: this.stack, ...run, tenant: tenant.extensionApi ? INSTALLED_AUTHZ_EXTENSION : {} };
+        const key = runKey(run.dryRun, run.set);
+        // A run of the same kind under way may be the one this replays: it is waited for.
+        for (let pending = this.running.get(key); pending; pending = this.running.get(key)) await pending;
+        for (const transcript of this.replay ? this.transcripts.filter((t) => t.key === key) : []) {
+            // An update replays on a copy of the tenant, kept only when the replay went through.
+            const api = run.dryRun ? tenant.api : copyTenant(tenant.api);
+            try {
+                const result = await operate({ ...request, provider: provider(api), program: replaying(transcript) });
+                tenant.api = api;
+                cost.replayed++;
+                return result;
+            } catch (err) {
+                if (!(err instanceof ReplayMismatch)) throw err;
+            }
+        }
+        cost.programRuns++;
+        const result = operate({ ...request, provider: provider(tenant.api), program: recording(key, (t) => this.transcripts.push(t)) });
+        const settled = result.then(
+            () => undefined,
+            () => undefined,
+        );
+        this.running.set(key, settled);
+        try {
+            return await result;
+        } finally {
+            if (this.running.get(key) === settled) this.running.delete(key);
+        }
+    }
 }
 
 export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
     const all: Record<string, DriftCase> = { ...CASES, ...opts.extraCases };
     const unknown = opts.cases.filter((c) => !casesFor(opts.mode).includes(c) && !opts.extraCases?.[c]);
     if (unknown.length) throw new DriftLabError(`--case ${unknown.join(", ")}: not a case of a ${opts.mode} stack; expected one of: ${casesFor(opts.mode).join(", ")}`);
-    const base = new LocalManagementApi();
-    const deploy = await operate({ stack: opts.stack, dryRun: false, provider: new Auth0ProviderDouble(inProcessTransport(base, deployerScopes("write", opts.mode))) });
+    const operations = new LabOperations(opts.stack, opts.mode, opts.replay ?? true);
+    const started = Date.now();
+    const deployCost = { programRuns: 0, replayed: 0 };
+    const first: LabTenant = { api: new LocalManagementApi(), extensionApi: true };
+    const deploy = await operations.operate({ dryRun: false }, first, deployCost);
     if (!deploy.ok || !("state" in deploy)) throw new Error(`drift lab: the first deploy of ${opts.stack} failed: ${deploy.error ?? JSON.stringify("violations" in deploy ? deploy.violations : [])}`);
+    opts.onDeploy?.({ seconds: (Date.now() - started) / 1000, ...deployCost });
+    const base = first.api;
     const deployed: Deployed = { state: deploy.state, generation: opts.generation };
     const runCase = async (name: string): Promise<DriftRow> => {
+        const caseStarted = Date.now();
+        const cost = { programRuns: 0, replayed: 0 };
         const c = all[name];
         const tenant: LabTenant = { api: copyTenant(base), extensionApi: true };
-        const tenantModel = () => (tenant.extensionApi ? INSTALLED_AUTHZ_EXTENSION : {});
-        const reader = () => new Auth0ProviderDouble(inProcessTransport(tenant.api, deployerScopes("preview", opts.mode)));
-        const writer = () => new Auth0ProviderDouble(inProcessTransport(tenant.api, deployerScopes("write", opts.mode)));
         c.change(tenant, deployed);
+        const declared = declaredLoginFlow(exported(deployed.state));
+        logins(tenant, opts.mode, declared);
 
         // What drift.yml runs.
         const detectedBy: string[] = [];
-        const preview = await operate({ stack: opts.stack, dryRun: true, prior: deployed.state, provider: reader(), refresh: true, tenant: tenantModel() });
+        const preview = await operations.operate({ dryRun: true, prior: deployed.state, refresh: true }, tenant, cost);
         if (!preview.ok) detectedBy.push("preview --refresh (fails)");
         else if (changes(preview)) detectedBy.push(`preview --refresh --expect-no-changes (${changes(preview)} changes)`);
-        const check = await loginFlowDrift(declaredLoginFlow(exported(deployed.state)), readOnlyTenant(tenant.api, opts.mode), verifyInProcess(tenant.api, tenant));
+        const check = await loginFlowDrift(declared, readOnlyTenant(tenant.api, opts.mode), verifyInProcess(tenant), today());
         if (check.drift.length) detectedBy.push(`check-login-drift (${check.drift.length} differences)`);
 
         // The runbook's repair.
         c.repair.byHand?.(tenant, deployed);
         const set = c.repair.set?.(deployed) ?? {};
-        const up = await operate({ stack: opts.stack, dryRun: false, prior: deployed.state, provider: writer(), refresh: c.repair.refresh ?? true, set, tenant: tenantModel() });
+        const up = await operations.operate({ dryRun: false, prior: deployed.state, refresh: c.repair.refresh ?? true, set }, tenant, cost);
         let changesAfterRepair = -1;
         let failedLoginsAfterRepair = -1;
         if (up.ok && "state" in up) {
-            const after = await operate({ stack: opts.stack, dryRun: true, prior: up.state, provider: reader(), refresh: true, set, tenant: tenantModel() });
+            const after = await operations.operate({ dryRun: true, prior: up.state, refresh: true, set }, tenant, cost);
             changesAfterRepair = after.ok ? changes(after) : -1;
-            const verification = await verifyInProcess(tenant.api, tenant)("", declaredLoginFlow(exported(up.state)).verification);
-            failedLoginsAfterRepair = verification.filter((r) => !r.ok).length;
+            const repaired = declaredLoginFlow(exported(up.state));
+            const verification = tokenRequests(tenant, repaired.verification);
+            failedLoginsAfterRepair = verification.filter((r) => !r.ok).length + (signIn(tenant, opts.mode, repaired) ? 1 : 0);
         }
         const row: DriftRow = { case: name, detectedBy, repair: c.repair.command(deployed), changesAfterRepair, failedLoginsAfterRepair };
-        opts.onRow?.(row);
+        opts.onRow?.(row, { seconds: (Date.now() - caseStarted) / 1000, ...cost });
         return row;
     };
     // Each case has a tenant of its own: two at a time keep both cores busy with the programs' runs.

@@ -10,14 +10,22 @@
  *   (resource_trigger_actions.go:122 PATCHes the declared list) and `pulumi destroy` empties the
  *   trigger (resource_trigger_actions.go:132);
  * - what the login code will get: the grant verification with its probes (scripts/verify-grants.ts)
- *   for every credential slot, as `pulumi up` runs it; a secret rotated by hand fails it with 401.
+ *   for every credential slot, as `pulumi up` runs it; a secret rotated by hand fails it with 401;
+ * - what the login code does with the settings it holds: the tenant's failed logins (log event
+ *   type `f`, https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes) since yesterday
+ *   (UTC), read with "Search log events" (https://auth0.com/docs/api/management/v2/logs/get-logs,
+ *   `read:logs`). A rule config's value never leaves the tenant (GET /rules-configs lists keys:
+ *   go-auth0 management/rule_config.go:30; the provider's read sets the key only,
+ *   terraform-provider-auth0 v1.53.0 internal/auth0/rule/resource_config.go:63), nor does an
+ *   Action secret's, so a value changed by hand shows only in what it does: the login code denies
+ *   the logins (UnauthorizedError / api.access.deny), and Auth0 logs each as a failed login.
  *
  * Reads what the stack declares from its state, the tenant with the Management API:
  *
  *   pulumi stack export --stack dev --show-secrets | node --import tsx scripts/check-login-drift.ts
  *
  * The Management API client comes from AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET (the read-only
- * preview deployer is enough: `read:actions`). The domain and the verification's clients come from
+ * preview deployer is enough: `read:actions`, `read:logs`). The domain and the verification's clients come from
  * the state's grant-verification command. Prints one line per check, never a secret or a token;
  * exits 0 when nothing drifted, 1 naming each difference, 2 when the input is unusable.
  */
@@ -28,6 +36,10 @@ import { CheckResult, ClientToVerify, verifyGrants } from "./verify-grants";
 import { parseStrict, runCommand } from "../tools/cli";
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Failed logins shown by description, at most. */
+const FAILED_LOGIN_SAMPLES = 3;
+/** drift.yml runs daily: the log is searched from the day before (UTC) so no day is missed. */
+const ONE_DAY_MS = 86_400_000;
 /** How Pulumi marks a secret value in a state export. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const ACTION = "auth0:index/action:Action";
@@ -121,6 +133,8 @@ export async function loginFlowDrift(
     tenant: Tenant,
     /** The grant verification; the drift lab (local/driftLab.ts) passes its in-process one. */
     verify: (domain: string, clients: readonly ClientToVerify[]) => Promise<CheckResult[]> = (domain, clients) => verifyGrants(domain, clients),
+    /** The first day (UTC, YYYY-MM-DD) whose failed logins count; default: yesterday. */
+    since: string = new Date(Date.now() - ONE_DAY_MS).toISOString().slice(0, 10),
 ): Promise<{ ok: string[]; drift: string[] }> {
     const ok: string[] = [];
     const drift: string[] = [];
@@ -176,15 +190,31 @@ export async function loginFlowDrift(
         if (r.ok) ok.push(`credential ${r.client}, audience ${r.audience}: token and login-code calls as declared`);
         else drift.push(r.problem ?? `credential ${r.client}, audience ${r.audience}: failed`);
     }
+    const q = new URLSearchParams({ q: `type:f AND date:[${since} TO *]`, sort: "date:-1", per_page: "100" });
+    const logs = await tenant.get(`/api/v2/logs?${q.toString()}`);
+    if (logs.status !== 200 || !Array.isArray(logs.body)) {
+        drift.push(`tenant logs: the Management API answered ${logs.status}; cannot count failed logins (the drift check's client needs read:logs)`);
+    } else if (logs.body.length === 0) {
+        ok.push(`tenant logs: no failed login since ${since}`);
+    } else {
+        const events = logs.body as { description?: string }[];
+        // Descriptions are what the login code gave as its reason (generic by design), never a value.
+        const reasons = [...new Set(events.map((e) => String(e.description ?? "").slice(0, 160)))].slice(0, FAILED_LOGIN_SAMPLES);
+        drift.push(
+            `tenant logs: ${events.length}${events.length === 100 ? "+" : ""} failed logins (type f) since ${since}, e.g. ${reasons.map((r) => JSON.stringify(r)).join(", ")}; ` +
+                "a rule config or Action secret changed by hand shows only here (no refresh reads their values): docs/delivery.md, Repairing drift",
+        );
+    }
     return { ok, drift };
 }
 
 const USAGE = `usage: pulumi stack export --stack <name> --show-secrets |
          node --import tsx scripts/check-login-drift.ts
 
-Drift that pulumi refresh cannot see: each Action's secret names, the post-login bindings, and
-the grant verification with its probes for every credential slot. Reads the stack's state on
-stdin and the tenant with AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET (read:actions is enough).
+Drift that pulumi refresh cannot see: each Action's secret names, the post-login bindings, the
+grant verification with its probes for every credential slot, and the tenant's failed logins
+(log type f) since yesterday. Reads the stack's state on stdin and the tenant with
+AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET (read:actions and read:logs are enough).
   --help    this text
 Exit 0 nothing drifted, 1 naming each difference, 2 unusable input.`;
 
@@ -200,7 +230,7 @@ async function run(): Promise<number> {
     const clientId = process.env.AUTH0_CLIENT_ID;
     const clientSecret = process.env.AUTH0_CLIENT_SECRET;
     if (!clientId || !clientSecret) {
-        console.error("check-login-drift: AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET: missing; expected a Management API client with read:actions");
+        console.error("check-login-drift: AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET: missing; expected a Management API client with read:actions and read:logs");
         return 2;
     }
     let result: { ok: string[]; drift: string[] };

@@ -3,7 +3,7 @@
  * drift.yml, the runbook's repair, and what is left after the repair (local/driftLab.ts).
  */
 import { ExtensibilityMode } from "../infra/loginContract";
-import { casesFor, DriftLabError, DriftRow, runDriftLab } from "../local/driftLab";
+import { CaseCost, casesFor, DriftLabError, DriftRow, runDriftLab } from "../local/driftLab";
 import { readStackFile } from "../local/engine/cliConfig";
 import { stackFilesDir, stackNames } from "../local/stack/stackFiles";
 import { parseStrict, runCommand, UsageError } from "../tools/cli";
@@ -11,14 +11,18 @@ import { parseStrict, runCommand, UsageError } from "../tools/cli";
 const USAGE = `usage: npm run drift-lab -- --stack <name> [--case <name>] [--json]
 
 Deploys the stack file to a fresh local tenant through the engine and provider doubles,
-then for each hand change (or the one --case names): makes it as the dashboard does, runs what
-drift.yml runs (preview --refresh --expect-no-changes with the read-only deployer, then
-check-login-drift), applies the runbook's repair (docs/delivery.md, "Drift"), and counts the
-changes preview --refresh still plans and the logins that still fail (both must be 0).
+then for each hand change (or the one --case names): makes it as the dashboard does, lets users
+log in, runs what drift.yml runs (preview --refresh --expect-no-changes with the read-only
+deployer, then check-login-drift), applies the runbook's repair (docs/delivery.md, "Repairing
+drift"), and counts the changes preview --refresh still plans and the logins that still fail
+(both must be 0). Prints what each case cost: seconds, program runs, runs replayed (to stderr
+with --json).
   --stack <name>   a stack with a Pulumi.<name>.yaml
   --case <name>    one case (default: every case of the stack's mode; a wrong one lists them)
   --json           an array of {case, detectedBy, repair, changesAfterRepair,
                    failedLoginsAfterRepair}
+  --no-replay      run the program for every operation, never replaying a recorded run
+                   (local/programMemo.ts): the same rows, slower
 Exit 0 every case repaired, 1 a case not detected or not repaired, 2 bad arguments.`;
 
 interface Args {
@@ -27,10 +31,11 @@ interface Args {
     readonly generation: number;
     readonly cases: string[];
     readonly json: boolean;
+    readonly replay: boolean;
 }
 
 function parse(argv: readonly string[]): Args {
-    const { values } = parseStrict(argv, { stack: { type: "string" }, case: { type: "string" }, json: { type: "boolean" } });
+    const { values } = parseStrict(argv, { stack: { type: "string" }, case: { type: "string" }, json: { type: "boolean" }, "no-replay": { type: "boolean" } });
     const stacks = stackNames();
     if (!values.stack) throw new UsageError(`--stack: missing; expected one of: ${stacks.join(", ")}`);
     if (!stacks.includes(values.stack)) throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml; expected one of: ${stacks.join(", ")}`);
@@ -41,28 +46,36 @@ function parse(argv: readonly string[]): Args {
     if (values.case !== undefined && !valid.includes(values.case)) {
         throw new UsageError(`--case ${values.case}: not a case of the ${mode} stack ${values.stack}; expected one of: ${valid.join(", ")}`);
     }
-    return { stack: values.stack, mode, generation, cases: values.case ? [values.case] : valid, json: values.json ?? false };
+    return { stack: values.stack, mode, generation, cases: values.case ? [values.case] : valid, json: values.json ?? false, replay: !values["no-replay"] };
 }
 
 const repaired = (r: DriftRow) => r.detectedBy.length > 0 && r.changesAfterRepair === 0 && r.failedLoginsAfterRepair === 0;
 
+/** A case's cost, as the lab prints it (figures, not a limit). */
+const costOf = (c: CaseCost) => `${c.seconds.toFixed(1)} s, ${c.programRuns} program runs, ${c.replayed} replayed`;
+
 async function run(args: Args): Promise<number> {
     let rows: DriftRow[];
+    const started = Date.now();
+    // With --json, stdout carries the array only; the figures go to stderr.
+    const figure = (line: string) => (args.json ? console.error(line) : console.log(line));
     try {
         rows = await runDriftLab({
             ...args,
-            onRow: args.json
-                ? undefined
-                : (r) =>
-                      console.log(
-                          `${repaired(r) ? "ok   " : "FAIL "} ${r.case}\n      detected by: ${r.detectedBy.join("; ") || "nothing"}\n      repair: ${r.repair}\n` +
-                              `      changes after repair: ${r.changesAfterRepair}, failed logins after repair: ${r.failedLoginsAfterRepair}`,
-                      ),
+            onDeploy: (c) => figure(`deployed ${args.stack} to a fresh local tenant (${costOf(c)})`),
+            onRow: (r, c) => {
+                if (args.json) return figure(`${r.case}: ${costOf(c)}`);
+                console.log(
+                    `${repaired(r) ? "ok   " : "FAIL "} ${r.case} (${costOf(c)})\n      detected by: ${r.detectedBy.join("; ") || "nothing"}\n      repair: ${r.repair}\n` +
+                        `      changes after repair: ${r.changesAfterRepair}, failed logins after repair: ${r.failedLoginsAfterRepair}`,
+                );
+            },
         });
     } catch (err) {
         if (err instanceof DriftLabError) throw new UsageError(err.message);
         throw err;
     }
+    figure(`drift-lab: ${rows.length} cases of ${args.stack} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (args.json) console.log(JSON.stringify(rows, null, 2));
     const failed = rows.filter((r) => !repaired(r));
     if (failed.length) console.error(`drift-lab: ${failed.map((r) => r.case).join(", ")}: not detected or not repaired`);

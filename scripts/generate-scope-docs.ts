@@ -36,7 +36,7 @@ export function renderScopeRegion(file: DocFile): string {
         "| deployer | runs | actions mode | rules mode |",
         "|---|---|---|---|",
         `| write | \`pulumi up\`, \`pulumi destroy\` | ${code(deployerScopes("write", "actions"))} | ${code(deployerScopes("write", "rules"))} |`,
-        `| preview (read-only) | \`pulumi preview\`, \`pulumi preview --refresh\` (drift) | ${code(deployerScopes("preview", "actions"))} | ${code(deployerScopes("preview", "rules"))} |`,
+        `| preview (read-only) | \`pulumi preview\`, \`pulumi preview --refresh\` and \`check-login-drift\` (drift) | ${code(deployerScopes("preview", "actions"))} | ${code(deployerScopes("preview", "rules"))} |`,
         "",
         "No `read:client_keys`: with the write-only secret version set, the provider never reads a secret back.",
         `Switching a stack from rules to actions deletes its rules and rule configs in that update: for it, the write deployer also needs ${code(switchScopes())}.`,

@@ -8,8 +8,8 @@ import { ExtensibilityMode } from "../../infra/loginContract";
 import { stackFilesDir } from "../stack/stackFiles";
 import { CliConfigError, MergedConfig, Project, StackFile, UndecryptedValue, loadProject, mergeStackConfig, readStackFile } from "./cliConfig";
 import { applyDeletes, Deployment, Diagnostic, StateResource, Step, TenantModel, Violation } from "./deployment";
-import { runProgram } from "./languageHost";
-import { serveEngine } from "./monitor";
+import { ProgramRunRequest, ProgramRunResult, runProgram } from "./languageHost";
+import { MonitorHandlers, serveEngine } from "./monitor";
 import { PolicyFinding, runPolicyPack } from "./policyHost";
 import { Auth0ProviderDouble } from "./providers/auth0";
 import { CommandRunner, shellRunner } from "./providers/command";
@@ -72,6 +72,11 @@ export interface OperationRequest {
     readonly refresh?: boolean;
     /** The scheduling priority (`nice`) of the program's and the pack's processes; default: the caller's. */
     readonly priority?: number;
+    /**
+     * Runs the program against the engine's handlers; default: the language host's (runProgram).
+     * The drift lab passes one that records a run, or replays a recorded one (local/driftLab.ts).
+     */
+    readonly program?: (req: ProgramRunRequest, handlers: MonitorHandlers) => Promise<ProgramRunResult>;
 }
 
 export type OperationResult =
@@ -145,7 +150,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
     const compileCaches = { TS_NODE_CACHE_DIRECTORY: COMPILE_CACHE, NODE_COMPILE_CACHE: path.join(COMPILE_CACHE, "v8") };
     const env: Record<string, string> = { ...compileCaches };
     if (!process.env.AUTH0_CLIENT_ID && !process.env.AUTH0_API_TOKEN) Object.assign(env, DOUBLE_DEPLOYER);
-    const run = await runProgram(
+    const run = await (req.program ?? runProgram)(
         {
             root,
             main: project.main,

@@ -1,6 +1,6 @@
 /**
  * The part of Auth0's Management API v2 the provider calls for what the stack declares, served by
- * the local tenant: every (method, path) of PROVIDER_CALLS and BOOTSTRAP_CALLS (infra/deployerScopes.ts), each
+ * the local tenant: every (method, path) of PROVIDER_CALLS, BOOTSTRAP_CALLS and DRIFT_CHECK_CALLS (infra/deployerScopes.ts), each
  * requiring the scope the table names, over an in-memory tenant. The local tenant verifies the
  * bearer JWT first and hands this module the token's scopes.
  *
@@ -20,7 +20,7 @@
  *   in issue 10; the message text is not in any stored source).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { BOOTSTRAP_CALLS, HttpMethod, PROVIDER_CALLS } from "../../infra/deployerScopes";
+import { BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS, HttpMethod, PROVIDER_CALLS } from "../../infra/deployerScopes";
 
 export type Reply = { status: number; body: unknown };
 type Item = Record<string, unknown>;
@@ -41,7 +41,7 @@ interface Route {
 /** One route per (method, path) of the table; a path's parameters match one segment each. */
 const ROUTES: readonly Route[] = (() => {
     const seen = new Map<string, Route>();
-    for (const call of [...PROVIDER_CALLS, ...BOOTSTRAP_CALLS]) {
+    for (const call of [...PROVIDER_CALLS, ...BOOTSTRAP_CALLS, ...DRIFT_CHECK_CALLS]) {
         const key = `${call.method} ${call.path}`;
         const previous = seen.get(key);
         // PATCH /clients/{id} is listed under update:clients and, for client_secret, update:client_keys:
@@ -64,6 +64,21 @@ const notFound = (message = "Not Found", errorCode?: string): Reply => ({
 });
 const badRequest = (message: string): Reply => ({ status: 400, body: { statusCode: 400, error: "Bad Request", message } });
 
+/**
+ * A tenant log event as "Search log events" returns it (https://auth0.com/docs/api/management/v2/logs/get-logs):
+ * the fields the drift check reads; `type` is an event code of
+ * https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes (`f`: Failed Login).
+ */
+export interface LogEvent {
+    readonly log_id: string;
+    /** ISO 8601. */
+    readonly date: string;
+    readonly type: string;
+    readonly description: string;
+    readonly client_id?: string;
+    readonly client_name?: string;
+}
+
 export interface Binding {
     readonly id: string;
     readonly display_name: string;
@@ -79,6 +94,8 @@ export class LocalManagementApi {
     readonly bindings = new Map<string, Binding[]>();
     readonly rules = new Map<string, Item & { order: number }>();
     readonly rulesConfigs = new Map<string, string>();
+    /** The tenant's log, oldest first; Auth0 writes it, the Management API only reads it. */
+    readonly logEvents: LogEvent[] = [];
     /** Every call answered, `METHOD path-template status`, for tests. */
     readonly log: string[] = [];
 
@@ -109,6 +126,11 @@ export class LocalManagementApi {
         const action = this.actions.get(actionId);
         if (!action) throw new Error(`local Management API: no action ${actionId}`);
         action.secrets = [...action.secrets.filter((s) => s.name !== name), { name, value }];
+    }
+
+    /** An event Auth0 writes to the tenant's log (a login it denied, say). */
+    logEvent(event: Omit<LogEvent, "log_id">): void {
+        this.logEvents.push({ log_id: `${String(this.logEvents.length + 1).padStart(20, "0")}`, ...event });
     }
 
     /** An action created in the dashboard; returns its id. */
@@ -269,9 +291,33 @@ export class LocalManagementApi {
             case "DELETE /api/v2/rules-configs/{key}":
                 this.rulesConfigs.delete(id);
                 return { status: 204, body: undefined };
+            case "GET /api/v2/logs":
+                return this.searchLogs(query);
             default:
                 throw new Error(`local Management API: no handler for ${route.method} ${route.template}`);
         }
+    }
+
+    /**
+     * "Search log events" by criteria: `q` in the query syntax of
+     * https://auth0.com/docs/deploy-monitor/logs/log-search-query-syntax (of it, the terms
+     * `type:<code>` and `date:[<YYYY-MM-DD> TO <YYYY-MM-DD or *>]` joined by AND: what the drift
+     * check sends; anything else is refused 400 rather than answered wrongly), `sort=date:-1` or
+     * `date:1`, `per_page` at most 100; an array without totals (`include_totals` defaults to false).
+     */
+    private searchLogs(query: URLSearchParams): Reply {
+        const filters: ((e: LogEvent) => boolean)[] = [];
+        for (const term of (query.get("q") ?? "").split(" AND ").filter((t) => t.trim() !== "")) {
+            const type = /^type:([a-z_]+)$/.exec(term.trim());
+            const date = /^date:\[(\d{4}-\d{2}-\d{2}) TO (\d{4}-\d{2}-\d{2}|\*)\]$/.exec(term.trim());
+            if (type) filters.push((e) => e.type === type[1]);
+            else if (date) filters.push((e) => e.date.slice(0, 10) >= date[1] && (date[2] === "*" || e.date.slice(0, 10) <= date[2]));
+            else return badRequest(`q: the local tenant's log search takes type:<code> and date:[<YYYY-MM-DD> TO <YYYY-MM-DD or *>] joined by AND; got ${JSON.stringify(term)}`);
+        }
+        const perPage = Math.min(Number(query.get("per_page") ?? "50") || 50, 100);
+        const found = this.logEvents.filter((e) => filters.every((f) => f(e)));
+        const sorted = query.get("sort") === "date:-1" ? [...found].reverse() : found;
+        return { status: 200, body: sorted.slice(0, perPage) };
     }
 
     private clientView(client: Item, granted: readonly string[]): Item {
