@@ -20,6 +20,7 @@ import { StateResource } from "./engine/deployment";
 import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./engine/operation";
 import { recording, ReplayMismatch, replaying, runKey, Transcript } from "./programMemo";
 import { Auth0ProviderDouble, inProcessTransport } from "./engine/providers/auth0";
+import { CommandFailed, CommandRunner } from "./engine/providers/command";
 import { Secret, Value } from "./engine/wire";
 import { LocalManagementApi } from "./servers/managementApi";
 
@@ -258,6 +259,21 @@ function verifyInProcess(tenant: LabTenant): (domain: string, clients: readonly 
     return (_domain, clients) => Promise.resolve(tokenRequests(tenant, clients));
 }
 
+/**
+ * The stack's verification Command as the lab runs it: scripts/verify-grants.ts's checks answered
+ * by the tenant's data (tokenRequests), failing the step as the script's exit 1 fails it.
+ */
+function verificationRunner(tenant: LabTenant): CommandRunner {
+    return (run) => {
+        const clients = run.environment.VERIFY_GRANTS_CLIENTS;
+        if (clients === undefined) return Promise.reject(new CommandFailed(`drift lab: ${run.urn} is not the grant verification; the lab runs no other command`));
+        const results = tokenRequests(tenant, JSON.parse(clients) as ClientToVerify[]);
+        const failed = results.filter((r) => !r.ok);
+        if (failed.length) return Promise.reject(new CommandFailed(`exit status 1: running "${run.command}":\n${failed.map((r) => r.problem).join("\n")}`));
+        return Promise.resolve({ stdout: `verify-grants: all ${results.length} grants work as declared`, stderr: "" });
+    };
+}
+
 function tokenRequests(tenant: LabTenant, clients: readonly ClientToVerify[]): CheckResult[] {
     const api = tenant.api;
     return clients.flatMap((c) =>
@@ -386,6 +402,8 @@ class LabOperations {
     ): Promise<OperationResult> {
         // A preview reads with the read-only deployer; an update writes with the write deployer.
         const provider = (api: LocalManagementApi) => new Auth0ProviderDouble(inProcessTransport(api, deployerScopes(run.dryRun ? "preview" : "write", this.mode)));
+        // An update runs the grant verification (infra/grantVerification.ts) against the tenant it writes.
+        const commands = (api: LocalManagementApi) => verificationRunner({ api, extensionApi: tenant.extensionApi });
         const request = { stack: this.stack, ...run, tenant: tenant.extensionApi ? INSTALLED_AUTHZ_EXTENSION : {} };
         const key = runKey(run.dryRun, run.set);
         // A run of the same kind under way may be the one this replays: it is waited for.
@@ -394,7 +412,7 @@ class LabOperations {
             // An update replays on a copy of the tenant, kept only when the replay went through.
             const api = run.dryRun ? tenant.api : copyTenant(tenant.api);
             try {
-                const result = await operate({ ...request, provider: provider(api), program: replaying(transcript) });
+                const result = await operate({ ...request, provider: provider(api), commands: commands(api), program: replaying(transcript) });
                 tenant.api = api;
                 cost.replayed++;
                 return result;
@@ -403,7 +421,7 @@ class LabOperations {
             }
         }
         cost.programRuns++;
-        const result = operate({ ...request, provider: provider(tenant.api), program: recording(key, (t) => this.transcripts.push(t)) });
+        const result = operate({ ...request, provider: provider(tenant.api), commands: commands(tenant.api), program: recording(key, (t) => this.transcripts.push(t)) });
         const settled = result.then(
             () => undefined,
             () => undefined,
