@@ -184,6 +184,17 @@ export class LocalManagementApi {
                 const { items, start, limit } = offsetPage(grants, query);
                 return { status: 200, body: query.get("include_totals") === "true" ? { total: grants.length, start, limit, client_grants: items } : items };
             }
+            case "POST /api/v2/client-grants": {
+                // One grant per (client, audience, subject_type); an absent subject type is "client"
+                // (terraform-provider-auth0 v1.53.0 internal/auth0/client/resource_grant.go 72-80, 131-141, 159-164).
+                const subjectType = typeof body.subject_type === "string" && body.subject_type ? body.subject_type : "client";
+                const duplicate = [...this.clientGrants.values()].some((g) => g.client_id === body.client_id && g.audience === body.audience && g.subject_type === subjectType);
+                if (duplicate) return { status: 409, body: { statusCode: 409, error: "Conflict", message: "A client grant for this client and audience already exists.", errorCode: "client_grant_conflict" } };
+                const grantId = `cgr_${randomBytes(8).toString("hex")}`;
+                const created = { ...body, subject_type: subjectType, id: grantId };
+                this.clientGrants.set(grantId, created);
+                return { status: 201, body: created };
+            }
             case "GET /api/v2/client-grants/{id}":
                 return this.clientGrants.has(id) ? { status: 200, body: this.clientGrants.get(id) } : notFound("The client grant does not exist");
             case "PATCH /api/v2/client-grants/{id}":
