@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ManagementClient } from "auth0";
 import { fetch as undiciFetch } from "undici";
 import { ChildResult, runChild } from "../../local/childProcess";
-import { ADOPT_SCOPES, AdoptionPlan, ImportSpec, TenantSnapshot, planAdoption, readTenant } from "../../local/adopt";
+import { AdoptionPlan, ImportSpec, TenantSnapshot, adoptScopes, planAdoption, readTenant } from "../../local/adopt";
 import { HandClickedTenant, HandClickedTenantServer } from "../../local/adoptTenant";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { testTls } from "../../local/servers/tls";
@@ -19,7 +19,9 @@ const DOMAIN = "fixture-dev.us.auth0.com";
 const MANAGEMENT_API = `https://${DOMAIN}/api/v2/`;
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 const LOGIN_APP_SECRET = "hand-clicked-login-app-secret-0123456789abcdefghijklmnopqrstuv";
-const DEPLOYER = { clientId: "cl_deployer", clientSecret: "deployer-secret-not-real-0123456789", scopes: [...ADOPT_SCOPES] };
+/** Both modes' adoption scopes: each describe reads the lists of its stack's mode. */
+const ADOPT_SCOPES = [...new Set([...adoptScopes("actions"), ...adoptScopes("rules")])];
+const DEPLOYER = { clientId: "cl_deployer", clientSecret: "deployer-secret-not-real-0123456789", scopes: ADOPT_SCOPES };
 /** More than one page (Auth0 pages at 100), so pagination is exercised. */
 const UNRELATED_APPS = 130;
 
@@ -120,7 +122,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
 
         before(async function () {
             run = await runProgram({ stack: "dev", config: RULES_MODE });
-            tenant = await readTenant(management());
+            tenant = await readTenant(management(), "rules");
             plan = await planAdoption(run, tenant, {
                 loginClient: "Login code M2M",
                 matches: { "login-rule-enrich-from-apis": "Enrich from APIs", "login-rule-require-verified-email": "rul_verified" },
@@ -145,7 +147,6 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 "api-server": "rs_test",
                 "api-scopes": "https://fixture-api.test/dev",
                 "login-code-blue-client": "cl_login",
-                "login-code-blue-credentials": "cl_login",
                 "login-code-blue-grant-api": "cgr_login_api",
                 "login-code-blue-grant-managementApi": "cgr_login_mgmt",
                 "login-code-blue-grant-authzExtension": "cgr_login_authz",
@@ -187,7 +188,6 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 "rule setting M2M_CLIENT_ID",
                 "rule setting M2M_CLIENT_SECRET",
                 "rule setting LEGACY_KEY",
-                'action act_enrich ("enrich with api data")',
             ]);
         });
 
@@ -201,13 +201,13 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
 
         it("must fail with Auth0's 403 when the reading application lacks a scope", async function () {
             const without = ADOPT_SCOPES.filter((s) => s !== "read:rules_configs");
-            await assert.rejects(readTenant(management(without)), (err: { statusCode?: number }) => err.statusCode === 403);
+            await assert.rejects(readTenant(management(without), "rules"), (err: { statusCode?: number }) => err.statusCode === 403);
         });
 
         it("must name the missing scopes for a 403, and only then", async function () {
             const without = ADOPT_SCOPES.filter((s) => s !== "read:rules_configs");
-            const err = await readTenant(management(without)).then(() => assert.fail("expected a 403"), (e: unknown) => e);
-            assert.match(whyTenantUnread(err), /^HTTP 403 \(Insufficient scope, expected any of: read:rules_configs\); the application needs read:resource_servers read:clients/);
+            const err = await readTenant(management(without), "rules").then(() => assert.fail("expected a 403"), (e: unknown) => e);
+            assert.match(whyTenantUnread(err, adoptScopes("rules"), MANAGEMENT_API), /^HTTP 403 \(Insufficient scope, expected any of: read:rules_configs\); the application needs read:client_grants read:clients read:resource_servers read:rules read:rules_configs$/);
         });
     });
 
@@ -250,7 +250,6 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 "api-server": "rs_test",
                 "api-scopes": "https://fixture-api.test/dev",
                 "login-code-blue-client": "cl_login",
-                "login-code-blue-credentials": "cl_login",
                 "login-code-blue-grant-api": "cgr_login_api",
                 "login-code-blue-grant-authzExtension": "cgr_login_authz",
                 "login-action-enrich-from-apis": "act_enrich",
@@ -291,7 +290,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             const none = path.join(dir, "none.json");
             const creds = { AUTH0_CLIENT_ID: DEPLOYER.clientId, AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret };
             const refusals: [string[], NodeJS.ProcessEnv, RegExp][] = [
-                [["--stack", "dev", "--out", none], {}, /set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to an M2M application with read:resource_servers read:clients/],
+                [["--stack", "dev", "--out", none], {}, /set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to an M2M application with read:actions read:client_grants read:clients read:resource_servers \(actions mode\), read:client_grants read:clients read:resource_servers read:rules read:rules_configs \(rules mode\)/],
                 [["--out", none], creds, /--stack is required/],
                 [["--stack", "dev"], creds, /--out is required/],
                 [["--stack", "nope", "--out", none], creds, /--stack nope: no (\S+\/)?Pulumi\.nope\.yaml/],

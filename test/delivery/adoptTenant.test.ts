@@ -40,7 +40,7 @@ const keysOf = (v: unknown): string[] => (v && typeof v === "object" && !Array.i
 (RECORDINGS ? describe : describe.skip)("the hand-made tenant's Management API against Auth0's recorded answers (../shared/provider-data)", function () {
     const recorded = RECORDINGS ? (JSON.parse(fs.readFileSync(RECORDINGS, "utf8")) as { interactions: Interaction[] }).interactions : [];
     // A list answer is an array or holds one (a recorder's redaction left one clients answer without its list).
-    const isList = (body: unknown) => Array.isArray(body) || ["clients", "client_grants", "resource_servers", "rules", "actions"].some((k) => k in ((body ?? {})));
+    const isList = (body: unknown) => Array.isArray(body) || (typeof body === "object" && body !== null && ["clients", "client_grants", "resource_servers", "rules", "actions"].some((k) => k in body));
     const lists = recorded.filter((i) => i.method === "GET" && i.status === 200 && ADOPT_CALLS.some((c) => c.path === i.path) && isList(i.responseBody));
 
     it("must have a recording of every list adopt reads", function () {
