@@ -201,6 +201,12 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     const adoptedClients = new Map<string, string>();
     /** Why an object cannot be taken over safely: each names the object and what to do. */
     const refusals: string[] = [];
+    // Hand-made login code that may hold an application's secret: an action secret or a rule setting named for one.
+    const holdsSecret = (name: string) => /SECRET|CREDENTIAL/i.test(name);
+    const credentialHolders = [
+        ...tenant.actions.flatMap((a) => (a.secretNames ?? []).filter(holdsSecret).map((n) => `the secret ${n} of the action ${JSON.stringify(a.name)}`)),
+        ...tenant.ruleConfigKeys.filter(holdsSecret).map((k) => `the rule setting ${k}`),
+    ];
     const adopted: { type: string; name: string; id: string; matchedBy: string }[] = [];
     const missing: NotAdopted[] = [];
     const notImportable: NotAdopted[] = [];
@@ -260,6 +266,18 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
                     refusals.push(
                         `${node.name}: the application ${client.client_id} (${JSON.stringify(client.name)}) is a ${client.app_type} application, the stack's is ${appType}; ` +
                             `pass --client or --match ${node.name}=<a ${appType} application's name or id>, or leave it out and let pulumi up create one`,
+                    );
+                } else if (client && credentialHolders.length) {
+                    // Auth0 keeps one secret per application, and the first up sets the stack's on every
+                    // slot it adopts (ClientCredentials' create, client/resource_credentials.go 753): the
+                    // hand-made login code holding the old one would fail every login until the stack's
+                    // code replaces it later in that update. A new application closes that window.
+                    adopted.pop();
+                    refusals.push(
+                        `${node.name}: the first pulumi up sets a new secret on the application ${client.client_id} (${JSON.stringify(client.name)}), while the ` +
+                            `tenant's hand-made login code may hold its current one (${credentialHolders.join(", ")}): logins would fail until the stack's ` +
+                            `login code replaces it later in that update. Run adopt without --client and --match ${node.name}: pulumi up creates the ` +
+                            `stack's own applications and switches the login code to them in one update; delete ${JSON.stringify(client.name)} once no login uses it`,
                     );
                 } else if (client) adoptedClients.set(node.name, client.client_id);
                 break;

@@ -59,7 +59,8 @@ function handClicked(): HandClickedTenant {
             { id: "rul_enrich", name: "Enrich from APIs", script: "function (user, context, callback) { callback(null, user, context); }", order: 2, enabled: true },
             { id: "rul_legacy", name: "Old whitelist", script: "function (user, context, callback) { callback(null, user, context); }", order: 3, enabled: false },
         ],
-        ruleConfigs: { AUTH0_DOMAIN: DOMAIN, M2M_CLIENT_ID: "cl_login", M2M_CLIENT_SECRET: LOGIN_APP_SECRET, API_AUDIENCE: "https://fixture-api.test/dev", LEGACY_KEY: "x" },
+        // No setting holds the login application's secret: adopting an application hand-made login code authenticates as is refused (adoptLab.test.ts).
+        ruleConfigs: { AUTH0_DOMAIN: DOMAIN, M2M_CLIENT_ID: "cl_login", API_AUDIENCE: "https://fixture-api.test/dev", LEGACY_KEY: "x" },
         actions: [{ id: "act_enrich", name: "enrich with api data", code: "exports.onExecutePostLogin = async () => {};" }],
     };
 }
@@ -186,7 +187,6 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 "client grant cgr_login_other (cl_login → https://another-api.example)",
                 'rule rul_legacy ("Old whitelist"), which still runs if enabled',
                 "rule setting M2M_CLIENT_ID",
-                "rule setting M2M_CLIENT_SECRET",
                 "rule setting LEGACY_KEY",
             ]);
         });
