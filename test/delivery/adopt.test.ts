@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ManagementClient } from "auth0";
 import { fetch as undiciFetch } from "undici";
 import { ChildResult, runChild } from "../../local/childProcess";
-import { AdoptionPlan, ImportSpec, TenantSnapshot, adoptScopes, planAdoption, readTenant } from "../../local/adopt";
+import { AdoptionPlan, AdoptionRefused, ImportSpec, TenantSnapshot, adoptScopes, planAdoption, readTenant } from "../../local/adopt";
+import { ADOPT_CALLS, deployerScopes } from "../../infra/deployerScopes";
+import { LocalManagementApi } from "../../local/servers/managementApi";
 import { HandClickedTenant, HandClickedTenantServer } from "../../local/adoptTenant";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { testTls } from "../../local/servers/tls";
@@ -94,6 +96,26 @@ function assertUrnsMatchProgram(run: ProgramRun, specs: readonly ImportSpec[], s
 function idsOf(specs: readonly ImportSpec[]): Record<string, string> {
     return Object.fromEntries(specs.filter((s) => !s.component).map((s) => [s.name, s.id!]));
 }
+
+describe("adoptScopes: what npm run adopt reads with", function () {
+    for (const mode of ["actions", "rules"] as const) {
+        it(`must need only scopes the read-only preview deployer (and so the write deployer) holds, ${mode} mode`, function () {
+            const scopes = adoptScopes(mode);
+            assert.deepEqual(scopes.filter((x) => !deployerScopes("preview", mode).includes(x)), []);
+            assert.deepEqual(scopes.filter((x) => !deployerScopes("write", mode).includes(x)), []);
+            assert.ok(scopes.includes(mode === "rules" ? "read:rules_configs" : "read:actions"));
+        });
+    }
+
+    it("must be served by the local Management API, each list with its scope", function () {
+        const api = new LocalManagementApi();
+        for (const call of ADOPT_CALLS) {
+            assert.ok(api.serves(call.method, call.path), call.path);
+            assert.equal(api.handle(call.method, call.path, new URLSearchParams(), {}, []).status, 403, call.path);
+            assert.equal(api.handle(call.method, call.path, new URLSearchParams(), {}, [call.scope]).status, 200, call.path);
+        }
+    });
+});
 
 describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulumi import", function () {
     let server: HandClickedTenantServer;
@@ -199,6 +221,21 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             await assert.rejects(planAdoption(run, tenant, { matches: { "no-such-resource": "x" } }), /--match names no resource of the stack: no-such-resource/);
         });
 
+        it("must refuse --match on a resource found through another, which it would otherwise ignore", async function () {
+            for (const [name, foundBy] of [
+                ["login-code-blue-credentials", "its application"],
+                ["login-code-blue-grant-api", "its application and audience"],
+                ["api-scopes", "its API's identifier"],
+                ["login-config-API_AUDIENCE", "its key"],
+            ]) {
+                await assert.rejects(planAdoption(run, tenant, { matches: { [name]: "anything" } }), (err: Error) => err instanceof AdoptionRefused && err.message.includes(`--match ${name}: `) && err.message.includes(`it is found by ${foundBy}`), name);
+            }
+        });
+
+        it("must put in the import file the provider version the program registers, for every resource", function () {
+            for (const r of plan.file.resources) assert.equal(r.version, r.component ? undefined : "3.49.0", r.name);
+        });
+
         it("must fail with Auth0's 403 when the reading application lacks a scope", async function () {
             const without = ADOPT_SCOPES.filter((s) => s !== "read:rules_configs");
             await assert.rejects(readTenant(management(without), "rules"), (err: { statusCode?: number }) => err.statusCode === 403);
@@ -284,6 +321,23 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 assert.doesNotMatch(err.message, /needs read:|scope/);
                 return true;
             });
+        });
+
+        it("must give the token endpoint's own reason for its 403 (an audience the tenant does not have: a custom domain), not missing scopes", async function () {
+            // The tenant's canonical domain is another than the stack's auth0:domain, as with a custom domain there.
+            const elsewhere = await HandClickedTenantServer.start({ ...handClicked(), domain: "canonical-tenant.us.auth0.com" }, DEPLOYER);
+            try {
+                const creds = { AUTH0_CLIENT_ID: DEPLOYER.clientId, AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret };
+                const viaCa = ((url: string, init: object) => undiciFetch(url, { ...init, dispatcher: network.dispatcher })) as unknown as typeof fetch;
+                await assert.rejects(adopt(["--stack", "dev", "--out", path.join(dir, "unread.json"), "--domain", elsewhere.address], creds, viaCa), (err: Error) => {
+                    assert.match(err.message, /the token endpoint refused the application \(HTTP 403: Service not found: https:\/\/fixture-dev\.us\.auth0\.com\/api\/v2\/\); the audience asked for is https:\/\/fixture-dev\.us\.auth0\.com\/api\/v2\/.*not a custom domain/);
+                    assert.doesNotMatch(err.message, /needs read:/);
+                    return true;
+                });
+                assert.ok(!fs.existsSync(path.join(dir, "unread.json")));
+            } finally {
+                await elsewhere.stop();
+            }
         });
 
         it("must refuse unusable arguments or missing credentials, writing nothing", async function () {
