@@ -59,6 +59,17 @@ export interface AdoptionOutcome {
     readonly api: LocalManagementApi;
 }
 
+/** The runbook's commands (docs/delivery.md, "Adopting a tenant clicked by hand", steps 3 and 4), as the lab runs them. */
+export function runbook(stack: string): readonly string[] {
+    return [
+        `npm run adopt -- --stack ${stack} --out adopt.json`,
+        `pulumi import --stack ${stack} --file adopt.json --protect=false --generate-code=false`,
+        `pulumi preview --stack ${stack} --policy-pack policy`,
+        `pulumi up --stack ${stack} --policy-pack policy`,
+        `pulumi preview --stack ${stack} --refresh --expect-no-changes`,
+    ];
+}
+
 const DEPLOYER = { clientId: "cl_adopt_preview_deployer", clientSecret: "adopt-lab-preview-deployer-secret-not-real" };
 
 /** Runs one shape through adopt, import, preview, up and a refresh preview, checking logins throughout. */
@@ -69,6 +80,7 @@ export async function runAdoption(shape: AdoptionShape): Promise<AdoptionOutcome
     const api = server.api;
     const loginFailures: LoginFailure[] = [];
     let loginChecks = 0;
+    const [adoptCommand, importCommand, previewCommand, upCommand] = runbook(shape.stack);
     const checkLogins = (after: string) => {
         for (const problem of loginProblems(api, shape.mode)) loginFailures.push({ after, problem });
         loginChecks++;
@@ -84,25 +96,25 @@ export async function runAdoption(shape: AdoptionShape): Promise<AdoptionOutcome
         } catch (err) {
             adopted = { ok: false, error: err instanceof Error ? err.message : String(err), wroteFile: fs.existsSync(out) };
         }
-        checkLogins("npm run adopt");
+        checkLogins(adoptCommand);
         if (!adopted.ok) return { adopt: adopted, loginFailures, loginChecks, api };
 
         const writer = (transport: ManagementTransport = (m, p, q, b) => api.handle(m, p, q, b, deployerScopes("write", shape.mode))) => new Auth0ProviderDouble(transport);
         const reader = () => new Auth0ProviderDouble((m, p, q, b) => api.handle(m, p, q, b, deployerScopes("preview", shape.mode)));
         const imported = await importResources({ stack: shape.stack, file: adopted.file, provider: writer(), protect: false });
-        checkLogins("pulumi import");
+        checkLogins(importCommand);
         if (!imported.ok) return { adopt: adopted, imported, loginFailures, loginChecks, api };
 
-        const preview = await operate({ stack: shape.stack, dryRun: true, prior: imported.state, provider: reader() });
-        checkLogins("pulumi preview");
+        const preview = await operate({ stack: shape.stack, dryRun: true, prior: imported.state, provider: reader(), policyPack: "policy" });
+        checkLogins(previewCommand);
         // Every write of the first up is followed by a login, as logins go on while it runs.
         const watched: ManagementTransport = (method, p, q, body) => {
             const reply = api.handle(method, p, q, body, deployerScopes("write", shape.mode));
-            if (method !== "GET" && reply.status < 300) checkLogins(`${method} ${p} during pulumi up`);
+            if (method !== "GET" && reply.status < 300) checkLogins(`${method} ${p} during ${upCommand}`);
             return reply;
         };
-        const up = await operate({ stack: shape.stack, dryRun: false, prior: imported.state, provider: writer(watched) });
-        checkLogins("pulumi up");
+        const up = await operate({ stack: shape.stack, dryRun: false, prior: imported.state, provider: writer(watched), policyPack: "policy" });
+        checkLogins(upCommand);
         const afterUp = "state" in up && up.ok ? await operate({ stack: shape.stack, dryRun: true, prior: up.state, provider: reader(), refresh: true }) : undefined;
         return { adopt: adopted, imported, preview, up, afterUp, loginFailures, loginChecks, api };
     } finally {

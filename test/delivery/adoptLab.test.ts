@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { AdoptionOutcome, runAdoption } from "../../local/adoptLab";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AdoptionOutcome, runAdoption, runbook } from "../../local/adoptLab";
+import { ROOT } from "../../local/engine/operation";
 import { HandClickedTenant } from "../../local/adoptTenant";
 import { OperationResult } from "../../local/engine/operation";
 
@@ -98,6 +101,13 @@ function assertRefused(o: AdoptionOutcome, message: RegExp): void {
 describe("adoption end to end: npm run adopt, pulumi import --file, the first pulumi up, logins throughout (local/adoptLab)", function () {
     // A deployed shape runs the program under mocks (adopt) and three times through the engine double.
     this.timeout(300_000);
+
+    it("must run the runbook as docs/delivery.md writes it", function () {
+        const docs = fs.readFileSync(path.join(ROOT, "docs", "delivery.md"), "utf8");
+        const section = docs.slice(docs.indexOf("## Adopting a tenant clicked by hand"), docs.indexOf("\n## ", docs.indexOf("## Adopting a tenant clicked by hand") + 1));
+        const commands = section.split("\n").map((l) => l.trim()).filter((l) => /^(npm run adopt|pulumi) /.test(l));
+        assert.deepEqual(commands.map((c) => c.replace(/ --match .*$/, "")), runbook("dev"));
+    });
 
     it("must deploy an actions tenant whose API has a scope the stack does not declare: the first up drops it, no login failing", async function () {
         const tenant = changed(handMade("dev"), (t) => {
