@@ -13,8 +13,9 @@
  *
  *   --stack   the stack to adopt into (its Pulumi.<stack>.yaml is the program's configuration)
  *   --out     where to write the import file
- *   --client  the existing application the login code's client becomes (default: the name the
- *             stack gives it)
+ *   --client  an existing application no login code uses yet, to become the login code's client
+ *             (default: the name the stack gives it); adopting the one hand-made login code
+ *             authenticates as is refused (the first up changes its secret)
  *   --match   any other object named differently by hand, by the stack's logical name
  *   --domain  where to reach the tenant, host[:port] (default: the stack's auth0:domain); the
  *             Management API audience stays https://<auth0:domain>/api/v2/
@@ -43,13 +44,15 @@ export const USAGE = `usage: npm run adopt -- --stack <stack> --out <file> [--cl
 Writes a pulumi import file that adopts the tenant's hand-made objects into the stack.
   --stack   the stack to adopt into (its Pulumi.<stack>.yaml is the program's configuration)
   --out     where to write the import file
-  --client  the existing application the login code's client becomes
-            (default: the name the stack gives it)
+  --client  an existing application no login code uses yet, to become the login code's
+            client (default: the name the stack gives it)
   --match   any other object named differently by hand, by its logical name (repeatable)
   --domain  where to reach the tenant, host[:port] (default: the stack's auth0:domain)
   --help    this text
 Environment: AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET of an M2M application with the scopes
-  ${SCOPES_BY_MODE} (the preview and the write deployer both hold them);
+  (the preview and the write deployer both hold them)
+    actions mode: ${adoptScopes("actions").join(" ")}
+    rules mode: ${adoptScopes("rules").join(" ")}
   NODE_EXTRA_CA_CERTS to trust a private CA.
 Exit codes: 0 file written; 1 the tenant could not be read, a match is ambiguous, or an object
   cannot be taken over safely (nothing is written); 2 unusable arguments.`;
