@@ -125,7 +125,7 @@ export async function runAdoption(shape: AdoptionShape): Promise<AdoptionOutcome
 }
 
 /** The M2M credentials and audience each running piece of login code holds. */
-function runningLoginCode(api: LocalManagementApi, mode: ExtensibilityMode): { code: string; clientId?: string; clientSecret?: string; audience?: string }[] {
+export function runningLoginCode(api: LocalManagementApi, mode: ExtensibilityMode): { code: string; clientId?: string; clientSecret?: string; audience?: string }[] {
     if (mode === "actions") {
         return (api.bindings.get("post-login") ?? []).flatMap((b) => {
             const action = api.actions.get(b.actionId);

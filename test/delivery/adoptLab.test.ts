@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AdoptionOutcome, runAdoption, runbook } from "../../local/adoptLab";
+import { AdoptionOutcome, runAdoption, runbook, runningLoginCode } from "../../local/adoptLab";
 import { ROOT } from "../../local/engine/operation";
 import { HandClickedTenant } from "../../local/adoptTenant";
 import { OperationResult } from "../../local/engine/operation";
@@ -79,6 +79,9 @@ function assertDeployed(o: AdoptionOutcome): void {
     assert.deepEqual(changes(o.afterUp), [], "a refresh preview after the up plans nothing");
     assert.deepEqual(o.loginFailures, [], "no login fails at any step");
     assert.ok(o.loginChecks > 10, `logins were checked after every step and every write of the up (${o.loginChecks})`);
+    // The last check ran the stack's own login code, holding the stack's credentials.
+    const running = runningLoginCode(o.api, o.imported.state.some((r) => r.type === "auth0:index/rule:Rule") ? "rules" : "actions");
+    assert.ok(running.length > 0 && running.every((c) => c.clientId !== "cl_login" || c.clientSecret !== LOGIN_SECRET), JSON.stringify(running.map((c) => c.code)));
     // The import named the provider the program registers, and the state holds no hand-made secret.
     for (const urn of o.imported.imported) {
         const r = o.imported.state.find((x) => x.urn === urn)!;
