@@ -238,3 +238,24 @@ export const BOOTSTRAP_TOKEN_SCOPES: readonly string[] = [...new Set([...BOOTSTR
 
 /** Scopes that hand out or change key material: never for the preview deployer. */
 export const KEY_MATERIAL_SCOPE = /:(client_keys|client_credentials|signing_keys|encryption_keys)$/;
+
+/**
+ * The lists `npm run adopt` (local/adopt.ts readTenant) reads through the official `auth0` SDK
+ * 7.1.0 to match the stack with a hand-made tenant, each with the scope of its Management API v2
+ * reference page (Get resource servers, Get clients, Get client grants, Get rules, Get rules
+ * configs, Get actions). Only the lists of the stack's mode are read, so every scope is one the
+ * stack's read-only preview deployer already holds (`deployerScopes("preview", mode)`).
+ */
+export const ADOPT_CALLS: readonly { readonly method: HttpMethod; readonly path: string; readonly scope: string; readonly modes: readonly ExtensibilityMode[] }[] = [
+    { method: "GET", path: "/api/v2/resource-servers", scope: "read:resource_servers", modes: ["actions", "rules"] },
+    { method: "GET", path: "/api/v2/clients", scope: "read:clients", modes: ["actions", "rules"] },
+    { method: "GET", path: "/api/v2/client-grants", scope: "read:client_grants", modes: ["actions", "rules"] },
+    { method: "GET", path: "/api/v2/rules", scope: "read:rules", modes: ["rules"] },
+    { method: "GET", path: "/api/v2/rules-configs", scope: "read:rules_configs", modes: ["rules"] },
+    { method: "GET", path: "/api/v2/actions/actions", scope: "read:actions", modes: ["actions"] },
+];
+
+/** The scopes `npm run adopt` needs for a stack in `mode`, sorted. */
+export function adoptScopes(mode: ExtensibilityMode): string[] {
+    return [...new Set(ADOPT_CALLS.filter((c) => c.modes.includes(mode)).map((c) => c.scope))].sort();
+}

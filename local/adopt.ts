@@ -8,8 +8,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ManagementClient } from "auth0";
+import { adoptScopes } from "../infra/deployerScopes";
+import { ExtensibilityMode } from "../infra/loginContract";
+import { ImportFile, ImportSpec } from "./engine/import";
+import { schemaOf } from "./engine/schema";
 import { ProgramRun, T, promiseOf } from "./stack/program";
 import { DeclaredResource } from "./stack/mocks";
+
+export { ImportFile, ImportSpec };
 
 /** Auth0 allows at most 100 items per page. */
 const PAGE_SIZE = 100;
@@ -19,21 +25,21 @@ const REQUEST_TIMEOUT_S = 30;
 export interface TenantSnapshot {
     readonly resourceServers: readonly { id: string; identifier: string; name?: string }[];
     readonly clients: readonly { client_id: string; name: string; app_type?: string }[];
-    readonly clientGrants: readonly { id: string; client_id: string; audience: string }[];
+    /** `subject_type` as Auth0 answers it; a grant made without one is "client". */
+    readonly clientGrants: readonly { id: string; client_id: string; audience: string; subject_type?: string }[];
     readonly rules: readonly { id: string; name: string }[];
     /** Rule-config keys (Auth0 never returns their values). */
     readonly ruleConfigKeys: readonly string[];
-    readonly actions: readonly { id: string; name: string }[];
+    /** Actions with the names of their secrets (Auth0 never returns their values). */
+    readonly actions: readonly { id: string; name: string; secretNames?: readonly string[] }[];
 }
 
-/** The Management API scopes `readTenant` needs, one per list it reads. */
-export const ADOPT_SCOPES = ["read:resource_servers", "read:clients", "read:client_grants", "read:rules", "read:rules_configs", "read:actions"] as const;
-
 /**
- * Reads the objects adoption matches against. Clients are listed with an explicit field list, so
- * no secret or key ever leaves the tenant.
+ * Reads the objects adoption matches against, with the lists of the stack's mode only (the
+ * scopes of infra/deployerScopes.ts adoptScopes, all held by the read-only preview deployer).
+ * Clients are listed with an explicit field list, so no secret or key ever leaves the tenant.
  */
-export async function readTenant(management: ManagementClient): Promise<TenantSnapshot> {
+export async function readTenant(management: ManagementClient, mode: ExtensibilityMode): Promise<TenantSnapshot> {
     const opts = { timeoutInSeconds: REQUEST_TIMEOUT_S };
     const all = async <T>(first: Promise<AsyncIterable<T>>): Promise<T[]> => {
         const items: T[] = [];
@@ -44,34 +50,18 @@ export async function readTenant(management: ManagementClient): Promise<TenantSn
         all(management.resourceServers.list({ per_page: PAGE_SIZE }, opts)),
         all(management.clients.list({ fields: "client_id,name,app_type", include_fields: true, per_page: PAGE_SIZE }, opts)),
         all(management.clientGrants.list({ take: PAGE_SIZE }, opts)),
-        all(management.rules.list({ fields: "id,name", include_fields: true, per_page: PAGE_SIZE }, opts)),
-        Promise.resolve(management.rulesConfigs.list(opts)),
-        all(management.actions.list({ per_page: PAGE_SIZE }, opts)),
+        mode === "rules" ? all(management.rules.list({ fields: "id,name", include_fields: true, per_page: PAGE_SIZE }, opts)) : [],
+        mode === "rules" ? Promise.resolve(management.rulesConfigs.list(opts)) : [],
+        mode === "actions" ? all(management.actions.list({ per_page: PAGE_SIZE }, opts)) : [],
     ]);
     return {
         resourceServers: resourceServers.map((r) => ({ id: r.id!, identifier: r.identifier!, name: r.name })),
         clients: clients.map((c) => ({ client_id: c.client_id!, name: c.name!, app_type: c.app_type })),
-        clientGrants: clientGrants.map((g) => ({ id: g.id!, client_id: g.client_id!, audience: g.audience! })),
+        clientGrants: clientGrants.map((g) => ({ id: g.id!, client_id: g.client_id!, audience: g.audience!, subject_type: g.subject_type })),
         rules: rules.map((r) => ({ id: r.id!, name: r.name! })),
         ruleConfigKeys: ruleConfigs.map((c) => c.key!),
-        actions: actions.map((a) => ({ id: a.id!, name: a.name! })),
+        actions: actions.map((a) => ({ id: a.id!, name: a.name!, secretNames: (a.secrets ?? []).map((x) => x.name!) })),
     };
-}
-
-/** One entry of a `pulumi import --file` document (the CLI's `importSpec`). */
-export interface ImportSpec {
-    readonly type: string;
-    /** The logical name, as the program names the resource; unique in the file, so children name it as `parent`. */
-    readonly name: string;
-    /** The import id the type expects; absent for components. */
-    readonly id?: string;
-    /** The `name` of the parent component in the same file. */
-    readonly parent?: string;
-    readonly component?: true;
-}
-
-export interface ImportFile {
-    readonly resources: readonly ImportSpec[];
 }
 
 /** A declared resource left for `pulumi up` to create, and why. */
@@ -163,6 +153,24 @@ async function mockClientIds(run: ProgramRun): Promise<Map<string, string>> {
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
+/** A grant's subject type as Auth0 applies it: none is "client" (client/resource_grant.go 159-164). */
+const subjectTypeOf = (v: unknown): string => (typeof v === "string" && v ? v.toLowerCase() : "client");
+
+/** A stack that cannot take an object over safely: adopt writes nothing and says what to do. */
+export class AdoptionRefused extends Error {}
+
+/** Types found through another object, never by a name of their own, and what they are found by. */
+const FOLLOWS: Readonly<Record<string, string>> = {
+    [T.clientCredentials]: "its application (--client, or --match <the client's logical name>)",
+    [T.clientGrant]: "its application and audience",
+    [T.resourceServerScopes]: "its API's identifier",
+    [T.ruleConfig]: "its key",
+    [T.triggerActions]: "its trigger",
+};
+
+/** The scopes adopt needs for the stack's mode (infra/deployerScopes.ts). */
+export { adoptScopes };
+
 /**
  * Matches every resource the program declares with the tenant's object and returns the import
  * document. Objects the tenant lacks are reported, never invented; a name that matches more than
@@ -176,6 +184,12 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     if (unknownMatches.length) {
         throw new Error(`--match names no resource of the stack: ${unknownMatches.join(", ")}`);
     }
+    // Only objects found by a name or id of their own take --match; the others follow what they hang off.
+    for (const name of Object.keys(matches)) {
+        const node = nodes.find((n) => n.custom && n.name === name)!;
+        const follows = FOLLOWS[node.type];
+        if (follows) throw new AdoptionRefused(`--match ${name}: a ${node.type} is not matched by name or id; it is found by ${follows}, so match that instead`);
+    }
     if (options.loginClient !== undefined) {
         const loginClientMockId = str(run.outputs.loginCodeClientId);
         const loginClient = clientsByMockId.get(loginClientMockId);
@@ -185,6 +199,14 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
 
     /** Tenant client id per adopted program Client (by logical name). */
     const adoptedClients = new Map<string, string>();
+    /** Why an object cannot be taken over safely: each names the object and what to do. */
+    const refusals: string[] = [];
+    // Hand-made login code that may hold an application's secret: an action secret or a rule setting named for one.
+    const holdsSecret = (name: string) => /SECRET|CREDENTIAL/i.test(name);
+    const credentialHolders = [
+        ...tenant.actions.flatMap((a) => (a.secretNames ?? []).filter(holdsSecret).map((n) => `the secret ${n} of the action ${JSON.stringify(a.name)}`)),
+        ...tenant.ruleConfigKeys.filter(holdsSecret).map((k) => `the rule setting ${k}`),
+    ];
     const adopted: { type: string; name: string; id: string; matchedBy: string }[] = [];
     const missing: NotAdopted[] = [];
     const notImportable: NotAdopted[] = [];
@@ -215,10 +237,18 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
         if (!node.custom) continue;
         switch (node.type) {
             case T.resourceServer: {
-                const wanted = matches[node.name] ?? str(node.inputs.identifier);
+                const declaredIdentifier = str(node.inputs.identifier);
+                const wanted = matches[node.name] ?? declaredIdentifier;
                 const rs = tenant.resourceServers.find((r) => r.identifier === wanted || r.id === wanted);
-                if (rs) found(node, rs.id, `identifier ${rs.identifier}`);
-                else lack(node, `no API with identifier ${wanted}`);
+                if (!rs) lack(node, `no API with identifier ${wanted}`);
+                else if (rs.identifier !== declaredIdentifier) {
+                    // identifier is ForceNew (terraform-provider-auth0 v1.53.0 internal/auth0/resourceserver/resource.go 43-46):
+                    // the first up would replace the hand-made API, deleting it.
+                    refusals.push(
+                        `${node.name}: the API ${rs.id} has the identifier ${rs.identifier}, the stack's is ${declaredIdentifier}; an identifier cannot change, ` +
+                            `so pulumi up would delete that API and create another. Set the stack's apiIdentifier to ${rs.identifier}, or drop --match ${node.name}`,
+                    );
+                } else found(node, rs.id, `identifier ${rs.identifier}`);
                 break;
             }
             case T.resourceServerScopes: {
@@ -229,7 +259,27 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
             }
             case T.client: {
                 const client = byNameOrId(node, "application", tenant.clients, (c) => c.client_id);
-                if (client) adoptedClients.set(node.name, client.client_id);
+                const appType = str(node.inputs.appType);
+                if (client && client.app_type !== undefined && appType && client.app_type !== appType) {
+                    // The first up would turn it into the stack's application type, breaking whatever uses it now.
+                    adopted.pop();
+                    refusals.push(
+                        `${node.name}: the application ${client.client_id} (${JSON.stringify(client.name)}) is a ${client.app_type} application, the stack's is ${appType}; ` +
+                            `pass --client or --match ${node.name}=<a ${appType} application's name or id>, or leave it out and let pulumi up create one`,
+                    );
+                } else if (client && credentialHolders.length) {
+                    // Auth0 keeps one secret per application, and the first up sets the stack's on every
+                    // slot it adopts (ClientCredentials' create, client/resource_credentials.go 753): the
+                    // hand-made login code holding the old one would fail every login until the stack's
+                    // code replaces it later in that update. A new application closes that window.
+                    adopted.pop();
+                    refusals.push(
+                        `${node.name}: the first pulumi up sets a new secret on the application ${client.client_id} (${JSON.stringify(client.name)}), while the ` +
+                            `tenant's hand-made login code may hold its current one (${credentialHolders.join(", ")}): logins would fail until the stack's ` +
+                            `login code replaces it later in that update. Run adopt without --client and --match ${node.name}: pulumi up creates the ` +
+                            `stack's own applications and switches the login code to them in one update; delete ${JSON.stringify(client.name)} once no login uses it`,
+                    );
+                } else if (client) adoptedClients.set(node.name, client.client_id);
                 break;
             }
             case T.clientCredentials:
@@ -242,21 +292,46 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
                     break;
                 }
                 if (node.type === T.clientCredentials) {
-                    found(node, clientId, `client id of ${programClient}`);
+                    // Not imported: the provider's Read of an import (no client_secret_wo_version yet) reads the
+                    // hand-made client_secret into the state (client/flatten.go 834-838). Its create takes the
+                    // adopted application over instead: it sets the stack's authentication method and secret
+                    // (client/resource_credentials.go 34, 740, 753) and never reads a secret back.
+                    notImportable.push({
+                        type: node.type,
+                        name: node.name,
+                        reason: `of the adopted application ${clientId}: pulumi up sets its authentication method and the stack's secret (an import would store the hand-made secret in the state)`,
+                    });
                     break;
                 }
                 const audience = str(node.inputs.audience);
-                const grant = tenant.clientGrants.find((g) => g.client_id === clientId && g.audience === audience);
-                if (grant) found(node, grant.id, `client ${clientId} + audience ${audience}`);
-                else lack(node, `application ${clientId} has no grant to ${audience}`);
+                const subjectType = subjectTypeOf(node.inputs.subjectType);
+                // One grant per client, audience and subject type (client/resource_grant.go 131-141); subject_type is ForceNew (72-76).
+                const grant = tenant.clientGrants.find((g) => g.client_id === clientId && g.audience === audience && subjectTypeOf(g.subject_type) === subjectType);
+                if (grant) found(node, grant.id, `client ${clientId} + audience ${audience} + subject type ${subjectType}`);
+                else lack(node, `application ${clientId} has no ${subjectType} grant to ${audience}`);
                 break;
             }
             case T.rule:
                 byNameOrId(node, "rule", tenant.rules, (r) => r.id);
                 break;
-            case T.action:
-                byNameOrId(node, "action", tenant.actions, (a) => a.id);
+            case T.action: {
+                const action = byNameOrId(node, "action", tenant.actions, (a) => a.id);
+                // The first up sends the stack's secrets; the provider refuses it for any secret the action
+                // holds that they do not name ("Unmanaged Action Secret", internal/auth0/action/expand.go
+                // 153-247), after the client's new secret is already set: the hand-made action, still bound,
+                // would then fail every login. So such an action is refused here.
+                const declared = new Set(((node.inputs.secretsWos as { name: string }[] | undefined) ?? []).map((x) => x.name));
+                const extra = (action?.secretNames ?? []).filter((n) => !declared.has(n));
+                if (action && extra.length) {
+                    adopted.pop();
+                    refusals.push(
+                        `${node.name}: the action ${action.id} (${JSON.stringify(action.name)}) holds secrets the stack does not set: ${extra.join(", ")}; ` +
+                            `pulumi up would stop at it with "Unmanaged Action Secret" after changing the client secret. Delete them in the dashboard ` +
+                            `(Actions > ${action.name} > Secrets) if the code no longer reads them, or leave the action out (--match ${node.name}=<another action>, or rename it)`,
+                    );
+                }
                 break;
+            }
             case T.ruleConfig: {
                 const key = str(node.inputs.key);
                 if (tenant.ruleConfigKeys.includes(key)) found(node, key, `key ${key}`);
@@ -280,15 +355,17 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
         }
     }
 
+    if (refusals.length) throw new AdoptionRefused(`the stack cannot take over these objects safely; nothing was written:\n${refusals.map((r) => `  ${r}`).join("\n")}`);
+
     // Grants of adopted applications that the program does not declare stay as they are.
     const declaredGrants = new Set(
         nodes
             .filter((n) => n.type === T.clientGrant)
-            .map((n) => `${adoptedClients.get(clientsByMockId.get(str(n.inputs.clientId)) ?? "")}|${str(n.inputs.audience)}`),
+            .map((n) => `${adoptedClients.get(clientsByMockId.get(str(n.inputs.clientId)) ?? "")}|${str(n.inputs.audience)}|${subjectTypeOf(n.inputs.subjectType)}`),
     );
     const leftAlone: string[] = tenant.clientGrants
-        .filter((g) => [...adoptedClients.values()].includes(g.client_id) && !declaredGrants.has(`${g.client_id}|${g.audience}`))
-        .map((g) => `client grant ${g.id} (${g.client_id} → ${g.audience})`);
+        .filter((g) => [...adoptedClients.values()].includes(g.client_id) && !declaredGrants.has(`${g.client_id}|${g.audience}|${subjectTypeOf(g.subject_type)}`))
+        .map((g) => `client grant ${g.id} (${g.client_id} → ${g.audience}${subjectTypeOf(g.subject_type) === "client" ? "" : `, ${subjectTypeOf(g.subject_type)}`})`);
     // Hand-made login code the stack does not adopt keeps running; say so.
     const adoptedIds = new Set(adopted.map((a) => `${a.type}|${a.id}`));
     leftAlone.push(
@@ -316,10 +393,13 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     if (duplicate) throw new Error(`two resources of the stack are named ${duplicate}; an import file cannot tell them apart as parents`);
 
     const parentOf = (name: string) => byName.get(name)?.parent?.name;
+    // Each resource names the provider version the program registers: without it the CLI imports with
+    // an unversioned default provider, the newest plugin on the machine (pulumi/pulumi 1b5949891b
+    // pkg/cmd/pulumi/operations/import.go 629-636, pkg/resource/deploy/import.go 331-338).
     const spec = (type: string, name: string, id?: string): ImportSpec => ({
         type,
         name,
-        ...(id === undefined ? { component: true as const } : { id }),
+        ...(id === undefined ? { component: true as const } : { id, version: schemaOf(type).packageVersion }),
         ...(parentOf(name) ? { parent: parentOf(name) } : {}),
     });
     // In program order, components (parents) first.

@@ -1,25 +1,31 @@
 /**
  * A tenant clicked together by hand, served on 127.0.0.1 over TLS as Auth0 serves it to a
  * Management API client: `POST /oauth/token` (client credentials for one deploying application)
- * and the list endpoints adoption reads, with Auth0's pagination (offset `page`/`per_page` with
- * `include_totals`, checkpoint `from`/`take` for client grants), `fields` filtering, and 401/403
- * answers for a missing token or scope. Records every request so tests can see what was asked.
+ * and the Management API of the local tenant (local/servers/managementApi.ts, the one fake
+ * Management API: the same lists, paging fields, `fields` filtering and 401/403 answers the
+ * provider double is served by), seeded with the hand-made objects. Records every request so
+ * tests can see what was asked.
  */
 import * as crypto from "crypto";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { LocalHttpsServer, sendJson } from "./servers/https";
+import { LocalManagementApi } from "./servers/managementApi";
 
 export interface HandClickedTenant {
     /** The tenant's canonical domain: the Management API's identifier is `https://<domain>/api/v2/`. */
     readonly domain: string;
-    readonly resourceServers: readonly { id: string; identifier: string; name: string; scopes?: { value: string; description: string }[] }[];
-    /** Clients as Auth0 stores them, secrets included: the server only leaves them out when asked to. */
-    readonly clients: readonly { client_id: string; name: string; app_type: string; client_secret: string; grant_types?: string[] }[];
-    readonly clientGrants: readonly { id: string; client_id: string; audience: string; scope: string[] }[];
+    readonly resourceServers: readonly { id: string; identifier: string; name: string; scopes?: { value: string; description: string }[]; [field: string]: unknown }[];
+    /** Clients as Auth0 stores them, secrets included: the API only returns them to a token with read:client_keys / read:client_credentials. */
+    readonly clients: readonly { client_id: string; name: string; app_type: string; client_secret: string; grant_types?: string[]; token_endpoint_auth_method?: string }[];
+    /** A grant without `subject_type` is stored as Auth0 stores it: "client". */
+    readonly clientGrants: readonly { id: string; client_id: string; audience: string; scope: string[]; subject_type?: "client" | "user" }[];
     readonly rules: readonly { id: string; name: string; script: string; order: number; enabled: boolean }[];
     /** Rule settings; the API returns their keys only. */
     readonly ruleConfigs: Readonly<Record<string, string>>;
-    readonly actions: readonly { id: string; name: string; code: string }[];
+    /** Actions with their secrets (values are write-only: the API returns names). */
+    readonly actions: readonly { id: string; name: string; code: string; secrets?: { name: string; value: string }[] }[];
+    /** Ids of the actions bound to post-login, in order. */
+    readonly postLoginBindings?: readonly string[];
 }
 
 export interface Deployer {
@@ -35,8 +41,28 @@ export interface RecordedRequest {
 }
 
 const TOKEN_LIFETIME_S = 86_400;
-/** Auth0's per-page cap. */
-const MAX_PAGE = 100;
+
+/** The hand-made objects as the local tenant's Management API holds them. */
+export function handMadeManagementApi(tenant: HandClickedTenant): LocalManagementApi {
+    const api = new LocalManagementApi();
+    for (const r of tenant.resourceServers) api.resourceServers.set(r.id, { scopes: [], ...structuredClone(r) });
+    for (const c of tenant.clients) api.clients.set(c.client_id, { token_endpoint_auth_method: "client_secret_post", ...structuredClone(c) });
+    for (const g of tenant.clientGrants) api.clientGrants.set(g.id, { ...structuredClone(g), subject_type: g.subject_type ?? "client" });
+    for (const r of tenant.rules) api.rules.set(r.id, structuredClone(r));
+    for (const [key, value] of Object.entries(tenant.ruleConfigs)) api.rulesConfigs.set(key, value);
+    for (const a of tenant.actions) {
+        api.actions.set(a.id, {
+            id: a.id,
+            name: a.name,
+            code: a.code,
+            runtime: "node22",
+            supported_triggers: [{ id: "post-login", version: "v3" }],
+            secrets: (a.secrets ?? []).map((s) => ({ ...s })),
+        });
+    }
+    for (const id of tenant.postLoginBindings ?? []) api.bindByHand("post-login", id, tenant.actions.find((a) => a.id === id)?.name ?? id);
+    return api;
+}
 
 export class HandClickedTenantServer {
     readonly requests: RecordedRequest[] = [];
@@ -45,15 +71,18 @@ export class HandClickedTenantServer {
 
     private constructor(
         private readonly server: LocalHttpsServer,
-        private readonly tenant: HandClickedTenant,
+        /** The tenant's Management API: what the provider double and the login checks use in-process. */
+        readonly api: LocalManagementApi,
+        private readonly domain: string,
         private readonly deployer: Deployer,
     ) {}
 
-    static async start(tenant: HandClickedTenant, deployer: Deployer): Promise<HandClickedTenantServer> {
+    static async start(tenant: HandClickedTenant | LocalManagementApi, deployer: Deployer, domain = (tenant as HandClickedTenant).domain): Promise<HandClickedTenantServer> {
+        const api = tenant instanceof LocalManagementApi ? tenant : handMadeManagementApi(tenant);
         // The handler needs the instance, and the instance needs the started server.
         const ready: { self?: HandClickedTenantServer } = {};
         const server = await LocalHttpsServer.start((req, body, res) => ready.self!.handle(req, body, res));
-        ready.self = new HandClickedTenantServer(server, tenant, deployer);
+        ready.self = new HandClickedTenantServer(server, api, domain, deployer);
         return ready.self;
     }
 
@@ -78,22 +107,15 @@ export class HandClickedTenantServer {
         const url = new URL(req.url ?? "/", "https://local");
         this.requests.push({ method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams) });
         if (req.method === "POST" && url.pathname === "/oauth/token") return this.token(body, req, res);
-        if (req.method !== "GET") return sendJson(res, 404, { statusCode: 404, error: "Not Found", message: "Not Found" });
-
-        const list = LISTS[url.pathname];
-        if (!list) return sendJson(res, 404, { statusCode: 404, error: "Not Found", message: "Not Found" });
+        if (!this.api.serves(req.method ?? "", url.pathname)) return sendJson(res, 404, { statusCode: 404, error: "Not Found", message: "Not Found" });
         const scopes = this.tokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
         if (!scopes) return sendJson(res, 401, { statusCode: 401, error: "Unauthorized", message: "Invalid token" });
-        if (!scopes.includes(list.scope)) {
-            return sendJson(res, 403, {
-                statusCode: 403,
-                error: "Forbidden",
-                message: `Insufficient scope, expected any of: ${list.scope}`,
-                errorCode: "insufficient_scope",
-            });
+        const reply = this.api.handle(req.method ?? "", url.pathname, url.searchParams, body ? (JSON.parse(body) as Record<string, unknown>) : {}, scopes);
+        if (reply.body === undefined) {
+            res.writeHead(reply.status).end();
+            return;
         }
-        const items = list.items(this.tenant).map((item) => pick(item, url.searchParams));
-        return sendJson(res, 200, list.paginate(items, url.searchParams));
+        return sendJson(res, reply.status, reply.body);
     }
 
     private token(raw: string, req: IncomingMessage, res: ServerResponse): void {
@@ -106,64 +128,10 @@ export class HandClickedTenantServer {
         if (params.client_id !== this.deployer.clientId || params.client_secret !== this.deployer.clientSecret) {
             return sendJson(res, 401, { error: "access_denied", error_description: "Unauthorized" });
         }
-        if (params.audience !== `https://${this.tenant.domain}/api/v2/`) {
+        if (params.audience !== `https://${this.domain}/api/v2/`) {
             return sendJson(res, 403, { error: "access_denied", error_description: `Service not found: ${String(params.audience)}` });
         }
         const token = this.issueToken();
         return sendJson(res, 200, { access_token: token, token_type: "Bearer", expires_in: TOKEN_LIFETIME_S, scope: this.deployer.scopes.join(" ") });
     }
-}
-
-type Item = Record<string, unknown>;
-
-interface ListEndpoint {
-    readonly scope: string;
-    readonly items: (t: HandClickedTenant) => Item[];
-    readonly paginate: (items: Item[], q: URLSearchParams) => unknown;
-}
-
-/** Offset pagination as Auth0 answers it with include_totals=true (a bare array otherwise). */
-function offsetPages(key: string) {
-    return (items: Item[], q: URLSearchParams): unknown => {
-        const perPage = Math.min(Number(q.get("per_page") ?? 50), MAX_PAGE);
-        const page = Number(q.get("page") ?? 0);
-        const slice = items.slice(page * perPage, (page + 1) * perPage);
-        return q.get("include_totals") === "true" ? { [key]: slice, start: page * perPage, limit: perPage, total: items.length } : slice;
-    };
-}
-
-/** Checkpoint pagination (client grants): `take` items after the opaque `from`, with `next`. */
-function checkpointPages(key: string) {
-    return (items: Item[], q: URLSearchParams): unknown => {
-        const take = Math.min(Number(q.get("take") ?? 50), MAX_PAGE);
-        const from = q.get("from") ? Number(Buffer.from(q.get("from")!, "base64url").toString()) : 0;
-        const slice = items.slice(from, from + take);
-        const next = from + take < items.length ? Buffer.from(String(from + take)).toString("base64url") : undefined;
-        return { [key]: slice, ...(next ? { next } : {}) };
-    };
-}
-
-const LISTS: Record<string, ListEndpoint> = {
-    "/api/v2/resource-servers": { scope: "read:resource_servers", items: (t) => t.resourceServers.map((r) => ({ ...r })), paginate: offsetPages("resource_servers") },
-    "/api/v2/clients": { scope: "read:clients", items: (t) => t.clients.map((c) => ({ ...c })), paginate: offsetPages("clients") },
-    "/api/v2/client-grants": { scope: "read:client_grants", items: (t) => t.clientGrants.map((g) => ({ ...g })), paginate: checkpointPages("client_grants") },
-    "/api/v2/rules": { scope: "read:rules", items: (t) => t.rules.map((r) => ({ ...r })), paginate: offsetPages("rules") },
-    "/api/v2/rules-configs": { scope: "read:rules_configs", items: (t) => Object.keys(t.ruleConfigs).map((key) => ({ key })), paginate: (items) => items },
-    "/api/v2/actions/actions": { scope: "read:actions", items: (t) => t.actions.map((a) => ({ ...a })), paginate: actionPages },
-};
-
-/** The actions list answers `{ actions, total, page, per_page }` always. */
-function actionPages(items: Item[], q: URLSearchParams): unknown {
-    const perPage = Math.min(Number(q.get("per_page") ?? 50), MAX_PAGE);
-    const page = Number(q.get("page") ?? 0);
-    return { actions: items.slice(page * perPage, (page + 1) * perPage), total: items.length, page, per_page: perPage };
-}
-
-/** `fields=a,b&include_fields=true|false`, as Auth0 applies it. */
-function pick(item: Item, q: URLSearchParams): Item {
-    const fields = q.get("fields");
-    if (!fields) return item;
-    const names = new Set(fields.split(","));
-    const include = q.get("include_fields") !== "false";
-    return Object.fromEntries(Object.entries(item).filter(([k]) => names.has(k) === include));
 }

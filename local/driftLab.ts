@@ -20,7 +20,7 @@ import { StateResource } from "./engine/deployment";
 import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./engine/operation";
 import { recording, ReplayMismatch, replaying, runKey, Transcript } from "./programMemo";
 import { Auth0ProviderDouble, inProcessTransport } from "./engine/providers/auth0";
-import { CommandFailed, CommandRunner } from "./engine/providers/command";
+import { tokenRequests, verificationRunner } from "./inProcessVerification";
 import { Secret, Value } from "./engine/wire";
 import { LocalManagementApi } from "./servers/managementApi";
 
@@ -256,41 +256,7 @@ function readOnlyTenant(api: LocalManagementApi, mode: ExtensibilityMode): Tenan
  * grant that exists with the scopes the login code needs.
  */
 function verifyInProcess(tenant: LabTenant): (domain: string, clients: readonly ClientToVerify[]) => Promise<CheckResult[]> {
-    return (_domain, clients) => Promise.resolve(tokenRequests(tenant, clients));
-}
-
-/**
- * The stack's verification Command as the lab runs it: scripts/verify-grants.ts's checks answered
- * by the tenant's data (tokenRequests), failing the step as the script's exit 1 fails it.
- */
-function verificationRunner(tenant: LabTenant): CommandRunner {
-    return (run) => {
-        const clients = run.environment.VERIFY_GRANTS_CLIENTS;
-        if (clients === undefined) return Promise.reject(new CommandFailed(`drift lab: ${run.urn} is not the grant verification; the lab runs no other command`));
-        const results = tokenRequests(tenant, JSON.parse(clients) as ClientToVerify[]);
-        const failed = results.filter((r) => !r.ok);
-        if (failed.length) return Promise.reject(new CommandFailed(`exit status 1: running "${run.command}":\n${failed.map((r) => r.problem).join("\n")}`));
-        return Promise.resolve({ stdout: `verify-grants: all ${results.length} grants work as declared`, stderr: "" });
-    };
-}
-
-function tokenRequests(tenant: LabTenant, clients: readonly ClientToVerify[]): CheckResult[] {
-    const api = tenant.api;
-    return clients.flatMap((c) =>
-        c.grants.map((g): CheckResult => {
-            const base = { client: c.name, clientId: c.clientId, audience: g.audience };
-            const client = api.clients.get(c.clientId);
-            if (!client || client.client_secret !== c.clientSecret) return { ...base, ok: false, problem: `client ${c.name}: the token endpoint refused the client's credentials (401 access_denied)` };
-            const method = c.authenticationMethod ?? "client_secret_post";
-            if (client.token_endpoint_auth_method !== method) return { ...base, ok: false, problem: `client ${c.name}: the token endpoint refused ${method} (401 invalid_client)` };
-            if (g.audience === "urn:auth0-authz-api" && !tenant.extensionApi) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: no such API (403 access_denied)` };
-            const grant = [...api.clientGrants.values()].find((x) => x.client_id === c.clientId && x.audience === g.audience);
-            if (!grant) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: no grant (403 access_denied)` };
-            const missing = g.scopes.filter((s) => !(grant.scope as string[]).includes(s));
-            if (missing.length) return { ...base, ok: false, problem: `client ${c.name}, audience ${g.audience}: missing ${missing.join(" ")}` };
-            return { ...base, ok: true, granted: grant.scope as string[] };
-        }),
-    );
+    return (_domain, clients) => Promise.resolve(tokenRequests(tenant.api, tenant.extensionApi, clients));
 }
 
 /** The settings of the login code that calls the APIs, as the tenant runs it, or undefined when none runs. */
@@ -340,7 +306,7 @@ function signIn(tenant: LabTenant, mode: ExtensibilityMode, declared: DeclaredLo
     for (const step of steps) {
         const grant = declaredGrants.find((g) => g.audience === step.audience);
         if (!grant) continue;
-        const [answer] = tokenRequests(tenant, [{ name: "login code", clientId, clientSecret, grants: [grant] }]);
+        const [answer] = tokenRequests(tenant.api, tenant.extensionApi, [{ name: "login code", clientId, clientSecret, grants: [grant] }]);
         if (!answer.ok && step.policy === "deny") return step.denial;
     }
     return undefined;
@@ -403,7 +369,7 @@ class LabOperations {
         // A preview reads with the read-only deployer; an update writes with the write deployer.
         const provider = (api: LocalManagementApi) => new Auth0ProviderDouble(inProcessTransport(api, deployerScopes(run.dryRun ? "preview" : "write", this.mode)));
         // An update runs the grant verification (infra/grantVerification.ts) against the tenant it writes.
-        const commands = (api: LocalManagementApi) => verificationRunner({ api, extensionApi: tenant.extensionApi });
+        const commands = (api: LocalManagementApi) => verificationRunner(api, tenant.extensionApi);
         const request = { stack: this.stack, ...run, tenant: tenant.extensionApi ? INSTALLED_AUTHZ_EXTENSION : {} };
         const key = runKey(run.dryRun, run.set);
         // A run of the same kind under way may be the one this replays: it is waited for.
@@ -475,7 +441,7 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
             const after = await operations.operate({ dryRun: true, prior: up.state, refresh: true, set }, tenant, cost);
             changesAfterRepair = after.ok ? changes(after) : -1;
             const repaired = declaredLoginFlow(exported(up.state));
-            const verification = tokenRequests(tenant, repaired.verification);
+            const verification = tokenRequests(tenant.api, tenant.extensionApi, repaired.verification);
             failedLoginsAfterRepair = verification.filter((r) => !r.ok).length + (signIn(tenant, opts.mode, repaired) ? 1 : 0);
         }
         const row: DriftRow = { case: name, detectedBy, repair: c.repair.command(deployed), changesAfterRepair, failedLoginsAfterRepair };

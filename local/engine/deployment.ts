@@ -552,7 +552,7 @@ function computedOutput(type: string, name: string, property: string, inputs: Pr
     return `${name}-${property}-${generation}`;
 }
 
-function validate(v: Validation, inputs: Props): string | undefined {
+export function validate(v: Validation, inputs: Props): string | undefined {
     const values = valuesAt(inputs, v.property);
     for (const raw of values) {
         if (raw === UNKNOWN || containsUnknown(raw)) continue;

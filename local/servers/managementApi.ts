@@ -1,6 +1,6 @@
 /**
  * The part of Auth0's Management API v2 the provider calls for what the stack declares, served by
- * the local tenant: every (method, path) of PROVIDER_CALLS, BOOTSTRAP_CALLS and DRIFT_CHECK_CALLS (infra/deployerScopes.ts), each
+ * the local tenant: every (method, path) of PROVIDER_CALLS, BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS and ADOPT_CALLS (infra/deployerScopes.ts), each
  * requiring the scope the table names, over an in-memory tenant. The local tenant verifies the
  * bearer JWT first and hands this module the token's scopes.
  *
@@ -20,7 +20,7 @@
  *   in issue 10; the message text is not in any stored source).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS, HttpMethod, PROVIDER_CALLS } from "../../infra/deployerScopes";
+import { ADOPT_CALLS, BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS, HttpMethod, PROVIDER_CALLS } from "../../infra/deployerScopes";
 
 export type Reply = { status: number; body: unknown };
 type Item = Record<string, unknown>;
@@ -41,7 +41,7 @@ interface Route {
 /** One route per (method, path) of the table; a path's parameters match one segment each. */
 const ROUTES: readonly Route[] = (() => {
     const seen = new Map<string, Route>();
-    for (const call of [...PROVIDER_CALLS, ...BOOTSTRAP_CALLS, ...DRIFT_CHECK_CALLS]) {
+    for (const call of [...PROVIDER_CALLS, ...BOOTSTRAP_CALLS, ...DRIFT_CHECK_CALLS, ...ADOPT_CALLS]) {
         const key = `${call.method} ${call.path}`;
         const previous = seen.get(key);
         // PATCH /clients/{id} is listed under update:clients and, for client_secret, update:client_keys:
@@ -153,14 +153,14 @@ export class LocalManagementApi {
                 return { status: 201, body: this.clientView(created, granted) };
             }
             case "GET /api/v2/clients": {
-                // Offset paging as recorded (TestAccDataClients.yaml: include_totals=true&page=0&per_page=100
-                // answered with { start, limit, length, total, clients }).
-                const perPage = Math.min(Number(query.get("per_page") ?? "50") || 50, 100);
-                const page = Number(query.get("page") ?? "0") || 0;
+                // Offset paging as recorded: with `page` (TestAccDataClients.yaml#10: include_totals=true&page=0&per_page=100)
+                // Auth0 answers { start, limit, length, total, next, clients }, `length` 0 and `next` "" as
+                // recorded; without it (TestClient_List.yaml#1) { total, start, limit, clients }.
                 const all = [...this.clients.values()].map((c) => pickFields(this.clientView(c, granted), query));
-                const clients = all.slice(page * perPage, (page + 1) * perPage);
+                const { items: clients, start, limit } = offsetPage(all, query);
                 if (query.get("include_totals") !== "true") return { status: 200, body: clients };
-                return { status: 200, body: { start: page * perPage, limit: perPage, length: clients.length, total: all.length, clients } };
+                if (query.has("page")) return { status: 200, body: { start, limit, length: 0, total: all.length, next: "", clients } };
+                return { status: 200, body: { total: all.length, start, limit, clients } };
             }
             case "GET /api/v2/clients/{id}": {
                 const found = this.clients.get(id);
@@ -188,15 +188,32 @@ export class LocalManagementApi {
             }
             case "GET /api/v2/client-grants": {
                 const grants = [...this.clientGrants.values()].filter(
-                    (g) => (!query.get("audience") || g.audience === query.get("audience")) && (!query.get("client_id") || g.client_id === query.get("client_id")),
+                    (g) =>
+                        (!query.get("audience") || g.audience === query.get("audience")) &&
+                        (!query.get("client_id") || g.client_id === query.get("client_id")) &&
+                        (!query.get("subject_type") || g.subject_type === query.get("subject_type")),
                 );
-                return { status: 200, body: { client_grants: grants, start: 0, limit: grants.length, total: grants.length } };
+                // Checkpoint paging (`take`, then `from` = the last answer's `next`) answers
+                // { client_grants[, next] } (TestAccDataSourceClientGrants.yaml#18); offset paging answers
+                // { total, start, limit, client_grants } (TestClientGrant_IsSystem.yaml#10).
+                if (query.has("take")) {
+                    const take = Math.min(Number(query.get("take")) || 50, 100);
+                    const from = query.get("from") ? Number(Buffer.from(query.get("from")!, "base64url").toString()) || 0 : 0;
+                    const page = grants.slice(from, from + take);
+                    const next = from + take < grants.length ? Buffer.from(String(from + take)).toString("base64url") : undefined;
+                    return { status: 200, body: { client_grants: page, ...(next ? { next } : {}) } };
+                }
+                const { items, start, limit } = offsetPage(grants, query);
+                return { status: 200, body: query.get("include_totals") === "true" ? { total: grants.length, start, limit, client_grants: items } : items };
             }
             case "POST /api/v2/client-grants": {
-                const duplicate = [...this.clientGrants.values()].some((g) => g.client_id === body.client_id && g.audience === body.audience);
+                // One grant per (client, audience, subject_type); an absent subject type is "client"
+                // (terraform-provider-auth0 v1.53.0 internal/auth0/client/resource_grant.go 72-80, 131-141, 159-164).
+                const subjectType = typeof body.subject_type === "string" && body.subject_type ? body.subject_type : "client";
+                const duplicate = [...this.clientGrants.values()].some((g) => g.client_id === body.client_id && g.audience === body.audience && g.subject_type === subjectType);
                 if (duplicate) return { status: 409, body: { statusCode: 409, error: "Conflict", message: "A client grant for this client and audience already exists.", errorCode: "client_grant_conflict" } };
                 const grantId = `cgr_${randomBytes(8).toString("hex")}`;
-                const created = { ...body, id: grantId };
+                const created = { ...body, subject_type: subjectType, id: grantId };
                 this.clientGrants.set(grantId, created);
                 return { status: 201, body: created };
             }
@@ -212,6 +229,26 @@ export class LocalManagementApi {
                 const created = { scopes: [], ...body, id: rsId };
                 this.resourceServers.set(rsId, created);
                 return { status: 201, body: created };
+            }
+            case "GET /api/v2/resource-servers": {
+                // { total, start, limit, resource_servers } (TestResourceServer_ExpressConfiguration.yaml#9).
+                const all = [...this.resourceServers.values()].map((r) => pickFields(r, query));
+                const { items, start, limit } = offsetPage(all, query);
+                return { status: 200, body: query.get("include_totals") === "true" ? { total: all.length, start, limit, resource_servers: items } : items };
+            }
+            case "GET /api/v2/rules": {
+                // { total, start, limit, rules } (TestRuleManager_List.yaml#1).
+                const all = [...this.rules.values()].sort((a, b) => a.order - b.order).map((r) => pickFields(r, query));
+                const { items, start, limit } = offsetPage(all, query);
+                return { status: 200, body: query.get("include_totals") === "true" ? { total: all.length, start, limit, rules: items } : items };
+            }
+            case "GET /api/v2/actions/actions": {
+                // { actions, total, per_page } (TestActionManager_List.yaml#1); an empty answer has no
+                // `total` (TestAccDataSourceAction.yaml#0: { actions: [], per_page: 50 }). Secrets by name only.
+                const named = query.get("actionName");
+                const all = [...this.actions.keys()].map((id) => this.actionView(id)).filter((a) => !named || a.name === named);
+                const { items, limit } = offsetPage(all, query);
+                return { status: 200, body: { actions: items, ...(all.length ? { total: all.length } : {}), per_page: limit } };
             }
             case "GET /api/v2/resource-servers/{id}": {
                 const key = this.resourceServerKey(id);
@@ -357,6 +394,13 @@ export class LocalManagementApi {
         if (!holder) return undefined;
         return { status: 409, body: { statusCode: 409, error: "Conflict", message: `A rule with order ${Number(order)} already exists`, errorCode: "rule_conflict" } };
     }
+}
+
+/** Offset paging: `page` (from 0) of `per_page` items (default 50, at most 100). */
+function offsetPage<T>(all: readonly T[], query: URLSearchParams): { items: T[]; start: number; limit: number } {
+    const limit = Math.min(Number(query.get("per_page") ?? "50") || 50, 100);
+    const start = (Number(query.get("page") ?? "0") || 0) * limit;
+    return { items: all.slice(start, start + limit), start, limit };
 }
 
 /** `fields=a,b&include_fields=true|false`, as Auth0 applies it. */

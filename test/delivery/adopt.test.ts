@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ManagementClient } from "auth0";
 import { fetch as undiciFetch } from "undici";
 import { ChildResult, runChild } from "../../local/childProcess";
-import { ADOPT_SCOPES, AdoptionPlan, ImportSpec, TenantSnapshot, planAdoption, readTenant } from "../../local/adopt";
+import { AdoptionPlan, AdoptionRefused, ImportSpec, TenantSnapshot, adoptScopes, planAdoption, readTenant } from "../../local/adopt";
+import { ADOPT_CALLS, deployerScopes } from "../../infra/deployerScopes";
+import { LocalManagementApi } from "../../local/servers/managementApi";
 import { HandClickedTenant, HandClickedTenantServer } from "../../local/adoptTenant";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { testTls } from "../../local/servers/tls";
@@ -19,7 +21,9 @@ const DOMAIN = "fixture-dev.us.auth0.com";
 const MANAGEMENT_API = `https://${DOMAIN}/api/v2/`;
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 const LOGIN_APP_SECRET = "hand-clicked-login-app-secret-0123456789abcdefghijklmnopqrstuv";
-const DEPLOYER = { clientId: "cl_deployer", clientSecret: "deployer-secret-not-real-0123456789", scopes: [...ADOPT_SCOPES] };
+/** Both modes' adoption scopes: each describe reads the lists of its stack's mode. */
+const ADOPT_SCOPES = [...new Set([...adoptScopes("actions"), ...adoptScopes("rules")])];
+const DEPLOYER = { clientId: "cl_deployer", clientSecret: "deployer-secret-not-real-0123456789", scopes: ADOPT_SCOPES };
 /** More than one page (Auth0 pages at 100), so pagination is exercised. */
 const UNRELATED_APPS = 130;
 
@@ -57,7 +61,8 @@ function handClicked(): HandClickedTenant {
             { id: "rul_enrich", name: "Enrich from APIs", script: "function (user, context, callback) { callback(null, user, context); }", order: 2, enabled: true },
             { id: "rul_legacy", name: "Old whitelist", script: "function (user, context, callback) { callback(null, user, context); }", order: 3, enabled: false },
         ],
-        ruleConfigs: { AUTH0_DOMAIN: DOMAIN, M2M_CLIENT_ID: "cl_login", M2M_CLIENT_SECRET: LOGIN_APP_SECRET, API_AUDIENCE: "https://fixture-api.test/dev", LEGACY_KEY: "x" },
+        // No setting holds the login application's secret: adopting an application hand-made login code authenticates as is refused (adoptLab.test.ts).
+        ruleConfigs: { AUTH0_DOMAIN: DOMAIN, M2M_CLIENT_ID: "cl_login", API_AUDIENCE: "https://fixture-api.test/dev", LEGACY_KEY: "x" },
         actions: [{ id: "act_enrich", name: "enrich with api data", code: "exports.onExecutePostLogin = async () => {};" }],
     };
 }
@@ -92,6 +97,26 @@ function idsOf(specs: readonly ImportSpec[]): Record<string, string> {
     return Object.fromEntries(specs.filter((s) => !s.component).map((s) => [s.name, s.id!]));
 }
 
+describe("adoptScopes: what npm run adopt reads with", function () {
+    for (const mode of ["actions", "rules"] as const) {
+        it(`must need only scopes the read-only preview deployer (and so the write deployer) holds, ${mode} mode`, function () {
+            const scopes = adoptScopes(mode);
+            assert.deepEqual(scopes.filter((x) => !deployerScopes("preview", mode).includes(x)), []);
+            assert.deepEqual(scopes.filter((x) => !deployerScopes("write", mode).includes(x)), []);
+            assert.ok(scopes.includes(mode === "rules" ? "read:rules_configs" : "read:actions"));
+        });
+    }
+
+    it("must be served by the local Management API, each list with its scope", function () {
+        const api = new LocalManagementApi();
+        for (const call of ADOPT_CALLS) {
+            assert.ok(api.serves(call.method, call.path), call.path);
+            assert.equal(api.handle(call.method, call.path, new URLSearchParams(), {}, []).status, 403, call.path);
+            assert.equal(api.handle(call.method, call.path, new URLSearchParams(), {}, [call.scope]).status, 200, call.path);
+        }
+    });
+});
+
 describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulumi import", function () {
     let server: HandClickedTenantServer;
     let network: TrustedNetwork;
@@ -120,7 +145,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
 
         before(async function () {
             run = await runProgram({ stack: "dev", config: RULES_MODE });
-            tenant = await readTenant(management());
+            tenant = await readTenant(management(), "rules");
             plan = await planAdoption(run, tenant, {
                 loginClient: "Login code M2M",
                 matches: { "login-rule-enrich-from-apis": "Enrich from APIs", "login-rule-require-verified-email": "rul_verified" },
@@ -145,7 +170,6 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 "api-server": "rs_test",
                 "api-scopes": "https://fixture-api.test/dev",
                 "login-code-blue-client": "cl_login",
-                "login-code-blue-credentials": "cl_login",
                 "login-code-blue-grant-api": "cgr_login_api",
                 "login-code-blue-grant-managementApi": "cgr_login_mgmt",
                 "login-code-blue-grant-authzExtension": "cgr_login_authz",
@@ -185,9 +209,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 "client grant cgr_login_other (cl_login → https://another-api.example)",
                 'rule rul_legacy ("Old whitelist"), which still runs if enabled',
                 "rule setting M2M_CLIENT_ID",
-                "rule setting M2M_CLIENT_SECRET",
                 "rule setting LEGACY_KEY",
-                'action act_enrich ("enrich with api data")',
             ]);
         });
 
@@ -199,15 +221,30 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             await assert.rejects(planAdoption(run, tenant, { matches: { "no-such-resource": "x" } }), /--match names no resource of the stack: no-such-resource/);
         });
 
+        it("must refuse --match on a resource found through another, which it would otherwise ignore", async function () {
+            for (const [name, foundBy] of [
+                ["login-code-blue-credentials", "its application"],
+                ["login-code-blue-grant-api", "its application and audience"],
+                ["api-scopes", "its API's identifier"],
+                ["login-config-API_AUDIENCE", "its key"],
+            ]) {
+                await assert.rejects(planAdoption(run, tenant, { matches: { [name]: "anything" } }), (err: Error) => err instanceof AdoptionRefused && err.message.includes(`--match ${name}: `) && err.message.includes(`it is found by ${foundBy}`), name);
+            }
+        });
+
+        it("must put in the import file the provider version the program registers, for every resource", function () {
+            for (const r of plan.file.resources) assert.equal(r.version, r.component ? undefined : "3.49.0", r.name);
+        });
+
         it("must fail with Auth0's 403 when the reading application lacks a scope", async function () {
             const without = ADOPT_SCOPES.filter((s) => s !== "read:rules_configs");
-            await assert.rejects(readTenant(management(without)), (err: { statusCode?: number }) => err.statusCode === 403);
+            await assert.rejects(readTenant(management(without), "rules"), (err: { statusCode?: number }) => err.statusCode === 403);
         });
 
         it("must name the missing scopes for a 403, and only then", async function () {
             const without = ADOPT_SCOPES.filter((s) => s !== "read:rules_configs");
-            const err = await readTenant(management(without)).then(() => assert.fail("expected a 403"), (e: unknown) => e);
-            assert.match(whyTenantUnread(err), /^HTTP 403 \(Insufficient scope, expected any of: read:rules_configs\); the application needs read:resource_servers read:clients/);
+            const err = await readTenant(management(without), "rules").then(() => assert.fail("expected a 403"), (e: unknown) => e);
+            assert.match(whyTenantUnread(err, adoptScopes("rules"), MANAGEMENT_API), /^HTTP 403 \(Insufficient scope, expected any of: read:rules_configs\); the application needs read:client_grants read:clients read:resource_servers read:rules read:rules_configs$/);
         });
     });
 
@@ -250,7 +287,6 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
                 "api-server": "rs_test",
                 "api-scopes": "https://fixture-api.test/dev",
                 "login-code-blue-client": "cl_login",
-                "login-code-blue-credentials": "cl_login",
                 "login-code-blue-grant-api": "cgr_login_api",
                 "login-code-blue-grant-authzExtension": "cgr_login_authz",
                 "login-action-enrich-from-apis": "act_enrich",
@@ -287,11 +323,28 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             });
         });
 
+        it("must give the token endpoint's own reason for its 403 (an audience the tenant does not have: a custom domain), not missing scopes", async function () {
+            // The tenant's canonical domain is another than the stack's auth0:domain, as with a custom domain there.
+            const elsewhere = await HandClickedTenantServer.start({ ...handClicked(), domain: "canonical-tenant.us.auth0.com" }, DEPLOYER);
+            try {
+                const creds = { AUTH0_CLIENT_ID: DEPLOYER.clientId, AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret };
+                const viaCa = ((url: string, init: object) => undiciFetch(url, { ...init, dispatcher: network.dispatcher })) as unknown as typeof fetch;
+                await assert.rejects(adopt(["--stack", "dev", "--out", path.join(dir, "unread.json"), "--domain", elsewhere.address], creds, viaCa), (err: Error) => {
+                    assert.match(err.message, /the token endpoint refused the application \(HTTP 403: Service not found: https:\/\/fixture-dev\.us\.auth0\.com\/api\/v2\/\); the audience asked for is https:\/\/fixture-dev\.us\.auth0\.com\/api\/v2\/.*not a custom domain/);
+                    assert.doesNotMatch(err.message, /needs read:/);
+                    return true;
+                });
+                assert.ok(!fs.existsSync(path.join(dir, "unread.json")));
+            } finally {
+                await elsewhere.stop();
+            }
+        });
+
         it("must refuse unusable arguments or missing credentials, writing nothing", async function () {
             const none = path.join(dir, "none.json");
             const creds = { AUTH0_CLIENT_ID: DEPLOYER.clientId, AUTH0_CLIENT_SECRET: DEPLOYER.clientSecret };
             const refusals: [string[], NodeJS.ProcessEnv, RegExp][] = [
-                [["--stack", "dev", "--out", none], {}, /set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to an M2M application with read:resource_servers read:clients/],
+                [["--stack", "dev", "--out", none], {}, /set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to an M2M application with read:actions read:client_grants read:clients read:resource_servers \(actions mode\), read:client_grants read:clients read:resource_servers read:rules read:rules_configs \(rules mode\)/],
                 [["--out", none], creds, /--stack is required/],
                 [["--stack", "dev"], creds, /--out is required/],
                 [["--stack", "nope", "--out", none], creds, /--stack nope: no (\S+\/)?Pulumi\.nope\.yaml/],

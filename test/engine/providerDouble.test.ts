@@ -122,6 +122,31 @@ describe("local/engine/providers (the provider double)", function () {
         assert.equal(await preview.read(T.grant, g.id, grant), undefined);
     });
 
+    it("must refuse an Action update that would erase a secret it does not manage, before any write (expand.go 153-247)", async function () {
+        const api = new LocalManagementApi();
+        const write = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "actions")));
+        const id = api.createActionByHand("made by hand");
+        api.addActionSecretByHand(id, "M2M_CLIENT_SECRET", "old");
+        api.addActionSecretByHand(id, "LEGACY_TOKEN", "kept");
+        const news: Props = { name: "made by hand", code: "exports.onExecutePostLogin = async () => {};", runtime: "node22", deploy: true, supportedTriggers: { id: "post-login", version: "v3" }, secretsWos: [{ name: "M2M_CLIENT_SECRET", value: new Secret("new") }], secretsWoVersion: 1 };
+        await assert.rejects(write.update(T.action, id, { name: "made by hand" }, news), (err: ProviderError) => /Unmanaged Action Secret: Detected an action secret not managed though Terraform: LEGACY_TOKEN\./.test(err.message));
+        assert.deepEqual(api.actions.get(id)!.secrets.map((x) => [x.name, x.value]), [["M2M_CLIENT_SECRET", "old"], ["LEGACY_TOKEN", "kept"]], "nothing was written");
+        assert.deepEqual(write.calls.map((c) => `${c.method} ${c.status}`), ["GET 200"]);
+    });
+
+    it("must take over an existing grant of the same subject type on create, and create one beside a grant of another (resource_grant.go 131-141)", async function () {
+        const api = new LocalManagementApi();
+        const write = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "actions")));
+        api.clientGrants.set("cgr_user", { id: "cgr_user", client_id: "cl_1", audience: "urn:a", scope: ["read:a"], subject_type: "user" });
+        const grant: Props = { clientId: "cl_1", audience: "urn:a", scopes: ["read:a"], subjectType: "client" };
+        const created = await write.create(T.grant, grant);
+        assert.notEqual(created.id, "cgr_user");
+        assert.equal(created.outputs.subjectType, "client");
+        assert.equal(api.clientGrants.get("cgr_user")!.subject_type, "user", "the user grant is left as it is");
+        const again = await write.create(T.grant, grant);
+        assert.equal(again.id, created.id, "the client grant is taken over, not created twice");
+    });
+
     it("must send the queries the real provider sends where the recordings hold the call", async function () {
         if (!RECORDINGS) this.skip();
         const recorded = (JSON.parse(fs.readFileSync(RECORDINGS, "utf8")) as { interactions: { source: string; method: string; path: string; query: string }[] }).interactions

@@ -22,7 +22,7 @@
  */
 import { ProviderOperation } from "../../../infra/deployerScopes";
 import { LocalManagementApi, Reply } from "../../servers/managementApi";
-import { Props, Value, reveal } from "../wire";
+import { Props, Secret, Value, reveal } from "../wire";
 
 export interface ProviderCallMade {
     readonly type: string;
@@ -120,7 +120,11 @@ export class Auth0ProviderDouble {
             case "auth0:index/clientGrant:ClientGrant": {
                 // resource_grant.go:122, the query as recorded (TestAccClientGrant.yaml#7).
                 const existing = this.call(type, op, "GET", "/api/v2/client-grants", { audience: str(inputs.audience), client_id: str(inputs.clientId), include_totals: "true", per_page: "50" }).body as { client_grants: Item[] };
-                if (existing.client_grants.length) throw new ProviderError(409, `a client grant for ${str(inputs.clientId)} and ${str(inputs.audience)} already exists`);
+                // resource_grant.go 131-141: an existing grant of the same subject type ("" is "client",
+                // 159-164) is taken over as it is; one of another subject type is left beside the new one.
+                const subjectType = (v: unknown) => (typeof v === "string" && v ? v : "client");
+                const same = existing.client_grants.find((g) => subjectType(g.subject_type) === subjectType(plain(inputs.subjectType)));
+                if (same) return { id: String(same.id), outputs: this.readNow(type, String(same.id), inputs, op)! };
                 const created = this.call(type, op, "POST", "/api/v2/client-grants", {}, grantBody(inputs)).body as Item;
                 return { id: String(created.id), outputs: this.readNow(type, String(created.id), inputs, op)! };
             }
@@ -205,8 +209,11 @@ export class Auth0ProviderDouble {
                 const r = this.call(type, op, "GET", `/api/v2/clients/${id}`);
                 if (r.status === 404) return undefined;
                 const c = r.body as Item;
-                // The secret is not read back: flatten.go 834-838.
-                return { ...inputs, clientId: id, authenticationMethod: c.token_endpoint_auth_method as string };
+                // flatten.go 834-838: with client_secret_wo_version set the secret is not read back; without
+                // it (an import: Read starts from the id alone) client_secret is read, and kept as a secret
+                // (the schema's Sensitive) whenever the token may read it (read:client_credentials).
+                const secretRead = inputs.clientSecretWoVersion === undefined && typeof c.client_secret === "string" ? { clientSecret: new Secret(c.client_secret) } : {};
+                return { ...inputs, clientId: id, authenticationMethod: c.token_endpoint_auth_method as string, ...secretRead };
             }
             case "auth0:index/clientGrant:ClientGrant": {
                 const r = this.call(type, op, "GET", `/api/v2/client-grants/${id}`);
@@ -214,14 +221,18 @@ export class Auth0ProviderDouble {
                 const g = r.body as Item;
                 const scopes = [...((g.scope as string[]) ?? [])];
                 const declared = (plain(inputs.scopes) as string[] | undefined) ?? [];
-                return { ...inputs, clientId: g.client_id as string, audience: g.audience as string, scopes: sameSet(scopes, declared) ? declared : scopes.sort() };
+                // flatten.go 792: subject_type as the tenant holds it.
+                const subjectType = typeof g.subject_type === "string" ? { subjectType: g.subject_type } : {};
+                return { ...inputs, clientId: g.client_id as string, audience: g.audience as string, scopes: sameSet(scopes, declared) ? declared : scopes.sort(), ...subjectType };
             }
             case "auth0:index/action:Action": {
                 const r = this.call(type, op, "GET", `/api/v2/actions/actions/${id}`);
                 if (r.status === 404) return undefined;
                 const a = r.body as Item;
-                // Secret values are write-only (secrets_wo); Auth0 returns names only.
-                return { ...inputs, name: a.name as string, code: a.code as string, runtime: a.runtime as string };
+                // Secret values are write-only (secrets_wo); Auth0 returns names only, and flatten.go 9-35
+                // keeps only the configuration's secrets_wo: an import (no configuration) has none.
+                const triggers = (a.supported_triggers as { id: string; version: string }[] | undefined) ?? [];
+                return { ...inputs, name: a.name as string, code: a.code as string, runtime: a.runtime as string, ...(triggers.length ? { supportedTriggers: { id: triggers[0].id, version: triggers[0].version } } : {}) };
             }
             case "auth0:index/triggerActions:TriggerActions": {
                 const r = this.call(type, op, "GET", `/api/v2/actions/triggers/${id}/bindings`);
@@ -271,7 +282,24 @@ export class Auth0ProviderDouble {
                 this.call(type, op, "PATCH", `/api/v2/client-grants/${id}`, {}, { scope: plain(news.scopes) });
                 break;
             case "auth0:index/action:Action":
-                if (news.secretsWos !== undefined) this.call(type, op, "GET", `/api/v2/actions/actions/${id}`);
+                if (news.secretsWos !== undefined) {
+                    // expand.go 153-247 preventErasingUnmanagedSecrets: every secret the tenant holds must be
+                    // named by the old or the new secrets_wo, or the update is refused before any write.
+                    const held = ((this.call(type, op, "GET", `/api/v2/actions/actions/${id}`).body as Item).secrets as { name: string }[] | undefined) ?? [];
+                    const named = new Set([...secretNames(olds.secretsWos), ...secretNames(news.secretsWos)]);
+                    const unmanaged = held.filter((h) => !named.has(h.name));
+                    if (unmanaged.length) {
+                        throw new ProviderError(
+                            400,
+                            unmanaged
+                                .map((h) =>
+                                    `Unmanaged Action Secret: Detected an action secret not managed though Terraform: ${h.name}. If you proceed, this secret will get deleted. ` +
+                                    "It is required to add this secret to your action configuration to prevent unintentionally destructive results.",
+                                )
+                                .join("\n"),
+                        );
+                    }
+                }
                 this.call(type, op, "PATCH", `/api/v2/actions/actions/${id}`, {}, actionBody(news));
                 if (plain(news.deploy) === true) this.call(type, op, "POST", `/api/v2/actions/actions/${id}/deploy`);
                 break;
@@ -328,6 +356,10 @@ export class Auth0ProviderDouble {
         }
         throw new Error(`provider double: no delete for ${type}`);
     }
+}
+
+function secretNames(secrets: Value): string[] {
+    return ((plain(secrets) as { name: string }[] | undefined) ?? []).map((x) => x.name);
 }
 
 function resourceServerBody(i: Props): Item {
