@@ -25,8 +25,8 @@ describe("npm run preview -- --from-empty: the plan of a first deploy", function
 
     before(async function () {
         await compileCacheWarm();
-        // The stack file is written beside the fixtures' (TENANT_STACK_FILES, which every offline
-        // command takes); the program stays in the repository, whose compilation the warm-up cached.
+        // The stack file is written into a scratch copy of the fixtures, which every offline command
+        // reads when told to; the program stays in the repository, whose compilation the warm-up cached.
         stacks = scratchFixtureStacks();
         const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...stacks.env };
         const init = await runChild(
