@@ -71,15 +71,16 @@ for (const mode of ["actions", "rules"] as const) {
             },
         ];
         // The cases wait out the same limit: run them side by side, one tenant each.
-        const slowExchanges = timeouts.add((start) =>
-            Promise.all(
-                cases.map(async (c) => {
-                    const harness = await start(mode);
-                    c.arrange(harness);
-                    const container = harness.container(c.settings);
-                    return { c, container, result: await harness.login(container) };
-                }),
-            ),
+        const slowExchanges = timeouts.add(
+            (start) =>
+                Promise.all(
+                    cases.map(async (c) => {
+                        const harness = await start(mode);
+                        c.arrange(harness);
+                        return { c, harness, container: harness.container(c.settings) };
+                    }),
+                ),
+            (arranged) => Promise.all(arranged.map(async ({ c, harness, container }) => ({ c, container, result: await harness.login(container) }))),
         );
 
         it("must end each exchange CALL_TIMEOUT_MS after it starts, however slowly the server connects, answers or sends its body", async function () {
@@ -100,14 +101,16 @@ for (const mode of ["actions", "rules"] as const) {
             }
         });
 
-        const everyCallStalled = timeouts.add(async (start) => {
-            const harness = await start(mode);
-            for (const endpoint of ["token", "groups", "entitlements", "patchUser"] as const) {
-                harness.tenant.faults.always(endpoint, { kind: "drip-body", intervalMs: 100 });
-            }
-            const container = harness.container({ FAILURE_POLICY_GROUPS: "continue" });
-            return { container, result: await harness.login(container) };
-        });
+        const everyCallStalled = timeouts.add(
+            async (start) => {
+                const harness = await start(mode);
+                for (const endpoint of ["token", "groups", "entitlements", "patchUser"] as const) {
+                    harness.tenant.faults.always(endpoint, { kind: "drip-body", intervalMs: 100 });
+                }
+                return { harness, container: harness.container({ FAILURE_POLICY_GROUPS: "continue" }) };
+            },
+            async ({ harness, container }) => ({ container, result: await harness.login(container) }),
+        );
 
         it("must end the login within CALL_TIMEOUT_MS when every server stalls every call, dripping its body", async function () {
             const { container, result } = await everyCallStalled();
@@ -123,23 +126,27 @@ for (const mode of ["actions", "rules"] as const) {
             assert.ok(result.durationMs >= CALL_TIMEOUT_MS - 50 && result.durationMs < CALL_TIMEOUT_MS + 1500, `${Math.round(result.durationMs)} ms`);
         });
 
-        const unsendableRequest = timeouts.add(async (start) => {
-            const harness = await start(mode);
-            // A 200 with a token holding a line break: the groups call's Authorization header is refused before it is sent.
-            harness.tenant.faults.inject("token", { kind: "status", status: 200, body: { access_token: "not\na-header-value", token_type: "Bearer", expires_in: 86400 } }, 1, AUTHZ_EXTENSION_API);
-            const uncaught: unknown[] = [];
-            const record = (err: unknown) => uncaught.push(err);
-            process.prependListener("uncaughtException", record);
-            try {
-                const container = harness.container({ FAILURE_POLICY_GROUPS: "continue" });
-                const result = await harness.login(container);
-                // Past the call's own timeout: a timer it left behind would have fired by now.
-                await delay(loginCodeConstant(mode, "CALL_TIMEOUT_MS") + 200);
-                return { container, result, uncaught };
-            } finally {
-                process.removeListener("uncaughtException", record);
-            }
-        });
+        const unsendableRequest = timeouts.add(
+            async (start) => {
+                const harness = await start(mode);
+                // A 200 with a token holding a line break: the groups call's Authorization header is refused before it is sent.
+                harness.tenant.faults.inject("token", { kind: "status", status: 200, body: { access_token: "not\na-header-value", token_type: "Bearer", expires_in: 86400 } }, 1, AUTHZ_EXTENSION_API);
+                return { harness, container: harness.container({ FAILURE_POLICY_GROUPS: "continue" }) };
+            },
+            async ({ harness, container }) => {
+                const uncaught: unknown[] = [];
+                const record = (err: unknown) => uncaught.push(err);
+                process.prependListener("uncaughtException", record);
+                try {
+                    const result = await harness.login(container);
+                    // Past the call's own timeout: a timer it left behind would have fired by now.
+                    await delay(loginCodeConstant(mode, "CALL_TIMEOUT_MS") + 200);
+                    return { container, result, uncaught };
+                } finally {
+                    process.removeListener("uncaughtException", record);
+                }
+            },
+        );
 
         it("must take the step's policy, and leave nothing running, when a request cannot even be sent (a token no header can carry)", async function () {
             const { container, result, uncaught } = await unsendableRequest();

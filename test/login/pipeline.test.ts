@@ -188,11 +188,14 @@ for (const mode of ["actions", "rules"] as const) {
                 assert.equal(tokens(harness, "api"), 1);
             });
 
-            const hangingTokenEndpoint = timeouts.add(async (startHarness) => {
-                const harness = await startHarness(mode);
-                harness.tenant.faults.inject("token", { kind: "hang" }, 1, AUTHZ_EXTENSION_API);
-                return harness.login(harness.container({ FAILURE_POLICY_GROUPS: "continue" }));
-            });
+            const hangingTokenEndpoint = timeouts.add(
+                async (startHarness) => {
+                    const harness = await startHarness(mode);
+                    harness.tenant.faults.inject("token", { kind: "hang" }, 1, AUTHZ_EXTENSION_API);
+                    return { harness, container: harness.container({ FAILURE_POLICY_GROUPS: "continue" }) };
+                },
+                ({ harness, container }) => harness.login(container),
+            );
 
             it("must give up on a hanging token endpoint after the per-call timeout and go on with the next step", async function () {
                 const result = await hangingTokenEndpoint();
@@ -253,11 +256,14 @@ for (const mode of ["actions", "rules"] as const) {
                 assert.equal(continued.idTokenClaims[ENTITLEMENTS_CLAIM], undefined);
             });
 
-            const hangingApi = timeouts.add(async (startHarness) => {
-                const harness = await startHarness(mode);
-                harness.tenant.faults.inject("entitlements", { kind: "hang" });
-                return harness.login(harness.container());
-            });
+            const hangingApi = timeouts.add(
+                async (startHarness) => {
+                    const harness = await startHarness(mode);
+                    harness.tenant.faults.inject("entitlements", { kind: "hang" });
+                    return { harness, container: harness.container() };
+                },
+                ({ harness, container }) => harness.login(container),
+            );
 
             it("must give up on a hanging API after the per-call timeout", async function () {
                 const result = await hangingApi();

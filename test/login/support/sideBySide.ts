@@ -8,19 +8,19 @@ import { stopAndCheck } from "./spec";
 export type StartHarness = (mode: ExtensibilityMode, tenant?: TenantBuilder) => Promise<Harness>;
 
 interface Scenario {
-    readonly run: (started: () => void) => Promise<unknown>;
+    /** Starts the scenario's servers; resolves to the logins to run once every scenario's are up. */
+    readonly arrange: () => Promise<{ readonly act: () => Promise<unknown>; readonly end: (failed: boolean) => Promise<void> }>;
     result?: Promise<unknown>;
-    /** Resolves once the scenario's first harness is up (or the scenario ended). */
-    started?: Promise<void>;
 }
 
 /**
  * Tests that mostly wait out the login code's own time limits (CALL_TIMEOUT_MS), run side by side.
- * Each registers its logins with `add` while the suite is declared; `startAll`, from the suite's
- * `before` hook, starts them together and resolves once each has its first harness up, so the
- * servers' start (keys, TLS) is not paid while a test's own login is timed; and each test awaits
- * its own scenario's result and asserts on it. The suite then waits about one limit rather than
- * one per test, while each test still asserts what it asserted alone.
+ * Each registers a scenario with `add` while the suite is declared: `arrange` starts its harnesses
+ * and sets up their faults, `act` runs the timed logins. `startAll`, from the suite's `before`
+ * hook, arranges every scenario, then starts every `act` together once all servers are up (their
+ * keys and TLS are not paid while a login is timed); each test awaits its own scenario's result and
+ * asserts on it. The suite then waits about one limit rather than one per test, while each test
+ * still asserts what it asserted alone.
  *
  * A scenario's harnesses are stopped and checked (stopAndCheck: log lines, secrets, platform
  * violations) when it ends, so a failing check fails the test that awaits it.
@@ -28,9 +28,33 @@ interface Scenario {
 export class SideBySide {
     private readonly scenarios: Scenario[] = [];
 
-    /** Registers `scenario`; the returned function resolves to its result once `startAll` ran. */
-    add<T>(scenario: (start: StartHarness) => Promise<T>): () => Promise<T> {
-        const entry: Scenario = { run: (started) => runScenario(scenario, started) };
+    /** Registers a scenario; the returned function resolves to what `act` returned once `startAll` ran. */
+    add<A, T>(arrange: (start: StartHarness) => Promise<A>, act: (arranged: A) => Promise<T>): () => Promise<T> {
+        const entry: Scenario = {
+            arrange: async () => {
+                const harnesses: Harness[] = [];
+                const end = async (failed: boolean) => {
+                    if (failed) {
+                        await Promise.allSettled(harnesses.map((harness) => harness.stop()));
+                        return;
+                    }
+                    // A second callback would arrive after the first: give it a moment to show up.
+                    await delay(20);
+                    for (const harness of harnesses) await stopAndCheck(harness);
+                };
+                try {
+                    const arranged = await arrange(async (mode, tenant = aTenant(mode)) => {
+                        const harness = await Harness.start(mode, tenant.build());
+                        harnesses.push(harness);
+                        return harness;
+                    });
+                    return { act: () => act(arranged), end };
+                } catch (err) {
+                    await end(true);
+                    throw err;
+                }
+            },
+        };
         this.scenarios.push(entry);
         return () => {
             if (!entry.result) throw new Error("SideBySide: the scenario was not started (call startAll in a before hook)");
@@ -38,42 +62,29 @@ export class SideBySide {
         };
     }
 
-    /** Starts every registered scenario that has not started yet; resolves when each has its first harness up. */
+    /** Arranges every scenario not started yet, then starts their logins together; resolves once they are under way. */
     async startAll(): Promise<void> {
-        for (const entry of this.scenarios) {
-            if (entry.result) continue;
-            let started!: () => void;
-            entry.started = new Promise<void>((resolve) => (started = resolve));
-            entry.result = entry.run(started);
+        const pending = this.scenarios.filter((entry) => !entry.result);
+        const arranged = await Promise.allSettled(pending.map((entry) => entry.arrange()));
+        pending.forEach((entry, i) => {
+            const ready = arranged[i];
+            entry.result =
+                ready.status === "rejected"
+                    ? Promise.reject(ready.reason instanceof Error ? ready.reason : new Error(String(ready.reason)))
+                    : ready.value.act().then(
+                          async (value) => (await ready.value.end(false), value),
+                          async (err: unknown) => {
+                              await ready.value.end(true);
+                              throw err;
+                          },
+                      );
             // Reported by the test that awaits it; a test left out (--grep) must not fail the run.
-            entry.result.catch(() => undefined).finally(started);
-        }
-        await Promise.all(this.scenarios.flatMap((entry) => (entry.started ? [entry.started] : [])));
+            entry.result.catch(() => undefined);
+        });
     }
 
-    /** Resolves when every started scenario has ended, so no harness outlives the file. */
+    /** Resolves when every started scenario has ended, so no harness outlives the suite. */
     async settled(): Promise<void> {
         await Promise.allSettled(this.scenarios.flatMap((entry) => (entry.result ? [entry.result] : [])));
     }
-}
-
-async function runScenario<T>(scenario: (start: StartHarness) => Promise<T>, started: () => void): Promise<T> {
-    const harnesses: Harness[] = [];
-    const start: StartHarness = async (mode, tenant = aTenant(mode)) => {
-        const harness = await Harness.start(mode, tenant.build());
-        harnesses.push(harness);
-        started();
-        return harness;
-    };
-    let result: T;
-    try {
-        result = await scenario(start);
-    } catch (err) {
-        await Promise.allSettled(harnesses.map((harness) => harness.stop()));
-        throw err;
-    }
-    // A second callback would arrive after the first: give it a moment to show up.
-    await delay(20);
-    for (const harness of harnesses) await stopAndCheck(harness);
-    return result;
 }
