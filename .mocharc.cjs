@@ -10,10 +10,10 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const FIRST = [
-    "test/login/bounds.test.ts", // about 24 s, nearly all of it waiting for timeouts
-    "test/scripts/help.test.ts", // busy while mocha's main process compiles for the engine double
+    "test/login/bounds.test.ts", // about 10 s, most of it waiting for timeouts (npm run test:times)
+    "test/scripts/help.test.ts", // loads every script while mocha's main process compiles for the engine double
     "test/engine/stackProdActions.test.ts", // the engine matrix, longest first, beside bounds
-    "test/login/pipeline.test.ts", // about 21 s of waiting: taken when bounds ends, beside the rest of the matrix
+    "test/login/pipeline.test.ts", // about 12 s, much of it waiting: taken when bounds ends, beside the rest of the matrix
     "test/engine/stackProdRules.test.ts",
     "test/engine/stackReview.test.ts",
     "test/engine/stackDevActions.test.ts",

@@ -31,7 +31,7 @@ import { adoptScopes, describePlan, planAdoption, readTenant } from "../local/ad
 import { ExtensibilityMode } from "../infra/loginContract";
 import { runProgram, stackFileConfig } from "../local/stack/program";
 import { parseStackName, refuseReservedKey } from "../infra/untrustedInput";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 import { stackFilePath } from "../local/stack/stackFiles";
 
 export { UsageError };
@@ -146,12 +146,13 @@ export function whyTenantUnread(err: unknown, scopes: readonly string[], audienc
     return `no answer from the tenant: ${e.cause?.message ?? e.cause?.code ?? e.message ?? String(err)}`;
 }
 
-if (require.main === module) {
-    void runCommand({
-        name: "adopt",
-        usage: USAGE,
-        // Checked here so unusable arguments get the usage; adopt() parses them again.
-        parse: (argv) => (parseAdoptArgs(argv), argv),
-        run: async (argv) => console.log(await adopt(argv, process.env)),
-    });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<readonly string[]> = {
+    name: "adopt",
+    usage: USAGE,
+    // Checked here so unusable arguments get the usage; adopt() parses them again.
+    parse: (argv) => (parseAdoptArgs(argv), argv),
+    run: async (argv) => console.log(await adopt(argv, process.env)),
+};
+
+if (require.main === module) void runCommand(command);

@@ -10,7 +10,7 @@ import { launchChromium } from "../local/browser";
 import { SAMPLE_PASSWORD } from "../local/loginDirectory";
 import { startTenantCommand } from "../local/tenantCommand";
 import { STACK_FILES_HELP } from "../local/stack/stackFiles";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run bench:tenant [-- --logins <n>] [--json]
 
@@ -102,6 +102,7 @@ function median(values: readonly number[]): number {
     return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-if (require.main === module) {
-    void runCommand({ name: "bench:tenant", usage: USAGE, parse, run: bench });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<Args> = { name: "bench:tenant", usage: USAGE, parse, run: bench };
+
+if (require.main === module) void runCommand(command);

@@ -29,7 +29,7 @@ import { ExtensibilityMode } from "../infra/loginContract";
 import { parseStackName, parseYamlInput } from "../infra/untrustedInput";
 import { hasStackFile, stackFilePath, stackNames } from "../local/stack/stackFiles";
 import { PROJECT, ROOT } from "../local/stack/tokens";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 import { loadPipelineTable } from "../tools/pipelineTable";
 
 const USAGE = `usage: AUTH0_BOOTSTRAP_TOKEN=<token> npm run bootstrap -- --domain <tenant domain>
@@ -247,6 +247,7 @@ async function run(args: Args): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    void runCommand({ name: "bootstrap", usage: USAGE, parse, run });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<Args> = { name: "bootstrap", usage: USAGE, parse, run };
+
+if (require.main === module) void runCommand(command);

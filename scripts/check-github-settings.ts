@@ -11,7 +11,7 @@
  */
 import { loadPipelineTable } from "../tools/pipelineTable";
 import { compareWithTable, ghCli } from "../tools/githubSettings";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run check:github [-- --repo owner/name]
 
@@ -23,20 +23,21 @@ Prints one line per difference. Exit 0 all match, 1 differences or gh failed, 2 
 
 const REPO = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/;
 
-if (require.main === module) {
-    void runCommand({
-        name: "check-github-settings",
-        usage: USAGE,
-        parse: (argv) => {
-            const { values } = parseStrict(argv, { repo: { type: "string" } });
-            if (values.repo !== undefined && !REPO.test(values.repo)) throw new UsageError("--repo: expected owner/name, e.g. acme/tenant-as-code");
-            return values.repo ?? "{owner}/{repo}";
-        },
-        run: async (repo) => {
-            const differences = await compareWithTable(repo, loadPipelineTable(), ghCli());
-            for (const line of differences) console.log(line);
-            console.log(differences.length ? `${differences.length} difference(s) from .github/pipeline.json` : "the repository matches .github/pipeline.json");
-            return differences.length ? 1 : 0;
-        },
-    });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<string> = {
+    name: "check-github-settings",
+    usage: USAGE,
+    parse: (argv) => {
+        const { values } = parseStrict(argv, { repo: { type: "string" } });
+        if (values.repo !== undefined && !REPO.test(values.repo)) throw new UsageError("--repo: expected owner/name, e.g. acme/tenant-as-code");
+        return values.repo ?? "{owner}/{repo}";
+    },
+    run: async (repo) => {
+        const differences = await compareWithTable(repo, loadPipelineTable(), ghCli());
+        for (const line of differences) console.log(line);
+        console.log(differences.length ? `${differences.length} difference(s) from .github/pipeline.json` : "the repository matches .github/pipeline.json");
+        return differences.length ? 1 : 0;
+    },
+};
+
+if (require.main === module) void runCommand(command);

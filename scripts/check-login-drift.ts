@@ -33,7 +33,7 @@ import { readFileSync } from "node:fs";
 import { parseJsonInput } from "../infra/untrustedInput";
 import { CheckResult, ClientToVerify, verifyGrants } from "./verify-grants";
 
-import { parseStrict, runCommand } from "../tools/cli";
+import { Command, parseStrict, runCommand } from "../tools/cli";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Failed logins shown by description, at most. */
@@ -250,6 +250,7 @@ async function run(): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    void runCommand({ name: "check-login-drift", usage: USAGE, parse: (argv) => void parseStrict(argv, {}), run });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<void> = { name: "check-login-drift", usage: USAGE, parse: (argv) => void parseStrict(argv, {}), run };
+
+if (require.main === module) void runCommand(command);

@@ -33,7 +33,7 @@ import type { ClientToVerify } from "./verify-grants";
 import { testTls } from "../local/servers/tls";
 import { ROOT } from "../local/stack/program";
 import { STACK_FILES_HELP } from "../local/stack/stackFiles";
-import { parseStrict, runCommand } from "../tools/cli";
+import { Command, parseStrict, runCommand } from "../tools/cli";
 
 const USAGE = `usage: npm run demo
 
@@ -249,17 +249,18 @@ async function verify(tenant: LocalTenant, credentials: readonly ClientToVerify[
     return result.code ?? 1;
 }
 
-if (require.main === module) {
-    void runCommand({
-        name: "demo",
-        usage: USAGE,
-        parse: (argv) => parseStrict(argv, {}),
-        run: async () => {
-            try {
-                await main();
-            } catch (err) {
-                throw new Error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
-            }
-        },
-    });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<void> = {
+    name: "demo",
+    usage: USAGE,
+    parse: (argv) => void parseStrict(argv, {}),
+    run: async () => {
+        try {
+            await main();
+        } catch (err) {
+            throw new Error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+    },
+};
+
+if (require.main === module) void runCommand(command);

@@ -6,7 +6,7 @@ import { ExtensibilityMode } from "../infra/loginContract";
 import { CaseCost, casesFor, DriftLabError, DriftRow, runDriftLab } from "../local/driftLab";
 import { readStackFile } from "../local/engine/cliConfig";
 import { stackFilesDir, stackNames } from "../local/stack/stackFiles";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run drift-lab -- --stack <name> [--case <name>] [--json]
 
@@ -82,6 +82,7 @@ async function run(args: Args): Promise<number> {
     return failed.length ? 1 : 0;
 }
 
-if (require.main === module) {
-    void runCommand({ name: "drift-lab", usage: USAGE, parse, run });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<Args> = { name: "drift-lab", usage: USAGE, parse, run };
+
+if (require.main === module) void runCommand(command);

@@ -10,7 +10,7 @@ import * as path from "path";
 import { runChild } from "../local/childProcess";
 import { BenchFigures, Figures, loginLatencySpec, readFigures, renderSvg, RotationFigures, rotationTimelineSpec, tokenRequestsSpec } from "../local/figures";
 import { ROOT } from "../local/stack/program";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run figures [-- [--bench <file>] [--rotation <file>] [--out <dir>]]
 
@@ -70,20 +70,21 @@ export async function writeFigures(bench: BenchFigures, rotation: RotationFigure
     return written;
 }
 
-if (require.main === module) {
-    void runCommand({
-        name: "figures",
-        usage: USAGE,
-        parse,
-        run: async (args) => {
-            const bench = await figuresOf(args.bench, path.join("bench", "login.bench.ts"), "npm run bench");
-            const rotation = await figuresOf(args.rotation, path.join("scripts", "simulate-rotation.ts"), "npm run simulate:rotation");
-            const benchFigures = expectKind(bench.figures, "bench", args.bench ?? "npm run bench");
-            const rotationFigures = expectKind(rotation.figures, "rotation", args.rotation ?? "npm run simulate:rotation");
-            fs.mkdirSync(args.out, { recursive: true });
-            fs.writeFileSync(path.join(args.out, "bench.json"), bench.text.endsWith("\n") ? bench.text : `${bench.text}\n`);
-            fs.writeFileSync(path.join(args.out, "rotation.json"), rotation.text.endsWith("\n") ? rotation.text : `${rotation.text}\n`);
-            for (const file of await writeFigures(benchFigures, rotationFigures, args.out)) console.log(`wrote ${path.relative(process.cwd(), file)}`);
-        },
-    });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<Args> = {
+    name: "figures",
+    usage: USAGE,
+    parse,
+    run: async (args) => {
+        const bench = await figuresOf(args.bench, path.join("bench", "login.bench.ts"), "npm run bench");
+        const rotation = await figuresOf(args.rotation, path.join("scripts", "simulate-rotation.ts"), "npm run simulate:rotation");
+        const benchFigures = expectKind(bench.figures, "bench", args.bench ?? "npm run bench");
+        const rotationFigures = expectKind(rotation.figures, "rotation", args.rotation ?? "npm run simulate:rotation");
+        fs.mkdirSync(args.out, { recursive: true });
+        fs.writeFileSync(path.join(args.out, "bench.json"), bench.text.endsWith("\n") ? bench.text : `${bench.text}\n`);
+        fs.writeFileSync(path.join(args.out, "rotation.json"), rotation.text.endsWith("\n") ? rotation.text : `${rotation.text}\n`);
+        for (const file of await writeFigures(benchFigures, rotationFigures, args.out)) console.log(`wrote ${path.relative(process.cwd(), file)}`);
+    },
+};
+
+if (require.main === module) void runCommand(command);

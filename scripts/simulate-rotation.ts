@@ -14,7 +14,7 @@ import { ExtensibilityMode } from "../infra/loginContract";
 import { RotationFigures, RotationRun, ROTATION_FIGURES_KIND } from "../local/figures";
 import { planRotations, RotationPlan, simulateRotations, Strategy, withEnginePlan } from "../local/rotationSimulation";
 import { Progress, wrap } from "../local/progress";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const FIRST_GENERATION = 1;
 const CONCURRENCY = 50;
@@ -170,14 +170,15 @@ export function formatRotationReport(figures: RotationFigures): string[] {
     return lines;
 }
 
-if (require.main === module) {
-    void runCommand({
-        name: "simulate:rotation",
-        usage: USAGE,
-        parse,
-        run: async ({ rotations, json }) => {
-            const figures = await simulate(rotations, new Progress(process.stderr));
-            process.stdout.write(json ? `${JSON.stringify(figures, null, 2)}\n` : `${formatRotationReport(figures).join("\n")}\n`);
-        },
-    });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<Args> = {
+    name: "simulate:rotation",
+    usage: USAGE,
+    parse,
+    run: async ({ rotations, json }) => {
+        const figures = await simulate(rotations, new Progress(process.stderr));
+        process.stdout.write(json ? `${JSON.stringify(figures, null, 2)}\n` : `${formatRotationReport(figures).join("\n")}\n`);
+    },
+};
+
+if (require.main === module) void runCommand(command);

@@ -13,7 +13,7 @@ import type { OpenIdProvider } from "../local/servers/openidProvider";
 import { SAMPLE_CLIENT_ID } from "../local/servers/sampleApp";
 import { parseStackName } from "../infra/untrustedInput";
 import { STACK_FILES_HELP, hasStackFile, stackFilesDir } from "../local/stack/stackFiles";
-import { parseStrict, runCommand, UsageError } from "../tools/cli";
+import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const DEFAULT_PORT = 4433;
 const DEFAULT_APP_PORT = 4434;
@@ -167,6 +167,7 @@ async function serve(args: Args): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    void runCommand({ name: "tenant", usage: USAGE, parse, run: serve });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<Args> = { name: "tenant", usage: USAGE, parse, run: serve };
+
+if (require.main === module) void runCommand(command);

@@ -27,7 +27,7 @@
  * 2 when the input is unusable.
  */
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { parseStrict, runCommand } from "../tools/cli";
+import { Command, parseStrict, runCommand } from "../tools/cli";
 
 const USAGE = `usage: VERIFY_GRANTS_DOMAIN=<host[:port]> VERIFY_GRANTS_CLIENTS='<json>' \\
          node --import tsx scripts/verify-grants.ts
@@ -306,6 +306,7 @@ async function main(): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    void runCommand({ name: "verify-grants", usage: USAGE, parse: (argv) => parseStrict(argv, {}), run: () => main() });
-}
+/** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
+export const command: Command<void> = { name: "verify-grants", usage: USAGE, parse: (argv) => void parseStrict(argv, {}), run: () => main() };
+
+if (require.main === module) void runCommand(command);

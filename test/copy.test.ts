@@ -11,15 +11,12 @@
  * long-lived stacks from one declared file.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ChildResult, runChild } from "../local/childProcess";
-import { ROOT } from "../local/stack/program";
 import { stackFilePath } from "../local/stack/stackFiles";
 import { ANOTHER_TENANT, replaceValues } from "./support/anotherTenant";
+import { copyRepository } from "./support/repositoryCopy";
 
 /** The test files that read the repository's own files rather than fixtures. */
 const REPOSITORY_TESTS = [
@@ -37,18 +34,6 @@ const SERVICE_CIPHERTEXT = "AAABAGNpcGhlcnRleHQtdGhlLXNlcnZpY2Uta2VlcHM=";
 const PASSPHRASE_SALT = "v1:c2FsdHNhbHQ=:v1:bm9uY2Vub25jZQ==:Y2hlY2tjaGVja2NoZWNr";
 const PASSPHRASE_CIPHERTEXT = "v1:bm9uY2Vub25jZTEy:c2VhbGVkLXNlY3JldC1hbmQtaXRzLXRhZw==";
 
-/** Copies the repository's files (tracked, and new ones not ignored) into `dir`, sharing node_modules. */
-function copyRepository(dir: string): void {
-    const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0");
-    for (const file of listed) {
-        const from = path.join(ROOT, file);
-        if (!file || !fs.existsSync(from)) continue;
-        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-        fs.copyFileSync(from, path.join(dir, file));
-    }
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-}
-
 /** The environment of a user's shell in the copy: no stack-file override, no passphrase. */
 function userEnv(): NodeJS.ProcessEnv {
     return { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`, HOME: process.env.HOME ?? "" };
@@ -61,11 +46,7 @@ describe("the repository with another tenant's values and a third stack (a copy)
     const previews: Record<string, ChildResult> = {};
 
     before(async function () {
-        // One place per repository, emptied first: the engine double's compile cache (in the shared
-        // node_modules) keys on the program's path, so later runs reuse it and it does not grow.
-        dir = path.join(os.tmpdir(), `tenant-copy-${crypto.createHash("sha256").update(ROOT).digest("hex").slice(0, 12)}`);
-        fs.rmSync(dir, { recursive: true, force: true });
-        copyRepository(dir);
+        dir = copyRepository("tenant-copy").dir;
         const devText = fs.readFileSync(stackFilePath("dev", dir), "utf8");
         for (const [stack, values] of Object.entries(ANOTHER_TENANT)) {
             const text = stack === "staging" ? devText : fs.readFileSync(stackFilePath(stack, dir), "utf8");

@@ -39,24 +39,35 @@ export function parseStrict<T extends NonNullable<ParseArgsConfig["options"]>>(a
     }
 }
 
-/** Runs a command from `process.argv`, setting `process.exitCode` as described above. */
-export async function runCommand<A>(command: Command<A>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-    if (wantsHelp(argv)) {
-        process.stdout.write(`${command.usage.trimEnd()}\n`);
-        process.exitCode = 0;
-        return;
-    }
-    let args: A;
+/**
+ * What the command line alone settles, before the command runs: `--help` (exit 0, the usage on
+ * stdout), arguments it cannot use (exit 2, the problem and the usage on stderr), or the parsed
+ * arguments to run with.
+ */
+export type CommandLine<A> = { readonly args: A } | { readonly exitCode: 0 | 2; readonly stdout: string; readonly stderr: string };
+
+/** Reads `argv` for `command` as {@link runCommand} does, printing nothing. */
+export function readCommandLine<A>(command: Command<A>, argv: readonly string[]): CommandLine<A> {
+    if (wantsHelp(argv)) return { exitCode: 0, stdout: `${command.usage.trimEnd()}\n`, stderr: "" };
     try {
-        args = command.parse(argv);
+        return { args: command.parse(argv) };
     } catch (err) {
         if (!(err instanceof UsageError || err instanceof InputError)) throw err;
-        process.stderr.write(`${command.name}: ${err.message}\n\n${command.usage.trimEnd()}\n`);
-        process.exitCode = 2;
+        return { exitCode: 2, stdout: "", stderr: `${command.name}: ${err.message}\n\n${command.usage.trimEnd()}\n` };
+    }
+}
+
+/** Runs a command from `process.argv`, setting `process.exitCode` as described above. */
+export async function runCommand<A>(command: Command<A>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+    const line = readCommandLine(command, argv);
+    if (!("args" in line)) {
+        process.stdout.write(line.stdout);
+        process.stderr.write(line.stderr);
+        process.exitCode = line.exitCode;
         return;
     }
     try {
-        process.exitCode = (await command.run(args)) ?? 0;
+        process.exitCode = (await command.run(line.args)) ?? 0;
     } catch (err) {
         process.stderr.write(`${command.name}: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = err instanceof UsageError || err instanceof InputError ? 2 : 1;

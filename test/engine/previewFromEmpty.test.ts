@@ -4,9 +4,8 @@ import * as path from "node:path";
 import { ChildResult, runChild } from "../../local/childProcess";
 import { credentialCheck } from "../../scripts/preview";
 import { loadPipelineTable, stackNames } from "../../tools/pipelineTable";
-import { fixtureStacksWith, ScratchStacks } from "../support/fixtureStacks";
+import { fixtureStacksWith, scratchFixtureStacks, ScratchStacks } from "../support/fixtureStacks";
 import { ROOT } from "../../local/stack/program";
-import { copyRepository, RepositoryCopy } from "../support/repositoryCopy";
 import { compileCacheWarm } from "./warmCompileCache";
 
 /**
@@ -21,25 +20,27 @@ const FIRST_DEPLOY_CREATES = 26;
 
 describe("npm run preview -- --from-empty: the plan of a first deploy", function () {
     this.timeout(300_000);
-    let repo: RepositoryCopy;
+    let stacks: ReturnType<typeof scratchFixtureStacks>;
     let result: ChildResult;
 
     before(async function () {
         await compileCacheWarm();
-        repo = copyRepository("preview-from-empty");
-        const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+        // The stack file is written into a scratch copy of the fixtures, which every offline command
+        // reads when told to; the program stays in the repository, whose compilation the warm-up cached.
+        stacks = scratchFixtureStacks();
+        const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...stacks.env };
         const init = await runChild(
             "npm",
             ["run", "init", "--", "--stack", "qa", "--domain", "qa-tenant.eu.auth0.com", "--api-base-url", "https://api.qa.example.org",
                 "--authz-extension-url", "https://qa-tenant.eu12.webtask.run/0123456789abcdef/api"],
-            { cwd: repo.dir, env },
+            { cwd: ROOT, env },
         );
         assert.equal(init.code, 0, init.stdout + init.stderr);
-        // A deployer's id set in the stack, as README once told users to: flagged, and the plan is the same.
-        fs.appendFileSync(path.join(repo.dir, "Pulumi.qa.yaml"), "  auth0:clientId: deployer-id-in-the-stack-file\n");
-        result = await runChild("npm", ["run", "--silent", "preview", "--", "--stack", "qa", "--from-empty"], { cwd: repo.dir, env });
+        // A deployer's id set in the stack, as a user may: flagged, and the plan is the same.
+        fs.appendFileSync(path.join(stacks.dir, "Pulumi.qa.yaml"), "  auth0:clientId: deployer-id-in-the-stack-file\n");
+        result = await runChild("npm", ["run", "--silent", "preview", "--", "--stack", "qa", "--from-empty"], { cwd: ROOT, env });
     });
-    after(() => repo?.remove());
+    after(() => stacks?.remove());
 
     it("must plan every resource as a create, from no state, for a stack file that has never been deployed", function () {
         assert.equal(result.code, 0, result.stdout + result.stderr);

@@ -4,6 +4,7 @@ import { Harness, SettingsOverrides } from "../../local/loginHarness";
 import { EXECUTION_LIMIT_MS } from "../../local/runtime/types";
 import { AUTHZ_EXTENSION_API } from "../../local/servers/model";
 import { aTenant, CUSTOM_API } from "./support/builders";
+import { SideBySide } from "./support/sideBySide";
 import { ENTITLEMENTS_CLAIM, EXPECTED_GROUPS, GROUPS_CLAIM, harnessesFor, loginCodeConstant } from "./support/spec";
 
 /** Long enough that only the code's own limit can end the exchange first. */
@@ -29,6 +30,12 @@ function entitlementsOfClaimSize(claimName: string, bytes: number): string[] {
 for (const mode of ["actions", "rules"] as const) {
     describe(`bounded exchanges as ${mode}`, function () {
         const harnesses = harnessesFor(mode);
+        /**
+         * The tests below that wait out CALL_TIMEOUT_MS: started together, each asserted by its own
+         * test. One mode at a time: a dozen logins whose timers fire at once in one process would
+         * time the process's load, not the code's limit.
+         */
+        const timeouts = new SideBySide();
         let CALL_TIMEOUT_MS: number;
         let LOGIN_BUDGET_MS: number;
         let MIN_CALL_TIME_MS: number;
@@ -40,37 +47,44 @@ for (const mode of ["actions", "rules"] as const) {
             MIN_CALL_TIME_MS = loginCodeConstant(mode, "MIN_CALL_TIME_MS");
             MAX_RESPONSE_BYTES = loginCodeConstant(mode, "MAX_RESPONSE_BYTES");
             CLAIM_MAX_BYTES = loginCodeConstant(mode, "CLAIM_MAX_BYTES");
+            return timeouts.startAll();
         });
+        after(() => timeouts.settled());
+
+        const cases: { name: string; step: "groups" | "entitlements"; arrange: (h: Harness) => void; settings?: SettingsOverrides }[] = [
+            { name: "TLS handshake held", step: "entitlements", arrange: (h) => h.tenant.stallConnections("api", MISBEHAVING_FOR_MS) },
+            {
+                name: "headers late",
+                step: "entitlements",
+                arrange: (h) => h.tenant.faults.inject("entitlements", { kind: "slow-headers", delayMs: MISBEHAVING_FOR_MS }),
+            },
+            {
+                name: "body dripping a byte every 100 ms",
+                step: "entitlements",
+                arrange: (h) => h.tenant.faults.inject("entitlements", { kind: "drip-body", intervalMs: 100 }),
+            },
+            {
+                name: "token response dripping a byte every 100 ms",
+                step: "groups",
+                arrange: (h) => h.tenant.faults.inject("token", { kind: "drip-body", intervalMs: 100 }, 1, AUTHZ_EXTENSION_API),
+                settings: { FAILURE_POLICY_GROUPS: "continue" },
+            },
+        ];
+        // The cases wait out the same limit: run them side by side, one tenant each.
+        const slowExchanges = timeouts.add(
+            (start) =>
+                Promise.all(
+                    cases.map(async (c) => {
+                        const harness = await start(mode);
+                        c.arrange(harness);
+                        return { c, harness, container: harness.container(c.settings) };
+                    }),
+                ),
+            (arranged) => Promise.all(arranged.map(async ({ c, harness, container }) => ({ c, container, result: await harness.login(container) }))),
+        );
 
         it("must end each exchange CALL_TIMEOUT_MS after it starts, however slowly the server connects, answers or sends its body", async function () {
-            const cases: { name: string; step: "groups" | "entitlements"; arrange: (h: Harness) => void; settings?: SettingsOverrides }[] = [
-                { name: "TLS handshake held", step: "entitlements", arrange: (h) => h.tenant.stallConnections("api", MISBEHAVING_FOR_MS) },
-                {
-                    name: "headers late",
-                    step: "entitlements",
-                    arrange: (h) => h.tenant.faults.inject("entitlements", { kind: "slow-headers", delayMs: MISBEHAVING_FOR_MS }),
-                },
-                {
-                    name: "body dripping a byte every 100 ms",
-                    step: "entitlements",
-                    arrange: (h) => h.tenant.faults.inject("entitlements", { kind: "drip-body", intervalMs: 100 }),
-                },
-                {
-                    name: "token response dripping a byte every 100 ms",
-                    step: "groups",
-                    arrange: (h) => h.tenant.faults.inject("token", { kind: "drip-body", intervalMs: 100 }, 1, AUTHZ_EXTENSION_API),
-                    settings: { FAILURE_POLICY_GROUPS: "continue" },
-                },
-            ];
-            // The cases wait out the same limit: run them side by side, one tenant each.
-            const outcomes = await Promise.all(
-                cases.map(async (c) => {
-                    const harness = await harnesses.start();
-                    c.arrange(harness);
-                    const container = harness.container(c.settings);
-                    return { c, container, result: await harness.login(container) };
-                }),
-            );
+            const outcomes = await slowExchanges();
             for (const { c, container, result } of outcomes) {
                 assert.equal(result.outcome, "allowed", `${c.name}: ${result.reason}`);
                 const [kept, lost] = c.step === "entitlements" ? [GROUPS_CLAIM, ENTITLEMENTS_CLAIM] : [ENTITLEMENTS_CLAIM, GROUPS_CLAIM];
@@ -87,13 +101,19 @@ for (const mode of ["actions", "rules"] as const) {
             }
         });
 
+        const everyCallStalled = timeouts.add(
+            async (start) => {
+                const harness = await start(mode);
+                for (const endpoint of ["token", "groups", "entitlements", "patchUser"] as const) {
+                    harness.tenant.faults.always(endpoint, { kind: "drip-body", intervalMs: 100 });
+                }
+                return { harness, container: harness.container({ FAILURE_POLICY_GROUPS: "continue" }) };
+            },
+            async ({ harness, container }) => ({ container, result: await harness.login(container) }),
+        );
+
         it("must end the login within CALL_TIMEOUT_MS when every server stalls every call, dripping its body", async function () {
-            const harness = await harnesses.start();
-            for (const endpoint of ["token", "groups", "entitlements", "patchUser"] as const) {
-                harness.tenant.faults.always(endpoint, { kind: "drip-body", intervalMs: 100 });
-            }
-            const container = harness.container({ FAILURE_POLICY_GROUPS: "continue" });
-            const result = await harness.login(container);
+            const { container, result } = await everyCallStalled();
             assert.equal(result.outcome, "allowed", result.reason);
             assert.deepEqual(result.idTokenClaims, {});
             for (const step of ["groups", "entitlements"]) {
@@ -106,26 +126,35 @@ for (const mode of ["actions", "rules"] as const) {
             assert.ok(result.durationMs >= CALL_TIMEOUT_MS - 50 && result.durationMs < CALL_TIMEOUT_MS + 1500, `${Math.round(result.durationMs)} ms`);
         });
 
+        const unsendableRequest = timeouts.add(
+            async (start) => {
+                const harness = await start(mode);
+                // A 200 with a token holding a line break: the groups call's Authorization header is refused before it is sent.
+                harness.tenant.faults.inject("token", { kind: "status", status: 200, body: { access_token: "not\na-header-value", token_type: "Bearer", expires_in: 86400 } }, 1, AUTHZ_EXTENSION_API);
+                return { harness, container: harness.container({ FAILURE_POLICY_GROUPS: "continue" }) };
+            },
+            async ({ harness, container }) => {
+                const uncaught: unknown[] = [];
+                const record = (err: unknown) => uncaught.push(err);
+                process.prependListener("uncaughtException", record);
+                try {
+                    const result = await harness.login(container);
+                    // Past the call's own timeout: a timer it left behind would have fired by now.
+                    await delay(loginCodeConstant(mode, "CALL_TIMEOUT_MS") + 200);
+                    return { container, result, uncaught };
+                } finally {
+                    process.removeListener("uncaughtException", record);
+                }
+            },
+        );
+
         it("must take the step's policy, and leave nothing running, when a request cannot even be sent (a token no header can carry)", async function () {
-            const harness = await harnesses.start();
-            // A 200 with a token holding a line break: the groups call's Authorization header is refused before it is sent.
-            harness.tenant.faults.inject("token", { kind: "status", status: 200, body: { access_token: "not\na-header-value", token_type: "Bearer", expires_in: 86400 } }, 1, AUTHZ_EXTENSION_API);
-            const uncaught: unknown[] = [];
-            const record = (err: unknown) => uncaught.push(err);
-            process.prependListener("uncaughtException", record);
-            try {
-                const container = harness.container({ FAILURE_POLICY_GROUPS: "continue" });
-                const result = await harness.login(container);
-                assert.equal(result.outcome, "allowed", result.reason);
-                assert.equal(result.idTokenClaims[GROUPS_CLAIM], undefined);
-                assert.notEqual(result.idTokenClaims[ENTITLEMENTS_CLAIM], undefined);
-                assert.ok(container.logs.some((line) => /step=groups: failed \(request failed: /.test(line)), container.logs.join(" | "));
-                // Past the call's own timeout: a timer it left behind would have fired by now.
-                await delay(CALL_TIMEOUT_MS + 200);
-                assert.deepEqual(uncaught, []);
-            } finally {
-                process.removeListener("uncaughtException", record);
-            }
+            const { container, result, uncaught } = await unsendableRequest();
+            assert.equal(result.outcome, "allowed", result.reason);
+            assert.equal(result.idTokenClaims[GROUPS_CLAIM], undefined);
+            assert.notEqual(result.idTokenClaims[ENTITLEMENTS_CLAIM], undefined);
+            assert.ok(container.logs.some((line) => /step=groups: failed \(request failed: /.test(line)), container.logs.join(" | "));
+            assert.deepEqual(uncaught, []);
         });
 
         it("must keep LOGIN_BUDGET_MS, which every request's limit is clipped to, under Auth0's execution limit", function () {
@@ -143,6 +172,8 @@ for (const mode of ["actions", "rules"] as const) {
              * test waiting 15 s. The rule's sandbox has a Date of its own; its requestJson clips the same way.
              */
             async function loginWithBudgetLeft(harness: Harness, container: ReturnType<Harness["container"]>, budgetLeftMs: number) {
+                // The clock is moved for the whole process: no other login may be running meanwhile.
+                await timeouts.settled();
                 const plan = harness.tenant.faults;
                 let release!: () => void;
                 plan.inject("token", { kind: "hold", until: new Promise<void>((resolve) => (release = resolve)) }, 2);

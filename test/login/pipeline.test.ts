@@ -8,13 +8,12 @@ import { LOCAL_CLAIM_NAMESPACE } from "../../local/servers/localTenant";
 import { AUTHZ_EXTENSION_API } from "../../local/servers/model";
 import { aTenant, aUser, ENTITLEMENTS_OF_MEMBERS, GROUPS_OF_MEMBERS, M2M_CLIENT, TenantBuilder } from "./support/builders";
 import { Harness, SettingsOverrides } from "../../local/loginHarness";
-import { stopAndCheck } from "./support/spec";
+import { SideBySide } from "./support/sideBySide";
+import { loginCodeConstant, stopAndCheck } from "./support/spec";
 
 const GROUPS_CLAIM = `${LOCAL_CLAIM_NAMESPACE}groups`;
 const ENTITLEMENTS_CLAIM = `${LOCAL_CLAIM_NAMESPACE}entitlements`;
 const EXPECTED_GROUPS = GROUPS_OF_MEMBERS.map(({ name, description }) => ({ name, description }));
-/** The per-call timeout the deployed files use (CALL_TIMEOUT_MS). */
-const CALL_TIMEOUT_MS = 3000;
 
 const REQUIRED_SETTINGS: Record<ExtensibilityMode, LoginSettingName[]> = {
     actions: [
@@ -38,7 +37,13 @@ function assertAllowedWithEverything(result: LoginResult): void {
 
 for (const mode of ["actions", "rules"] as const) {
     describe(`login pipeline as ${mode}`, function () {
+        /** The per-call timeout the deployed files use. */
+        const CALL_TIMEOUT_MS = loginCodeConstant(mode, "CALL_TIMEOUT_MS");
         let h: Harness | undefined;
+        /** The tests below that wait out CALL_TIMEOUT_MS: started together, each asserted by its own test. */
+        const timeouts = new SideBySide();
+        before(() => timeouts.startAll());
+        after(() => timeouts.settled());
 
         async function start(tenant: TenantBuilder = aTenant(mode)): Promise<Harness> {
             h = await Harness.start(mode, tenant.build());
@@ -183,10 +188,17 @@ for (const mode of ["actions", "rules"] as const) {
                 assert.equal(tokens(harness, "api"), 1);
             });
 
+            const hangingTokenEndpoint = timeouts.add(
+                async (startHarness) => {
+                    const harness = await startHarness(mode);
+                    harness.tenant.faults.inject("token", { kind: "hang" }, 1, AUTHZ_EXTENSION_API);
+                    return { harness, container: harness.container({ FAILURE_POLICY_GROUPS: "continue" }) };
+                },
+                ({ harness, container }) => harness.login(container),
+            );
+
             it("must give up on a hanging token endpoint after the per-call timeout and go on with the next step", async function () {
-                const harness = await start();
-                harness.tenant.faults.inject("token", { kind: "hang" }, 1, AUTHZ_EXTENSION_API);
-                const result = await harness.login(harness.container({ FAILURE_POLICY_GROUPS: "continue" }));
+                const result = await hangingTokenEndpoint();
                 assert.equal(result.outcome, "allowed", result.reason);
                 assert.equal(result.idTokenClaims[GROUPS_CLAIM], undefined);
                 assert.deepEqual(result.idTokenClaims[ENTITLEMENTS_CLAIM], ENTITLEMENTS_OF_MEMBERS);
@@ -244,10 +256,17 @@ for (const mode of ["actions", "rules"] as const) {
                 assert.equal(continued.idTokenClaims[ENTITLEMENTS_CLAIM], undefined);
             });
 
+            const hangingApi = timeouts.add(
+                async (startHarness) => {
+                    const harness = await startHarness(mode);
+                    harness.tenant.faults.inject("entitlements", { kind: "hang" });
+                    return { harness, container: harness.container() };
+                },
+                ({ harness, container }) => harness.login(container),
+            );
+
             it("must give up on a hanging API after the per-call timeout", async function () {
-                const harness = await start();
-                harness.tenant.faults.inject("entitlements", { kind: "hang" });
-                const result = await harness.login(harness.container());
+                const result = await hangingApi();
                 assert.equal(result.outcome, "allowed", result.reason);
                 assert.deepEqual(result.idTokenClaims[GROUPS_CLAIM], EXPECTED_GROUPS);
                 assert.equal(result.idTokenClaims[ENTITLEMENTS_CLAIM], undefined);

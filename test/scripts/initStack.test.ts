@@ -4,6 +4,8 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadProject, mergeStackConfig, readStackFile } from "../../local/engine/cliConfig";
 import { ChildResult, runChild } from "../../local/childProcess";
+import { command as initCommand } from "../../scripts/init-stack";
+import { readCommandLine } from "../../tools/cli";
 import { copyRepository, RepositoryCopy } from "../support/repositoryCopy";
 
 const DOMAIN = "qa-tenant.eu.auth0.com";
@@ -64,14 +66,28 @@ describe("npm run init (scripts/init-stack.ts)", function () {
         assert.equal("auth0-tenant:authzExtensionUrl" in config, false);
     });
 
+    /**
+     * The refusals are settled by the command line alone (tools/cli.ts readCommandLine, what
+     * runCommand prints and exits with). One goes through `npm run init`, whose value npm must pass
+     * as one argument, and must answer as the reader does; the reader answers the others.
+     */
+    const THROUGH_NPM = "a stack name with a character Pulumi refuses";
     for (const [title, args, expected] of [
-        ["a stack name with a character Pulumi refuses", ["--stack", "qa stack"], /--stack: not a stack name: character 3 is not allowed; expected a stack name \(letters, digits, hyphens, underscores or periods/],
+        [THROUGH_NPM, ["--stack", "qa stack"], /--stack: not a stack name: character 3 is not allowed; expected a stack name \(letters, digits, hyphens, underscores or periods/],
         ["an <org>/<stack> name", ["--stack", "acme/qa"], /--stack: not a stack name: character 5 is not allowed \(the bare name, without <org>\/ or <org>\/<project>\/: the file is Pulumi\.<name>\.yaml\)/],
         ["a stack name that names a directory", ["--stack", ".."], /--stack: not a stack name: \. and \.\. name directories/],
         ["neither extension option", ["--stack", "qa4"], /expected exactly one of --authz-extension-url <URL> and --no-authz-extension/],
     ] as const) {
         it(`must refuse ${title} with exit 2 and the usage, writing nothing`, async function () {
-            const r = await init(...args, "--domain", DOMAIN, "--api-base-url", "https://api.qa.example.org");
+            const argv = [...args, "--domain", DOMAIN, "--api-base-url", "https://api.qa.example.org"];
+            const line = readCommandLine(initCommand, argv);
+            assert.ok(!("args" in line), "parsed as arguments to run with");
+            let r: { code: number | null; stdout: string; stderr: string } = { code: line.exitCode, stdout: line.stdout, stderr: line.stderr };
+            if (title === THROUGH_NPM) {
+                const spawned = await init(...argv);
+                assert.deepEqual({ code: spawned.code, stderr: spawned.stderr }, { code: r.code, stderr: r.stderr });
+                r = spawned;
+            }
             assert.equal(r.code, 2, r.stdout + r.stderr);
             assert.match(r.stderr, expected);
             assert.match(r.stderr, /usage: npm run init --/);

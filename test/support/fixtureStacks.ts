@@ -27,13 +27,19 @@ export interface ScratchStacks {
     remove(): void;
 }
 
-/** Copies the fixtures to a scratch directory and appends `configLines` (indented YAML) to `stack`'s config. */
-export function fixtureStacksWith(stack: string, configLines: string): ScratchStacks {
+/** A scratch copy of the fixtures, unchanged, for a command a test starts that writes a stack file. */
+export function scratchFixtureStacks(): Omit<ScratchStacks, "file"> & { readonly dir: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fixture-stacks-"));
     fs.cpSync(FIXTURE_STACKS, dir, { recursive: true });
+    return { dir, env: { [STACK_FILES_ENV]: dir }, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Copies the fixtures to a scratch directory and appends `configLines` (indented YAML) to `stack`'s config. */
+export function fixtureStacksWith(stack: string, configLines: string): ScratchStacks {
+    const { dir, env, remove } = scratchFixtureStacks();
     const file = `Pulumi.${stack}.yaml`;
     const text = fs.readFileSync(path.join(dir, file), "utf8");
     // Every fixture ends with its config section, so appended lines land in it.
     fs.writeFileSync(path.join(dir, file), `${text.trimEnd()}\n${configLines.trimEnd()}\n`);
-    return { file, env: { [STACK_FILES_ENV]: dir }, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+    return { file, env, remove };
 }
