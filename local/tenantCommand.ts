@@ -14,7 +14,7 @@ export interface RunningTenant {
     readonly caFile: string;
     /** From the spawn to the "ready" line, ms (the process's start included). */
     readonly readyMs: number;
-    /** The steps of the start the command printed, ms since its process started, e.g. { declared: 1250 }. */
+    /** The steps of the start the command printed, ms since its process started, e.g. { deployed: 1250 }. */
     readonly startup: Readonly<Record<string, number>>;
     /** Everything printed so far, stdout then stderr. */
     output(): string;
