@@ -18,7 +18,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ExtensibilityMode, LOGIN_SETTINGS, LoginSettingName } from "../infra/loginContract";
-import { INSTALLED_AUTHZ_EXTENSION } from "./engine/operation";
 import { StateResource } from "./engine/deployment";
 import { reveal, Secret } from "./engine/wire";
 import { deployStack, LocalDeploy, StackDeployRequest, stateExport } from "./localDeploy";
@@ -88,11 +87,11 @@ export interface ServeOptions {
 
 /** `pulumi up` of the stack (after `set`) onto a fresh local tenant, read as the local servers serve it. */
 export async function deployTenant(req: StackDeployRequest, options: ServeOptions = {}): Promise<DeployedTenant> {
-    return deployedTenant(await deployStack(req), { ...options, authzExtensionScopes: req.authzExtensionScopes });
+    return deployedTenant(await deployStack(req), options);
 }
 
 /** Reads what `deploy` left in its Management API into the tenant the local servers serve. */
-export function deployedTenant(deploy: LocalDeploy, options: ServeOptions & { readonly authzExtensionScopes?: readonly string[] } = {}): DeployedTenant {
+export function deployedTenant(deploy: LocalDeploy, options: ServeOptions = {}): DeployedTenant {
     const directory = options.directory ?? SAMPLE_DIRECTORY;
     const { api, state } = deploy;
     const { mode, settings, loginFiles } = loginCodeOf(api, state);
@@ -139,7 +138,7 @@ export function deployedTenant(deploy: LocalDeploy, options: ServeOptions & { re
     const grants: GrantModel[] = credentials.flatMap((c) => c.grants.map((g) => ({ clientId: c.clientId, audience: toModelAudience(g.audience), scopes: g.scopes })));
     // The extension's API exists in the tenant once installed; served locally when something is granted it.
     if (grants.some((g) => g.audience === AUTHZ_EXTENSION_API) && !apis.some((a) => a.identifier === AUTHZ_EXTENSION_API)) {
-        apis.push({ identifier: AUTHZ_EXTENSION_API, scopes: [...(options.authzExtensionScopes ?? INSTALLED_AUTHZ_EXTENSION.authzExtensionApiScopes ?? [])] });
+        apis.push({ identifier: AUTHZ_EXTENSION_API, scopes: [...deploy.authzExtensionScopes] });
     }
 
     const customApi = settings.API_AUDIENCE ?? (apis.length === 1 ? apis[0].identifier : undefined);

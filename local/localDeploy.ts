@@ -28,9 +28,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { deployerScopes } from "../infra/deployerScopes";
 import { ExtensibilityMode } from "../infra/loginContract";
-import { loadProject, readStackFile } from "./engine/cliConfig";
+import { readStackFile } from "./engine/cliConfig";
 import { StateResource, Step } from "./engine/deployment";
-import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult, withSettings } from "./engine/operation";
+import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./engine/operation";
 import { Auth0ProviderDouble, inProcessTransport } from "./engine/providers/auth0";
 import { Props, ResourceRef, Secret, UNKNOWN, Value } from "./engine/wire";
 import { LocalManagementApi, ManagementSnapshot } from "./servers/managementApi";
@@ -78,6 +78,8 @@ export interface DeployedUpdate {
     readonly writes: readonly ManagementWrite[];
     /** The tenant after the update. */
     readonly tenant: ManagementSnapshot;
+    /** The scopes the Authorization Extension's API had in the tenant (what its lookup answered). */
+    readonly authzExtensionScopes: readonly string[];
 }
 
 /** A stack deployed to a local tenant: the tenant (a copy of its own for each caller) and the state. */
@@ -88,6 +90,8 @@ export interface LocalDeploy {
     readonly api: LocalManagementApi;
     readonly state: readonly StateResource[];
     readonly outputs: Props;
+    /** The scopes the Authorization Extension's API has in the tenant (not the stack's: installed by hand). */
+    readonly authzExtensionScopes: readonly string[];
 }
 
 export class LocalDeployError extends Error {}
@@ -117,8 +121,10 @@ const inMemory = new Map<string, Promise<DeployedUpdate>>();
 
 /** The mode a stack is deployed in once `set` is applied: what scopes its deployer needs. */
 export function modeOf(stack: string, stackDir: string, set: Readonly<Record<string, unknown>> = {}): ExtensibilityMode {
-    const file = withSettings(loadProject(ROOT), readStackFile(stackDir, stack), set);
-    return file.config[`${PROJECT}:extensibility`] === "rules" ? "rules" : "actions";
+    const key = `${PROJECT}:extensibility`;
+    // `pulumi config set` wins over the file; a project key may be set without its namespace.
+    const value = key in set ? set[key] : "extensibility" in set ? set.extensibility : readStackFile(stackDir, stack).config[key];
+    return value === "rules" ? "rules" : "actions";
 }
 
 /**
@@ -130,7 +136,7 @@ export function modeOf(stack: string, stackDir: string, set: Readonly<Record<str
 export async function deployUpdates(req: DeployRequest): Promise<DeployedUpdate[]> {
     const stackDir = req.stackDir ?? stackFilesDir();
     const updates = req.updates ?? [{}];
-    const extension = req.authzExtensionScopes ?? INSTALLED_AUTHZ_EXTENSION.authzExtensionApiScopes ?? [];
+    const extension = req.authzExtensionScopes;
     let key = baseKey(req.stack, stackDir, extension);
     let previous: Promise<DeployedUpdate | undefined> = Promise.resolve(undefined);
     const done: Promise<DeployedUpdate>[] = [];
@@ -160,7 +166,14 @@ export async function deployUpdates(req: DeployRequest): Promise<DeployedUpdate[
 export async function deployStack(req: StackDeployRequest): Promise<LocalDeploy> {
     const stackDir = req.stackDir ?? stackFilesDir();
     const [update] = await deployUpdates({ stack: req.stack, stackDir, updates: [req.set ?? {}], authzExtensionScopes: req.authzExtensionScopes });
-    return { stack: req.stack, mode: modeOf(req.stack, stackDir, req.set), api: LocalManagementApi.restore(update.tenant), state: update.state, outputs: update.outputs };
+    return {
+        stack: req.stack,
+        mode: modeOf(req.stack, stackDir, req.set),
+        api: LocalManagementApi.restore(update.tenant),
+        state: update.state,
+        outputs: update.outputs,
+        authzExtensionScopes: update.authzExtensionScopes,
+    };
 }
 
 /** One `pulumi up` of a stack, after `pulumi config set` of `set`. */
@@ -172,7 +185,8 @@ export interface StackDeployRequest {
 }
 
 /** `pulumi up` after `set`, from what `previous` left (a fresh, empty tenant when undefined). */
-async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<string, unknown>>, extension: readonly string[], previous: DeployedUpdate | undefined): Promise<DeployedUpdate> {
+async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<string, unknown>>, extension: readonly string[] | undefined, previous: DeployedUpdate | undefined): Promise<DeployedUpdate> {
+    const authzExtensionScopes = extension ?? INSTALLED_AUTHZ_EXTENSION.authzExtensionApiScopes ?? [];
     const api = previous ? LocalManagementApi.restore(previous.tenant) : new LocalManagementApi();
     const mode = modeOf(stack, stackDir, set);
     const writes: Omit<ManagementWrite, "type">[] = [];
@@ -182,7 +196,7 @@ async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<s
         if (method !== "GET" && reply.status < 400) writes.push({ method, path: callPath, body: structuredClone(body) });
         return reply;
     });
-    const result = await operate({ stack, stackDir, set, prior: previous?.state ?? [], dryRun: false, provider, tenant: { authzExtensionApiScopes: extension } });
+    const result = await operate({ stack, stackDir, set, prior: previous?.state ?? [], dryRun: false, provider, tenant: { authzExtensionApiScopes: authzExtensionScopes } });
     if (!result.ok || !("state" in result)) throw new LocalDeployError(`pulumi up of ${stack} (${JSON.stringify(set)}) failed offline: ${whyFailed(result)}`);
     // The provider logs every call it makes, in the same order: each write takes its resource type from there.
     const made = provider.calls.filter((c) => c.method !== "GET" && c.status < 400);
@@ -193,6 +207,7 @@ async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<s
         outputs: result.outputs,
         writes: writes.map((w, i) => ({ ...w, type: made[i]?.type ?? "" })),
         tenant: api.snapshot(),
+        authzExtensionScopes,
     };
 }
 
@@ -209,7 +224,7 @@ function whyFailed(result: OperationResult): string {
 }
 
 /** The SHA-256 of everything a deploy reads but the settings of its updates. */
-function baseKey(stack: string, stackDir: string, extension: readonly string[]): string {
+function baseKey(stack: string, stackDir: string, extension: readonly string[] | undefined): string {
     const hash = createHash("sha256");
     const add = (label: string, content: string | Buffer) => hash.update(`${label}\0${content.length}\0`).update(content);
     for (const input of DEPLOY_INPUTS) {
@@ -218,7 +233,8 @@ function baseKey(stack: string, stackDir: string, extension: readonly string[]):
     const stackFile = stackFilePath(stack, stackDir);
     add("stack", stack);
     add("stack file", fs.existsSync(stackFile) ? fs.readFileSync(stackFile) : "");
-    add("extension", JSON.stringify(extension));
+    // Undefined: the engine double's default (local/engine/operation.ts, hashed above).
+    add("extension", JSON.stringify(extension ?? "default"));
     const env = Object.entries(process.env).filter(([k]) => k.startsWith("AUTH0_") || k.startsWith("PULUMI_")).sort(([a], [b]) => a.localeCompare(b));
     add("environment", JSON.stringify(env));
     return hash.digest("hex");

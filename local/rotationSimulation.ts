@@ -112,7 +112,7 @@ export async function planRotations(first: number, count: number, mode: Extensib
     });
     const [deployed] = updates;
     const initial = deployedTenant(
-        { stack, mode, api: LocalManagementApi.restore(deployed.tenant), state: deployed.state, outputs: deployed.outputs },
+        { stack, mode, api: LocalManagementApi.restore(deployed.tenant), state: deployed.state, outputs: deployed.outputs, authzExtensionScopes: deployed.authzExtensionScopes },
         { directory: SIMULATION_DIRECTORY },
     );
     const rotations = updates.slice(1).map((update, i) => ({ from: first + i, to: first + i + 1, steps: rotationSteps(updates[i], update, `${first + i}->${first + i + 1}`) }));

@@ -23,7 +23,8 @@ export interface RunningTenant {
 }
 
 const READY = /^ready in \d+ ms$/m;
-const READY_TIMEOUT_MS = 30_000;
+/** A first start deploys the stack (local/localDeploy.ts), seconds on an idle machine; later ones read the kept deploy. */
+const READY_TIMEOUT_MS = 90_000;
 
 /** Starts the command with `args`; rejects with its output when it exits or times out before it is ready. */
 export function startTenantCommand(args: readonly string[]): Promise<RunningTenant> {
