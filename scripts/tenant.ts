@@ -22,10 +22,11 @@ const USAGE = `usage: npm run tenant -- --stack <name> [--port <n>] [--app-port 
                           [--redirect-uri <url> ...]
 
 Deploys the stack to a local tenant (pulumi up through the engine and provider doubles; kept
-between runs until infra/, the login code or the stack file changes) and serves it as an OpenID Provider on 127.0.0.1 (discovery, /authorize
-with PKCE, a login page, /oauth/token, JWKS, userinfo, logout) and a sample application page that
-logs in and shows the decoded tokens. Every login runs the stack's post-login code in its order.
-Runs until Ctrl-C. Prints no token, secret or password.
+between runs until infra/, the login code or the stack file changes) and serves it as an OpenID
+Provider on 127.0.0.1 (discovery, /authorize with PKCE, a login page, /oauth/token, JWKS,
+userinfo, logout) and a sample application page that logs in and shows the decoded tokens.
+Every login runs the stack's post-login code in its order. Runs until Ctrl-C. Prints no token,
+secret or password.
 
   --stack <name>        a Pulumi.<name>.yaml in the repository, e.g. dev or prod
   --port <n>            the issuer's port (default ${DEFAULT_PORT}; 0: any free port)
