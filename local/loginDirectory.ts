@@ -17,7 +17,7 @@
 import { readJson } from "../infra/untrustedInput";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { SAMPLE_DIRECTORY, SampleDirectory } from "./declaredTenant";
+import { SAMPLE_DIRECTORY, SampleDirectory } from "./sampleDirectory";
 import { GroupModel, UserModel } from "./servers/model";
 
 /**

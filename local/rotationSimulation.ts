@@ -1,16 +1,17 @@
 /**
  * Secret rotation under load, against the local tenant.
  *
- * `planRotations` runs the real program (`infra/`) under Pulumi's mock runtime for generations
- * N, N+1, ... and derives each rotation's steps by diffing what two consecutive runs declare:
- * the resources whose inputs changed, ordered as the Pulumi engine orders them (a resource after
- * every changed resource its inputs depend on, read from the Outputs with `allResources()`), each
- * with its effect on the tenant: a RandomPassword lives only in Pulumi's state; a
- * ClientCredentials update gives the tenant a client's new secret; an Action deploy or a
- * RuleConfig update gives the login code new settings; a local Command (the GrantVerification
- * check) only reads the tenant. Any other change is refused, so nothing slips through unapplied.
+ * `planRotations` deploys the stack through the one offline path (local/localDeploy.ts: the real
+ * program, the engine double, the provider double, a local Management API) at generation N, then
+ * runs each rotation as a team does — `pulumi config set secretGeneration N+1 && pulumi up` — from
+ * the state the last update left. Each rotation's steps are the engine's steps of that update, in
+ * the order it issued them, each with its effect on the tenant as the provider's Management API
+ * calls made it: a RandomPassword lives only in Pulumi's state; a ClientCredentials update PATCHes
+ * a client's new secret; an Action deploy or a RuleConfig write gives the login code new settings;
+ * a local Command (the GrantVerification check) only reads the tenant. Any other change, and any
+ * delete but that of a replaced resource's old copy, is refused, so nothing slips through unapplied.
  *
- * `simulateRotations` serves the declared tenant locally and keeps logins running (workers that
+ * `simulateRotations` serves the deployed tenant locally and keeps logins running (workers that
  * each start a new login as soon as the last ends) while it applies the steps, one after another
  * with a delay between them. As on Auth0, an Action deploy (or rule config change) reaches new
  * executions only: each deploy starts fresh containers with the new settings, and logins already
@@ -29,21 +30,20 @@
  * Each step waits until `loginsPerStep` logins that started after it have finished, so every
  * intermediate state of the tenant is exercised by logins, whatever the machine's speed.
  */
-import { isDeepStrictEqual } from "node:util";
-import * as pulumi from "@pulumi/pulumi";
 import { ExtensibilityMode, LoginSettingName } from "../infra/loginContract";
-import { StateResource, Step } from "./engine/deployment";
-import { modeSettings, operate } from "./engine/operation";
-import { DeclaredTenant, declaredTenant, loginCredential, LoginSettings, SampleDirectory } from "./declaredTenant";
+import { modeSettings } from "./engine/operation";
+import { DeployedTenant, deployedTenant, loginCredential, LoginSettings } from "./deployedTenant";
+import { DeployedUpdate, deployUpdates } from "./localDeploy";
 import { ActionsRuntime } from "./runtime/actions";
 import { trustedNetwork } from "./runtime/network";
 import { RulesRuntime } from "./runtime/rules";
 import { LoginContainer } from "./runtime/types";
+import { SampleDirectory } from "./sampleDirectory";
 import { LocalTenant } from "./servers/localTenant";
+import { LocalManagementApi } from "./servers/managementApi";
 import { TenantModel } from "./servers/model";
 import { testTls } from "./servers/tls";
-import { installedAuthzExtensionApi } from "./stack/mocks";
-import { ConstructedResource, ProgramRun, runProgram, Scenario, T } from "./stack/program";
+import { T } from "./stack/tokens";
 
 /** What applying one changed resource does to the running tenant. */
 export type StepEffect =
@@ -73,8 +73,8 @@ export interface Rotation {
 
 export interface RotationPlan {
     readonly mode: ExtensibilityMode;
-    /** The tenant as generation `rotations[0].from` declares it. */
-    readonly initial: DeclaredTenant;
+    /** The tenant as the deploy of generation `rotations[0].from` left it. */
+    readonly initial: DeployedTenant;
     readonly rotations: readonly Rotation[];
 }
 
@@ -92,104 +92,83 @@ export const SIMULATION_DIRECTORY: SampleDirectory = (() => {
     };
 })();
 
-/** Program config for a mode; rules need the Management API scope their code uses. */
-function modeConfig(mode: ExtensibilityMode): Record<string, string> {
-    return mode === "rules" ? { extensibility: "rules", managementApiScopes: '["update:users_app_metadata"]' } : { extensibility: "actions" };
+export interface PlanOptions {
+    /** The stack; default dev. */
+    readonly stack?: string;
+    /** Where its stack file is read from; default: stackFilesDir(). */
+    readonly stackDir?: string;
 }
 
 /**
- * Runs the program for generations `first` .. `first + count` (dev stack file by default) and
- * derives the `count` rotations between consecutive generations.
+ * Deploys the stack at generation `first` and runs `count` rotations, each `pulumi config set
+ * secretGeneration n+1 && pulumi up` from the state the last left, and returns their steps.
  */
-export async function planRotations(first: number, count: number, mode: ExtensibilityMode = "actions", scenario: Scenario = {}): Promise<RotationPlan> {
-    const run = (generation: number) =>
-        runProgram({
-            ...scenario,
-            config: { ...modeConfig(mode), ...scenario.config, secretGeneration: String(generation) },
-            calls: { "auth0:index/getResourceServer:getResourceServer": installedAuthzExtensionApi(), ...scenario.calls },
-        });
-    let before = await run(first);
-    const initial = declaredTenant(before, { directory: SIMULATION_DIRECTORY });
-    const rotations: Rotation[] = [];
-    for (let generation = first; generation < first + count; generation++) {
-        const after = await run(generation + 1);
-        rotations.push({ from: generation, to: generation + 1, steps: await deriveSteps(before, after) });
-        before = after;
-    }
+export async function planRotations(first: number, count: number, mode: ExtensibilityMode = "actions", options: PlanOptions = {}): Promise<RotationPlan> {
+    const stack = options.stack ?? "dev";
+    const updates = await deployUpdates({
+        stack,
+        stackDir: options.stackDir,
+        updates: Array.from({ length: count + 1 }, (_, i) => ({ ...modeSettings(mode), secretGeneration: first + i })),
+    });
+    const [deployed] = updates;
+    const initial = deployedTenant(
+        { stack, mode, api: LocalManagementApi.restore(deployed.tenant), state: deployed.state, outputs: deployed.outputs, authzExtensionScopes: deployed.authzExtensionScopes },
+        { directory: SIMULATION_DIRECTORY },
+    );
+    const rotations = updates.slice(1).map((update, i) => ({ from: first + i, to: first + i + 1, steps: rotationSteps(updates[i], update, `${first + i}->${first + i + 1}`) }));
     return { mode, initial, rotations };
 }
 
-/** The steps of the update from `before` to `after`, in the engine's order. */
-export async function deriveSteps(before: ProgramRun, after: ProgramRun): Promise<RotationStep[]> {
-    const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
-    const removed = before.declared.filter((r) => !after.declared.some((a) => key(a) === key(r)));
-    if (removed.length > 0) throw new Error(`rotation deletes ${removed.map(key).join(", ")}; the simulation applies updates only`);
-    const changed = after.declared.filter((r) => {
-        const was = before.declared.find((b) => key(b) === key(r));
-        return !was || !isDeepStrictEqual(was.inputs, r.inputs);
+/**
+ * The steps of the update from `before` to `after`: the engine's changed custom resources in the
+ * order it issued them, each with its effect on the tenant from the provider's calls.
+ */
+export function rotationSteps(before: Pick<DeployedUpdate, "tenant">, after: Pick<DeployedUpdate, "steps" | "state" | "writes" | "tenant">, label: string): RotationStep[] {
+    const deletes = after.steps.filter((s) => s.op === "delete" && !s.replaced);
+    if (deletes.length) throw new Error(`rotation ${label} deletes ${deletes.map((s) => s.name).join(", ")}; the simulation applies updates only`);
+    const changed = [...after.steps]
+        .sort((a, b) => a.index - b.index)
+        .filter((s) => s.op !== "same" && !s.replaced && !s.type.startsWith("pulumi:providers:") && after.state.some((r) => r.urn === s.urn && r.custom));
+    const names = changed.map((s) => s.name);
+    if (new Set(names).size !== names.length) throw new Error(`rotation ${label} changes two resources of one name: ${names.join(", ")}`);
+    return changed.map((step) => {
+        const resource = after.state.find((r) => r.urn === step.urn)!;
+        return {
+            type: step.type,
+            name: step.name,
+            after: changed.filter((c) => c !== step && step.dependsOn.includes(c.urn)).map((c) => c.name),
+            effect: effectOf(step.type, step.name, String(resource.id), before, after),
+        };
     });
-    const changedNames = changed.map((r) => r.name);
-    if (new Set(changedNames).size !== changedNames.length) throw new Error(`rotation changes two resources of one name: ${changedNames.join(", ")}`);
-
-    const unordered = await Promise.all(
-        changed.map(async (r) => {
-            const constructed = after.constructed.find((c) => c.type === r.type && c.name === r.name);
-            if (!constructed) throw new Error(`rotation: ${key(r)} was declared but not constructed`);
-            const dependsOn = await dependencyNames(constructed);
-            const was = before.declared.find((b) => key(b) === key(r));
-            return {
-                type: r.type,
-                name: r.name,
-                after: changedNames.filter((n) => n !== r.name && dependsOn.includes(n)),
-                effect: effectOf(r.type, r.name, r.inputs, was?.inputs),
-            };
-        }),
-    );
-    // Kahn's algorithm; among steps that are ready together, declaration order.
-    const ordered: RotationStep[] = [];
-    const pending = [...unordered];
-    while (pending.length > 0) {
-        const next = pending.findIndex((s) => s.after.every((d) => ordered.some((o) => o.name === d)));
-        if (next < 0) throw new Error(`rotation: dependency cycle among ${pending.map((s) => s.name).join(", ")}`);
-        ordered.push(pending.splice(next, 1)[0]);
-    }
-    return ordered;
 }
 
-/** Names of the resources any input of `resource` depends on: what the engine orders it after. */
-async function dependencyNames(resource: ConstructedResource): Promise<string[]> {
-    const output = pulumi.output(resource.props) as unknown as { allResources(): Promise<Set<pulumi.Resource>> };
-    const urns = await Promise.all([...(await output.allResources())].map((r) => new Promise<string>((resolve) => r.urn.apply((u) => (resolve(u), u)))));
-    return urns.map((urn) => urn.split("::").pop()!);
-}
-
-function effectOf(type: string, name: string, inputs: Record<string, unknown>, was: Record<string, unknown> | undefined): StepEffect {
+function effectOf(type: string, name: string, id: string, before: Pick<DeployedUpdate, "tenant">, after: Pick<DeployedUpdate, "writes" | "tenant">): StepEffect {
+    const writes = after.writes.filter((w) => w.type === type);
     switch (type) {
         case T.randomPassword:
             return { kind: "state" };
         case LOCAL_COMMAND:
             return { kind: "check" };
-        case T.clientCredentials:
-            return { kind: "client-secret", clientId: text(inputs.clientId, `${name}.clientId`), secret: text(inputs.clientSecretWo, `${name}.clientSecretWo`) };
-        case T.action: {
-            const now = secretsOf(inputs);
-            const then = was ? secretsOf(was) : {};
-            return { kind: "deploy", settings: Object.fromEntries(Object.entries(now).filter(([k, v]) => then[k] !== v)) };
+        case T.clientCredentials: {
+            const sent = writes.find((w) => w.method === "PATCH" && w.path === `/api/v2/clients/${id}` && typeof w.body.client_secret === "string");
+            if (!sent) throw new Error(`rotation updates ${name} but the provider sent client ${id} no secret`);
+            return { kind: "client-secret", clientId: id, secret: String(sent.body.client_secret) };
         }
-        case T.ruleConfig:
-            return { kind: "deploy", settings: { [text(inputs.key, `${name}.key`)]: text(inputs.value, `${name}.value`) } };
+        case T.action: {
+            const secretsIn = (tenant: DeployedUpdate["tenant"]) =>
+                Object.fromEntries((tenant.actions.find(([actionId]) => actionId === id)?.[1].secrets ?? []).map((s) => [s.name, s.value]));
+            const then = secretsIn(before.tenant);
+            const now = secretsIn(after.tenant);
+            return { kind: "deploy", settings: Object.fromEntries(Object.entries(now).filter((entry): entry is [string, string] => entry[1] !== undefined && then[entry[0]] !== entry[1])) };
+        }
+        case T.ruleConfig: {
+            const sent = writes.find((w) => w.method === "PUT" && w.path === `/api/v2/rules-configs/${id}`);
+            if (!sent) throw new Error(`rotation updates ${name} but the provider wrote no rule config ${id}`);
+            return { kind: "deploy", settings: { [id]: String(sent.body.value) } };
+        }
         default:
             throw new Error(`rotation changes ${type} ${name}, which the simulation does not know how to apply to the tenant`);
     }
-}
-
-function secretsOf(inputs: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(((inputs.secretsWos as { name: string; value: string }[] | undefined) ?? []).map((s) => [s.name, s.value]));
-}
-
-function text(value: unknown, what: string): string {
-    if (typeof value !== "string" || value === "") throw new Error(`rotation: ${what} is not a known string`);
-    return value;
 }
 
 /**
@@ -286,7 +265,7 @@ export async function simulateRotations(plan: RotationPlan, options: SimulationO
     };
     const rotations = options.strategy === "in-place" ? plan.rotations.map((r) => inPlace(r, inUse)) : plan.rotations;
 
-    const tenant = await LocalTenant.start(model);
+    const tenant = await LocalTenant.start(model, initial.tenantOptions());
     const network = trustedNetwork((await testTls()).cert);
     const runtime =
         plan.mode === "rules"
@@ -381,62 +360,4 @@ export async function simulateRotations(plan: RotationPlan, options: SimulationO
 
 function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The engine double's `pulumi up` of each generation of a plan: the first from an empty state, each next from the one before. */
-export interface EngineDeploys {
-    readonly stack: string;
-    /** Generation → the update's steps and the state it left. */
-    readonly byGeneration: ReadonlyMap<number, { readonly steps: readonly Step[]; readonly state: readonly StateResource[] }>;
-}
-
-/**
- * Deploys a plan's generations through the engine double (local/engine): the stack at generation
- * `from` of the first rotation, then `pulumi up` at each `to`, each through the CLI's config
- * checks, the program run by cmd/run and the engine's step rules. Refuses what the engine refuses.
- */
-export async function engineDeploys(plan: RotationPlan, stack = "dev"): Promise<EngineDeploys> {
-    const settings = (generation: number) => ({ ...modeSettings(plan.mode), secretGeneration: generation });
-    const byGeneration = new Map<number, { steps: readonly Step[]; state: readonly StateResource[] }>();
-    const deploy = async (generation: number, prior: readonly StateResource[]) => {
-        const result = await operate({ stack, set: settings(generation), dryRun: false, prior });
-        if (result.stage === "config") throw new Error(`the engine double refuses the configuration of ${stack} at generation ${generation}: ${result.error}`);
-        if (!result.ok) {
-            const why = [result.error, ...result.violations.map((v) => v.message), ...result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)];
-            throw new Error(`the engine double refuses pulumi up of ${stack} at generation ${generation}: ${why.filter(Boolean).join("; ")}`);
-        }
-        byGeneration.set(generation, { steps: result.steps, state: result.state });
-        return result.state;
-    };
-    let prior = await deploy(plan.rotations[0]?.from ?? 1, []);
-    for (const rotation of plan.rotations) prior = await deploy(rotation.to, prior);
-    return { stack, byGeneration };
-}
-
-/**
- * The same rotations with their steps taken from the engine's plan: the creates, updates and
- * replacements of custom resources, in the order the engine issues them; the values the local
- * tenant needs come from the program's registrations. A plan that changes a resource the
- * registrations do not (or the reverse), or deletes anything, is refused.
- */
-export function reconcileWithEngine<P extends { readonly rotations: readonly Rotation[] }>(plan: P, deploys: EngineDeploys): P {
-    const rotations: Rotation[] = [];
-    for (const rotation of plan.rotations) {
-        const next = deploys.byGeneration.get(rotation.to);
-        if (!next) throw new Error(`the engine double did not deploy ${deploys.stack} at generation ${rotation.to}`);
-        const planned = next.steps.filter((s) => s.op !== "same" && !s.replaced && !s.type.startsWith("pulumi:providers:") && next.state.some((r) => r.urn === s.urn && r.custom));
-        const deletes = next.steps.filter((s) => s.op === "delete" && !s.replaced);
-        if (deletes.length) throw new Error(`the engine plans deletes in rotation ${rotation.from}->${rotation.to}: ${deletes.map((s) => s.name).join(", ")}`);
-        const names = (xs: readonly { name: string }[]) => xs.map((x) => x.name).sort();
-        if (!isDeepStrictEqual(names(planned), names(rotation.steps))) {
-            throw new Error(`rotation ${rotation.from}->${rotation.to}: the engine plans [${names(planned).join(", ")}] but the program's registrations change [${names(rotation.steps).join(", ")}]`);
-        }
-        rotations.push({ ...rotation, steps: planned.map((s) => rotation.steps.find((r) => r.name === s.name)!) });
-    }
-    return { ...plan, rotations };
-}
-
-/** The plan's rotations with their steps from the engine double's plan (engineDeploys, then reconcileWithEngine). */
-export async function withEnginePlan(plan: RotationPlan, stack = "dev"): Promise<RotationPlan> {
-    return reconcileWithEngine(plan, await engineDeploys(plan, stack));
 }

@@ -4,11 +4,13 @@
  * network, no real secrets (the stack's generated secrets are mock values here, and are never
  * printed anyway).
  *
- * 1. Runs the real program (infra/) under Pulumi's mock runtime for Pulumi.dev.yaml, in actions
- *    mode and in rules mode, and reads what it declares (local/declaredTenant.ts).
+ * 1. Deploys Pulumi.dev.yaml, in actions mode and in rules mode, as `pulumi up` does: the real
+ *    program (infra/) run against the engine double, applied through the provider double to a local
+ *    Management API (local/localDeploy.ts), and reads what the deploy left there
+ *    (local/deployedTenant.ts).
  * 2. Serves that tenant locally over HTTPS (token endpoint, JWKS, Management API, the custom API,
  *    the Authorization Extension API) with a throwaway CA.
- * 3. Runs a few logins through the declared login code in the Actions or Rules runtime, printing
+ * 3. Runs a few logins through the deployed login code in the Actions or Rules runtime, printing
  *    each step: tokens requested or served from cache, APIs called, claims added, denials.
  * 4. Runs scripts/verify-grants.ts, exactly as `pulumi up` does (tokens, then what the login code
  *    calls with them), against the local tenant; then against copies that went wrong, to show what
@@ -21,14 +23,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { LOGIN_CALLS } from "../infra/loginContract";
-import { declareTenant, DeclaredTenant } from "../local/declaredTenant";
+import { deployedTenant, DeployedTenant, deployTenant } from "../local/deployedTenant";
+import { modeSettings } from "../local/engine/operation";
 import { Harness } from "../local/loginHarness";
 import { deployerScopes } from "../infra/deployerScopes";
 import { ConfigError, loadConfig } from "../infra/config";
-import { deployToLocalTenant } from "../local/deployedState";
 import { LocalTenant } from "../local/servers/localTenant";
+import { LocalManagementApi } from "../local/servers/managementApi";
 import { MANAGEMENT_API } from "../local/servers/model";
-import { PROJECT, runProgram, stackFileConfig, TEST_PROVIDER_CONFIG } from "../local/stack/program";
+import { PROJECT, stackFileConfig, TEST_PROVIDER_CONFIG } from "../local/stack/program";
 import type { ClientToVerify } from "./verify-grants";
 import { testTls } from "../local/servers/tls";
 import { ROOT } from "../local/stack/program";
@@ -37,13 +40,13 @@ import { Command, parseStrict, runCommand } from "../tools/cli";
 
 const USAGE = `usage: npm run demo
 
-The dev stack's tenant served on 127.0.0.1: the program run under mocks in actions and rules
-mode, logins run through the declared login code, then the post-deploy grant verification
-against it and against a drifted copy. No Auth0 account, no network. No options but --help.
+The dev stack's tenant served on 127.0.0.1: pulumi up of the program in actions and rules mode
+through the engine and provider doubles onto a local tenant, logins run through the deployed login
+code, then the post-deploy grant verification against it and against a drifted copy. No Auth0
+account, no network. No options but --help.
 ${STACK_FILES_HELP}`;
 
 const STACK = "dev";
-const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 
 /** The logins the demo runs, in order: the second alice shows the token cache at work. */
 const LOGINS: readonly { userId: string; why: string }[] = [
@@ -62,16 +65,18 @@ const ENDPOINT_NAMES: Record<string, string> = {
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
-    out("Demo: the tenant Pulumi.dev.yaml declares, served on 127.0.0.1. No Auth0 account, no network.");
+    out("Demo: Pulumi.dev.yaml deployed to a local tenant and served on 127.0.0.1. No Auth0 account, no network.");
     const ca = await testTls();
     const caDir = mkdtempSync(join(tmpdir(), "tenant-demo-"));
     const caFile = join(caDir, "local-ca.pem");
     writeFileSync(caFile, ca.cert);
     try {
-        await runMode("actions mode (Pulumi.dev.yaml as is)", await declareTenant({ stack: STACK }), caFile, true);
+        // Both deploys at once: each runs the program in a process of its own.
+        const [actions, rules] = await Promise.all([deployTenant({ stack: STACK }), deployTenant({ stack: STACK, set: modeSettings("rules") })]);
+        await runMode("actions mode (Pulumi.dev.yaml as is)", actions, caFile, true);
         await runMode(
-            'rules mode (Pulumi.dev.yaml with extensibility: rules, managementApiScopes: ["update:users_app_metadata"]; offline only: a deploy needs rulesEndOfLifeAcknowledged)',
-            await declareTenant({ stack: STACK, config: RULES_MODE }),
+            'rules mode (pulumi config set extensibility rules, rulesEndOfLifeAcknowledged true, managementApiScopes ["update:users_app_metadata"])',
+            rules,
             caFile,
             false,
         );
@@ -82,15 +87,15 @@ async function main(): Promise<void> {
     out("Done: every server stopped. Deploy for real with `pulumi up` (docs/demo-and-verification.md).");
 }
 
-async function runMode(title: string, declared: DeclaredTenant, caFile: string, showDrift: boolean): Promise<void> {
+async function runMode(title: string, deployed: DeployedTenant, caFile: string, showDrift: boolean): Promise<void> {
     out("");
     out(`=== ${title} ===`);
-    describeDeclaration(declared);
-    const harness = await Harness.start(declared.mode, declared.model, { files: declared.loginFiles });
+    describeDeployment(deployed);
+    const harness = await Harness.start(deployed.mode, deployed.model, { files: deployed.loginFiles, tenant: deployed.tenantOptions() });
     try {
         const tenant = harness.tenant;
         out(`local tenant: https://${tenant.domain} (token endpoint, JWKS, Management API ${tenant.audience("managementApi")})`);
-        const settings = declared.localSettings(tenant);
+        const settings = deployed.localSettings(tenant);
         out(`  custom API at ${settings.API_BASE_URL}${settings.AUTHZ_EXTENSION_URL ? `, Authorization Extension API at ${settings.AUTHZ_EXTENSION_URL}` : ""}`);
         const container = harness.container(settings);
         for (const login of LOGINS) {
@@ -100,7 +105,7 @@ async function runMode(title: string, declared: DeclaredTenant, caFile: string, 
             const callsBefore = snapshot(tenant, (aud) => tenant.calls(aud));
             const logsBefore = container.logs.length;
             const result = await harness.login(container, login.userId);
-            for (const call of LOGIN_CALLS.filter((c) => c.modes.includes(declared.mode))) {
+            for (const call of LOGIN_CALLS.filter((c) => c.modes.includes(deployed.mode))) {
                 const audience = tenant.audience(call.audience);
                 const tokens = tenant.tokenRequests(audience) - tokensBefore[call.audience];
                 const calls = tenant.calls(audience) - callsBefore[call.audience];
@@ -117,36 +122,36 @@ async function runMode(title: string, declared: DeclaredTenant, caFile: string, 
 
         out("");
         out("grant verification (scripts/verify-grants.ts, as pulumi up runs it after the grants exist):");
-        const code = await verify(tenant, declared.localVerification(tenant), caFile);
-        if (code !== 0) throw new Error(`grant verification failed against the declared tenant (exit ${code})`);
+        const code = await verify(tenant, deployed.localVerification(tenant), caFile);
+        if (code !== 0) throw new Error(`grant verification failed against the deployed tenant (exit ${code})`);
 
         if (showDrift) {
-            await showDriftedTenant(declared, caFile);
-            await showWrongExtensionUrl(declared, caFile);
-            await showHandAddedBinding(declared, caFile);
+            await showDriftedTenant(deployed, caFile);
+            await showWrongExtensionUrl(deployed, caFile);
+            await showHandAddedBinding(deployed, caFile);
         }
     } finally {
         await harness.stop();
     }
 }
 
-/** The same declaration served with one scope added by hand: verification must name it. */
-async function showDriftedTenant(declared: DeclaredTenant, caFile: string): Promise<void> {
-    const [client] = declared.credentials;
-    const grant = client.grants.find((g) => g.audience === declared.model.customApi);
-    const api = declared.model.apis.find((a) => a.identifier === declared.model.customApi);
+/** The same deployed tenant with one scope added to a grant by hand: verification must name it. */
+async function showDriftedTenant(deployed: DeployedTenant, caFile: string): Promise<void> {
+    const [client] = deployed.credentials;
+    const grant = client.grants.find((g) => g.audience === deployed.model.customApi);
+    const api = deployed.model.apis.find((a) => a.identifier === deployed.model.customApi);
     const added = api?.scopes.find((s) => !grant?.scopes.includes(s));
     if (!grant || !added) return;
     out("");
     out(`drift: the same tenant after someone adds ${added} to ${client.name}'s grant on ${grant.audience} in the dashboard:`);
-    const drifted = await LocalTenant.start({
-        ...declared.model,
-        grants: declared.model.grants.map((g) =>
-            g.clientId === client.clientId && g.audience === grant.audience ? { ...g, scopes: [...g.scopes, added] } : g,
-        ),
-    });
+    // The dashboard's change, made in a copy of the deployed Management API; the tenant served is what it then holds.
+    const changed = LocalManagementApi.restore(deployed.deploy.api.snapshot());
+    const held = [...changed.clientGrants.values()].find((g) => g.client_id === client.clientId && g.audience === grant.audience)!;
+    held.scope = [...(held.scope as string[]), added];
+    const afterChange = deployedTenant({ ...deployed.deploy, api: changed });
+    const drifted = await LocalTenant.start(afterChange.model, afterChange.tenantOptions());
     try {
-        const code = await verify(drifted, declared.localVerification(drifted), caFile);
+        const code = await verify(drifted, deployed.localVerification(drifted), caFile);
         out(`  => verify-grants exited ${code}: pulumi up would fail here${code === 0 ? " (it did not: unexpected)" : ""}`);
         if (code !== 1) throw new Error(`grant verification did not catch the drift (exit ${code})`);
     } finally {
@@ -159,8 +164,8 @@ async function showDriftedTenant(declared: DeclaredTenant, caFile: string): Prom
  * denied. The configuration refuses a URL without /api; another extension's id passes it, and the
  * verification's call to the groups endpoint catches it.
  */
-async function showWrongExtensionUrl(declared: DeclaredTenant, caFile: string): Promise<void> {
-    const dashboardUrl = String(declared.settings.AUTHZ_EXTENSION_URL).replace(/\/api$/, "");
+async function showWrongExtensionUrl(deployed: DeployedTenant, caFile: string): Promise<void> {
+    const dashboardUrl = String(deployed.settings.AUTHZ_EXTENSION_URL).replace(/\/api$/, "");
     out("");
     out(`wrong authzExtensionUrl: the extension's dashboard URL (${dashboardUrl}) instead of its API URL:`);
     const values: Record<string, string> = { ...TEST_PROVIDER_CONFIG, ...stackFileConfig(STACK), [`${PROJECT}:authzExtensionUrl`]: dashboardUrl };
@@ -172,9 +177,9 @@ async function showWrongExtensionUrl(declared: DeclaredTenant, caFile: string): 
         err.problems.forEach((p) => out(`  refused before anything is declared: ${p}`));
     }
     out("wrong authzExtensionUrl: another extension's id, which the configuration cannot tell from the right one:");
-    const tenant = await LocalTenant.start(declared.model);
+    const tenant = await LocalTenant.start(deployed.model, deployed.tenantOptions());
     try {
-        const wrong = declared.localVerification(tenant).map((client) => ({
+        const wrong = deployed.localVerification(tenant).map((client) => ({
             ...client,
             grants: client.grants.map((g) => (g.probe?.expect === "groups" ? { ...g, probe: { ...g.probe, url: g.probe.url.replace("/api/users/", "/0000000000000000/api/users/") } } : g)),
         }));
@@ -187,15 +192,17 @@ async function showWrongExtensionUrl(declared: DeclaredTenant, caFile: string): 
 }
 
 /** A Marketplace action bound to post-login by hand: invisible to a refresh, named by the drift check. */
-async function showHandAddedBinding(declared: DeclaredTenant, caFile: string): Promise<void> {
+async function showHandAddedBinding(deployed: DeployedTenant, caFile: string): Promise<void> {
     const reader = { id: "demo-drift-reader", secret: "demo-drift-reader-secret-not-real-0123456789abcdef" };
-    const tenant = await LocalTenant.start({
-        ...declared.model,
-        clients: [...declared.model.clients, reader],
-        grants: [...declared.model.grants, { clientId: reader.id, audience: MANAGEMENT_API, scopes: deployerScopes("preview", "actions") }],
-    });
+    const tenant = await LocalTenant.start(
+        {
+            ...deployed.model,
+            clients: [...deployed.model.clients, reader],
+            grants: [...deployed.model.grants, { clientId: reader.id, audience: MANAGEMENT_API, scopes: deployerScopes("preview", "actions") }],
+        },
+        deployed.tenantOptions(),
+    );
     try {
-        const state = deployToLocalTenant(await runProgram({ stack: STACK }), declared, tenant);
         const marketplace = tenant.management.createActionByHand("Marketplace: Geo Enrichment");
         tenant.management.bindByHand("post-login", marketplace, "Marketplace: Geo Enrichment");
         out("");
@@ -204,7 +211,7 @@ async function showHandAddedBinding(declared: DeclaredTenant, caFile: string): P
         const result = await runChild(process.execPath, ["--import", "tsx", join("scripts", "check-login-drift.ts")], {
             cwd: ROOT,
             env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, AUTH0_CLIENT_ID: reader.id, AUTH0_CLIENT_SECRET: reader.secret },
-            stdin: JSON.stringify(state.exported),
+            stdin: JSON.stringify(deployed.localExport(tenant)),
         });
         (result.stdout + result.stderr).split("\n").filter(Boolean).forEach((line) => out(`  ${line}`));
         out(`  => check-login-drift exited ${result.code}: the drift workflow opens an issue${result.code === 1 ? "" : " (it did not: unexpected)"}`);
@@ -214,16 +221,16 @@ async function showHandAddedBinding(declared: DeclaredTenant, caFile: string): P
     }
 }
 
-function describeDeclaration(declared: DeclaredTenant): void {
-    out(`declared (infra/ under the mock runtime, mode ${declared.mode}):`);
-    for (const api of declared.model.apis) out(`  API    ${api.identifier}: scopes ${api.scopes.join(", ")}`);
-    for (const client of declared.credentials) {
+function describeDeployment(deployed: DeployedTenant): void {
+    out(`deployed (pulumi up of infra/ through the engine and provider doubles, mode ${deployed.mode}), the tenant now holds:`);
+    for (const api of deployed.model.apis) out(`  API    ${api.identifier}: scopes ${api.scopes.join(", ")}`);
+    for (const client of deployed.credentials) {
         out(`  client ${client.name} (${client.clientId}, ${client.authenticationMethod}, secret generated by the stack)`);
         for (const grant of client.grants) out(`    grant ${grant.audience}: ${grant.scopes.join(", ")}`);
     }
-    out(`  login code, in order: ${declared.loginFiles.map((f) => relative(ROOT, f)).join(" -> ")}`);
-    const provided = Object.entries(declared.settings).filter(([, v]) => v !== undefined).map(([k]) => k);
-    out(`  settings (${declared.mode === "actions" ? "action secrets" : "rule configs"}, values not shown): ${provided.join(", ")}`);
+    out(`  login code, in order: ${deployed.loginFiles.map((f) => relative(ROOT, f)).join(" -> ")}`);
+    const provided = Object.entries(deployed.settings).filter(([, v]) => v !== undefined).map(([k]) => k);
+    out(`  settings (${deployed.mode === "actions" ? "action secrets" : "rule configs"} as the provider sent them, values not shown): ${provided.join(", ")}`);
     out(`  served locally with AUTH0_DOMAIN, API_BASE_URL, AUTHZ_EXTENSION_URL pointing at 127.0.0.1`);
 }
 

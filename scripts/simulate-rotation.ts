@@ -1,8 +1,9 @@
 /**
  * `npm run simulate:rotation [-- --rotations N] [--json]`: secret rotations applied to the local
  * tenant while logins keep running (local/rotationSimulation.ts), the stack's blue/green update
- * side by side with the naive in-place update of one credential. Each rotation's steps are
- * derived from the real program (generation N against N+1) and applied in the engine's order.
+ * side by side with the naive in-place update of one credential. Each rotation is
+ * `pulumi config set secretGeneration N+1 && pulumi up` through the engine and provider doubles
+ * (local/localDeploy.ts); its steps are the engine's, in its order, with the provider's calls.
  *
  * Runs: Actions with a 5 s token lifetime (the code caches no token: every login fetches its
  * tokens, the worst case), Actions with 61 s (each token reused for about a second: warm caches,
@@ -12,7 +13,7 @@
  */
 import { ExtensibilityMode } from "../infra/loginContract";
 import { RotationFigures, RotationRun, ROTATION_FIGURES_KIND } from "../local/figures";
-import { planRotations, RotationPlan, simulateRotations, Strategy, withEnginePlan } from "../local/rotationSimulation";
+import { planRotations, RotationPlan, simulateRotations, Strategy } from "../local/rotationSimulation";
 import { Progress, wrap } from "../local/progress";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
@@ -57,11 +58,11 @@ function stepLabels(plan: RotationPlan): string[] {
 
 /** Runs every mode and strategy and returns the figures. */
 export async function simulate(rotations: number, progress: Progress): Promise<RotationFigures> {
-    const plans = new Map<ExtensibilityMode, RotationPlan>();
-    for (const mode of ["actions", "rules"] as const) {
-        progress.update(`deriving ${rotations} rotations of the ${mode} stack from the program and the engine double's plan`);
-        plans.set(mode, await withEnginePlan(await planRotations(FIRST_GENERATION, rotations, mode)));
-    }
+    progress.update(`deploying the stack in each mode and ${rotations} rotations (pulumi up through the engine and provider doubles)`);
+    // The two modes' deploys at once: each runs the program in processes of its own.
+    const modes = ["actions", "rules"] as const;
+    const planned = await Promise.all(modes.map((mode) => planRotations(FIRST_GENERATION, rotations, mode)));
+    const plans = new Map<ExtensibilityMode, RotationPlan>(modes.map((mode, i) => [mode, planned[i]]));
     const configurations: { mode: ExtensibilityMode; tokenLifetimeS: number; strategy: Strategy }[] = [];
     for (const [mode, tokenLifetimeS] of [["actions", 5], ["actions", 61], ["rules", 5]] as const) {
         for (const strategy of ["blue-green", "in-place"] as const) configurations.push({ mode, tokenLifetimeS, strategy });
@@ -112,7 +113,7 @@ export async function simulate(rotations: number, progress: Progress): Promise<R
 /** The figures as the tables a person reads, no line longer than 120 columns. */
 export function formatRotationReport(figures: RotationFigures): string[] {
     const lines: string[] = [];
-    lines.push(...wrap(`Rotations ${figures.firstGeneration} -> ${figures.firstGeneration + figures.rotations}, derived from the program (dev stack file); steps of the first, in the engine's order:`, WIDTH));
+    lines.push(...wrap(`Rotations ${figures.firstGeneration} -> ${figures.firstGeneration + figures.rotations}, each pulumi up of the dev stack file through the engine and provider doubles; steps of the first, in the engine's order:`, WIDTH));
     for (const [mode, steps] of Object.entries(figures.firstRotationSteps)) {
         lines.push(...wrap(steps.join(" -> "), WIDTH, `  ${mode.padEnd(8)} `, " ".repeat(11)));
     }

@@ -1,13 +1,13 @@
 /**
- * `npm run tenant -- --stack dev`: the tenant a stack declares, served as an OpenID Provider on
- * 127.0.0.1 until Ctrl-C, with a sample application page to log in from. Every login runs the
+ * `npm run tenant -- --stack dev`: the stack deployed to a local tenant (pulumi up through the
+ * engine and provider doubles, local/localDeploy.ts), served as an OpenID Provider on 127.0.0.1 until Ctrl-C, with a sample application page to log in from. Every login runs the
  * stack's post-login code, in the stack's order (local/servers/openidProvider.ts). Prints the
  * issuer, the sample page, the users and the request log; never a token, secret or password.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { declareTenantAside } from "../local/declaredTenant";
+import { deployTenant } from "../local/deployedTenant";
 import { LoginDirectory, UsersFileError } from "../local/loginDirectory";
 import type { OpenIdProvider } from "../local/servers/openidProvider";
 import { SAMPLE_CLIENT_ID } from "../local/servers/sampleApp";
@@ -21,10 +21,12 @@ const DEFAULT_APP_PORT = 4434;
 const USAGE = `usage: npm run tenant -- --stack <name> [--port <n>] [--app-port <n>] [--users <file>]
                           [--redirect-uri <url> ...]
 
-Serves the tenant the stack declares as an OpenID Provider on 127.0.0.1 (discovery, /authorize
-with PKCE, a login page, /oauth/token, JWKS, userinfo, logout) and a sample application page that
-logs in and shows the decoded tokens. Every login runs the stack's post-login code in its order.
-Runs until Ctrl-C. Prints no token, secret or password.
+Deploys the stack to a local tenant (pulumi up through the engine and provider doubles; kept
+between runs until infra/, the login code or the stack file changes) and serves it as an OpenID
+Provider on 127.0.0.1 (discovery, /authorize with PKCE, a login page, /oauth/token, JWKS,
+userinfo, logout) and a sample application page that logs in and shows the decoded tokens.
+Every login runs the stack's post-login code in its order. Runs until Ctrl-C. Prints no token,
+secret or password.
 
   --stack <name>        a Pulumi.<name>.yaml in the repository, e.g. dev or prod
   --port <n>            the issuer's port (default ${DEFAULT_PORT}; 0: any free port)
@@ -109,9 +111,10 @@ async function serve(args: Args): Promise<number> {
     let printing = false;
     const log = (line: string) => (printing ? out(`  ${line}`) : early.push(`  ${line}`));
     const startup = (step: string) => steps.push(`${step} ${Math.round(performance.now())}`);
-    // The program runs in a worker thread, started first, while this one loads the provider
-    // (required only now, for that) and makes its keys.
-    const declaring = declareTenantAside(args.stack, { directory: args.directory.directory });
+    // The deploy runs the program in a process of its own, started first, while this one loads
+    // the provider (required only now, for that) and makes its keys.
+    const deploying = deployTenant({ stack: args.stack }, { directory: args.directory.directory });
+    deploying.catch(() => undefined);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { OpenIdProvider } = require("../local/servers/openidProvider") as typeof import("../local/servers/openidProvider");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -119,7 +122,7 @@ async function serve(args: Args): Promise<number> {
     let op: OpenIdProvider;
     try {
         op = await OpenIdProvider.start({
-            declared: declaring,
+            deployed: deploying,
             directory: args.directory,
             port: args.port,
             appPort: args.appPort,
@@ -132,7 +135,7 @@ async function serve(args: Args): Promise<number> {
         if (code === "EADDRINUSE") throw new UsageError(`a port is in use (--port ${args.port}, --app-port ${args.appPort}); choose others, or 0 for any free one`);
         throw err;
     }
-    const declared = await declaring;
+    const deployed = await deploying;
     const ca = (await testTls()).cert;
     await discoveryAnswers(op.issuer, ca);
     startup("discovery answered");
@@ -141,10 +144,10 @@ async function serve(args: Args): Promise<number> {
     writeFileSync(caFile, ca);
     const sampleUsers = args.directory.sampleEmails.join(", ");
     const fileUsers = args.directory.emails.filter((e) => !args.directory.sampleEmails.includes(e));
-    out(`Local tenant for stack ${args.stack} (${declared.mode} mode) on 127.0.0.1. Ctrl-C stops it.`);
+    out(`Local tenant for stack ${args.stack} (${deployed.mode} mode) on 127.0.0.1. Ctrl-C stops it.`);
     out(`  issuer           ${op.issuer}`);
     out(`  discovery        ${op.issuer}.well-known/openid-configuration`);
-    out(`  sample app       ${op.appUrl}  (client_id ${SAMPLE_CLIENT_ID}: public, PKCE; audience ${declared.model.customApi})`);
+    out(`  sample app       ${op.appUrl}  (client_id ${SAMPLE_CLIENT_ID}: public, PKCE; audience ${deployed.model.customApi})`);
     out(`  post-login code  ${op.loginFiles.join(" -> ")}`);
     out(`  CA certificate   ${caFile}  (this run's throwaway CA; NODE_EXTRA_CA_CERTS for node clients)`);
     out(`  users            ${sampleUsers} (the sample password is on the login page)`);

@@ -84,6 +84,11 @@ export type FlowsHandler = (req: IncomingMessage, res: ServerResponse) => void;
 export interface LocalTenantOptions {
     /** Whether the tenant still has Rules; `deprecated` answers them 403 as Auth0 does. Default: available. */
     readonly rules?: RulesAvailability;
+    /**
+     * The Management API's data: what a deploy left there (local/localDeploy.ts), served as is.
+     * Default: an empty tenant (`rules` sets its Rules availability).
+     */
+    readonly management?: LocalManagementApi;
 }
 
 export class LocalTenant {
@@ -114,7 +119,7 @@ export class LocalTenant {
         readonly model: TenantModel,
         private readonly options: LocalTenantOptions,
     ) {
-        this.management = new LocalManagementApi(options.rules ?? "available");
+        this.management = options.management ?? new LocalManagementApi(options.rules ?? "available");
         model.users.forEach((user) => this.users.set(user.user_id, structuredClone(user)));
         model.clients.forEach((client) => this.clientSecrets.set(client.id, client.secret));
     }

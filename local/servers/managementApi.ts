@@ -85,6 +85,18 @@ export interface Binding {
     readonly actionId: string;
 }
 
+/** What a LocalManagementApi holds, as plain data (structured-clone and JSON safe). */
+export interface ManagementSnapshot {
+    readonly rulesAvailability: RulesAvailability;
+    readonly clients: readonly [string, Item][];
+    readonly clientGrants: readonly [string, Item][];
+    readonly resourceServers: readonly [string, Item][];
+    readonly actions: readonly [string, Item & { secrets: { name: string; value?: string }[] }][];
+    readonly bindings: readonly [string, Binding[]][];
+    readonly rules: readonly [string, Item & { order: number }][];
+    readonly rulesConfigs: readonly [string, string][];
+}
+
 /** The in-memory tenant behind the Management API; tests change it "in the dashboard". */
 export class LocalManagementApi {
     readonly clients = new Map<string, Item>();
@@ -100,6 +112,34 @@ export class LocalManagementApi {
     readonly log: string[] = [];
 
     constructor(public rulesAvailability: RulesAvailability = "available") {}
+
+    /** Everything the tenant holds, copied (the call log aside). */
+    snapshot(): ManagementSnapshot {
+        return structuredClone({
+            rulesAvailability: this.rulesAvailability,
+            clients: [...this.clients],
+            clientGrants: [...this.clientGrants],
+            resourceServers: [...this.resourceServers],
+            actions: [...this.actions],
+            bindings: [...this.bindings],
+            rules: [...this.rules],
+            rulesConfigs: [...this.rulesConfigs],
+        });
+    }
+
+    /** A tenant holding a copy of what `snapshot` holds. */
+    static restore(snapshot: ManagementSnapshot): LocalManagementApi {
+        const copy = structuredClone(snapshot);
+        const api = new LocalManagementApi(copy.rulesAvailability);
+        copy.clients.forEach(([k, v]) => api.clients.set(k, v));
+        copy.clientGrants.forEach(([k, v]) => api.clientGrants.set(k, v));
+        copy.resourceServers.forEach(([k, v]) => api.resourceServers.set(k, v));
+        copy.actions.forEach(([k, v]) => api.actions.set(k, v));
+        copy.bindings.forEach(([k, v]) => api.bindings.set(k, v));
+        copy.rules.forEach(([k, v]) => api.rules.set(k, v));
+        copy.rulesConfigs.forEach(([k, v]) => api.rulesConfigs.set(k, v));
+        return api;
+    }
 
     /** Whether a (method, path) is one of the table's calls. */
     serves(method: string, path: string): boolean {

@@ -1,6 +1,6 @@
 /**
- * The tenant a stack declares, served as an OpenID Provider on 127.0.0.1, with the stack's
- * post-login code run at every login.
+ * The tenant a stack's deploy left (local/deployedTenant.ts), served as an OpenID Provider on
+ * 127.0.0.1, with the stack's post-login code run at every login.
  *
  * The protocol is oidc-provider's (panva/node-oidc-provider, OpenID Certified): discovery,
  * /authorize with PKCE, /oauth/token for the authorization code and refresh token grants,
@@ -33,7 +33,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from "node:http
 import { AddressInfo, Socket } from "node:net";
 import { basename } from "node:path";
 import type * as oidc from "oidc-provider";
-import { DeclaredTenant } from "../declaredTenant";
+import { DeployedTenant } from "../deployedTenant";
 import { LoginDirectory, SAMPLE_PASSWORD } from "../loginDirectory";
 import { Harness } from "../loginHarness";
 import { LoginContainer, LoginResult, LoginTransaction } from "../runtime/types";
@@ -57,11 +57,11 @@ const MAX_FORM_BYTES = 16384;
 
 export interface OpenIdProviderOptions {
     /**
-     * What the stack declares (declareTenant); its model's users are the directory's. A promise
-     * (declareTenantAside) lets the provider load its library meanwhile.
+     * The stack deployed to a local tenant (deployTenant); its model's users are the directory's.
+     * A promise lets the provider load its library while the deploy runs.
      */
-    readonly declared: DeclaredTenant | Promise<DeclaredTenant>;
-    /** Who logs in; must hold the same users as `declared.model`. Default: the sample directory. */
+    readonly deployed: DeployedTenant | Promise<DeployedTenant>;
+    /** Who logs in; must hold the same users as `deployed.model`. Default: the sample directory. */
     readonly directory?: LoginDirectory;
     /** Port of the issuer (default 0: ephemeral). */
     readonly port?: number;
@@ -71,7 +71,7 @@ export interface OpenIdProviderOptions {
     readonly redirectUris?: readonly string[];
     /** Sees each request the tenant answered and each login (lines hold no token or secret). */
     readonly log?: (line: string) => void;
-    /** Told as each step of the start ends: "oidc-provider loaded", "declared", "servers listening". */
+    /** Told as each step of the start ends: "oidc-provider loaded", "deployed", "servers listening". */
     readonly startup?: (step: string) => void;
 }
 
@@ -113,7 +113,7 @@ export class OpenIdProvider {
 
     private constructor(
         private readonly harness: Harness,
-        private readonly declared: DeclaredTenant,
+        private readonly deployed: DeployedTenant,
         private readonly directory: LoginDirectory,
         private readonly options: OpenIdProviderOptions,
     ) {}
@@ -127,19 +127,19 @@ export class OpenIdProvider {
         const signingKeys = signingKeyPair();
         signingKeys.catch(() => undefined);
         testTls().catch(() => undefined);
-        const [library, declared]: [OidcModule, DeclaredTenant] = await Promise.all([
+        const [library, deployed]: [OidcModule, DeployedTenant] = await Promise.all([
             import("oidc-provider").then(mark<OidcModule>("oidc-provider loaded")),
-            Promise.resolve(options.declared).then(mark<DeclaredTenant>("declared")),
+            Promise.resolve(options.deployed).then(mark<DeployedTenant>("deployed")),
         ]);
-        const missing = directory.directory.users.filter((u) => !declared.model.users.some((m) => m.user_id === u.user_id));
-        if (missing.length > 0) throw new Error(`openid provider: the declared tenant lacks the directory's users ${missing.map((u) => u.user_id).join(", ")}`);
+        const missing = directory.directory.users.filter((u) => !deployed.model.users.some((m) => m.user_id === u.user_id));
+        if (missing.length > 0) throw new Error(`openid provider: the deployed tenant lacks the directory's users ${missing.map((u) => u.user_id).join(", ")}`);
         // The request log starts with the tenant, before the provider exists.
         const started: { provider?: OpenIdProvider } = {};
-        const harness = await Harness.start(declared.mode, declared.model, {
-            files: declared.loginFiles,
-            tenant: { port: options.port, requestLog: (entry) => started.provider?.record(entry), signingKeys },
+        const harness = await Harness.start(deployed.mode, deployed.model, {
+            files: deployed.loginFiles,
+            tenant: { ...deployed.tenantOptions(), port: options.port, requestLog: (entry) => started.provider?.record(entry), signingKeys },
         });
-        const self = new OpenIdProvider(harness, declared, directory, options);
+        const self = new OpenIdProvider(harness, deployed, directory, options);
         started.provider = self;
         try {
             await self.listen(library);
@@ -166,7 +166,7 @@ export class OpenIdProvider {
 
     /** The files of the post-login code, in the order the stack binds them. */
     get loginFiles(): string[] {
-        return this.declared.loginFiles.map((file) => basename(file));
+        return this.deployed.loginFiles.map((file) => basename(file));
     }
 
     /** Stops the sample page's server and every server of the tenant; once, however often it is called. */
@@ -205,7 +205,7 @@ export class OpenIdProvider {
         });
         this.appPort = (this.appServer.address() as AddressInfo).port;
 
-        this.container = this.harness.container(this.declared.localSettings(this.tenant));
+        this.container = this.harness.container(this.deployed.localSettings(this.tenant));
         this.provider = this.configure(library);
         const callback = this.provider.callback();
         this.tenant.serveFlows((req, res) => {
@@ -224,7 +224,7 @@ export class OpenIdProvider {
 
     private configure(library: OidcModule): oidc.Provider {
         const { Provider, errors, interactionPolicy } = library;
-        const apis = this.declared.model.apis.filter((api) => api.identifier !== AUTHZ_EXTENSION_API);
+        const apis = this.deployed.model.apis.filter((api) => api.identifier !== AUTHZ_EXTENSION_API);
         const policy = interactionPolicy.base();
         // Every authorization passes through the interaction, where the post-login code runs:
         // the login page first when there is no session, at once when there is one.
@@ -415,7 +415,7 @@ export class OpenIdProvider {
         const grant = new this.provider.Grant({ accountId: userId, clientId: String(params.client_id) });
         grant.addOIDCScope(requested.filter((s) => ["openid", "profile", "email", "offline_access"].includes(s)).join(" "));
         const resource = typeof params.resource === "string" ? params.resource : typeof params.audience === "string" ? params.audience : undefined;
-        const api = resource ? this.declared.model.apis.find((a) => a.identifier === resource) : undefined;
+        const api = resource ? this.deployed.model.apis.find((a) => a.identifier === resource) : undefined;
         if (resource && api) grant.addResourceScope(resource, requested.filter((s) => api.scopes.includes(s)).join(" "));
         const grantId = await grant.save();
         this.claimsByGrant.set(grantId, { idToken: result.idTokenClaims, accessToken: result.accessTokenClaims });
@@ -497,7 +497,7 @@ export class OpenIdProvider {
             return;
         }
         res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "referrer-policy": "no-referrer" });
-        res.end(sampleAppPage({ issuer: this.issuer, clientId: SAMPLE_CLIENT_ID, redirectUri: this.appUrl, audience: this.declared.model.customApi }));
+        res.end(sampleAppPage({ issuer: this.issuer, clientId: SAMPLE_CLIENT_ID, redirectUri: this.appUrl, audience: this.deployed.model.customApi }));
     }
 }
 

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { deployerScopes } from "../../infra/deployerScopes";
-import { declareTenant, DeclaredTenant } from "../../local/declaredTenant";
-import { deployToLocalTenant } from "../../local/deployedState";
+import { deployTenant, DeployedTenant } from "../../local/deployedTenant";
 import { LocalTenant } from "../../local/servers/localTenant";
 import { MANAGEMENT_API } from "../../local/servers/model";
-import { ProgramRun, runProgram } from "../../local/stack/program";
 import { ChildResult, runTsFile } from "../local/support/child";
 
 const SCRIPT = "scripts/check-login-drift.ts";
@@ -12,25 +10,25 @@ const SCRIPT = "scripts/check-login-drift.ts";
 const READER = { id: "drift-reader", secret: "drift-reader-secret-not-real-0123456789abcdefghij" };
 
 describe("scripts/check-login-drift.ts (what a refresh cannot see) against the local tenant", function () {
-    let declared: DeclaredTenant;
-    let run: ProgramRun;
+    let deployed: DeployedTenant;
     before(async function () {
-        declared = await declareTenant();
-        run = await runProgram({});
+        // pulumi up of the dev stack through the engine and provider doubles, once for the file.
+        this.timeout(120_000);
+        deployed = await deployTenant({ stack: "dev" });
     });
 
-    /** Deploys the dev stack to a fresh local tenant, lets `byHand` change it, and runs the check. */
+    /** Serves a copy of the deployed dev stack's tenant, lets `byHand` change it, and runs the check. */
     async function check(byHand: (tenant: LocalTenant, actionIds: Record<string, string>) => void): Promise<ChildResult> {
         const model = {
-            ...declared.model,
-            clients: [...declared.model.clients, READER],
-            grants: [...declared.model.grants, { clientId: READER.id, audience: MANAGEMENT_API, scopes: deployerScopes("preview", "actions") }],
+            ...deployed.model,
+            clients: [...deployed.model.clients, READER],
+            grants: [...deployed.model.grants, { clientId: READER.id, audience: MANAGEMENT_API, scopes: deployerScopes("preview", "actions") }],
         };
-        const tenant = await LocalTenant.start(model);
+        const tenant = await LocalTenant.start(model, deployed.tenantOptions());
         try {
-            const state = deployToLocalTenant(run, declared, tenant);
-            byHand(tenant, state.actionIds);
-            return await runTsFile(SCRIPT, { AUTH0_CLIENT_ID: READER.id, AUTH0_CLIENT_SECRET: READER.secret }, JSON.stringify(state.exported));
+            const actionIds = Object.fromEntries([...tenant.management.actions.values()].map((a) => [String(a.name), String(a.id)]));
+            byHand(tenant, actionIds);
+            return await runTsFile(SCRIPT, { AUTH0_CLIENT_ID: READER.id, AUTH0_CLIENT_SECRET: READER.secret }, JSON.stringify(deployed.localExport(tenant)));
         } finally {
             await tenant.stop();
         }
@@ -59,7 +57,7 @@ describe("scripts/check-login-drift.ts (what a refresh cannot see) against the l
 
     it("must name a client secret rotated by hand and a stack action unbound by hand", async function () {
         const r = await check((tenant, ids) => {
-            const green = declared.credentials.find((c) => c.name === "login-code-green")!;
+            const green = deployed.credentials.find((c) => c.name === "login-code-green")!;
             tenant.setClientSecret(green.clientId, "rotated-in-the-dashboard-0123456789abcdefghijklmnopqrstuvwxyz");
             tenant.management.bindings.set("post-login", (tenant.management.bindings.get("post-login") ?? []).filter((b) => b.actionId !== ids["auth0-tenant-dev-require-verified-email"]));
         });
@@ -84,7 +82,7 @@ describe("scripts/check-login-drift.ts (what a refresh cannot see) against the l
 
     it("must never print a secret or a token", async function () {
         const r = await check(() => undefined);
-        for (const c of declared.credentials) assert.ok(!(r.stdout + r.stderr).includes(c.clientSecret));
+        for (const c of deployed.credentials) assert.ok(!(r.stdout + r.stderr).includes(c.clientSecret));
         assert.ok(!(r.stdout + r.stderr).includes(READER.secret));
         assert.ok(!(r.stdout + r.stderr).includes("eyJ"));
     });

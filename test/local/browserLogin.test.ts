@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { chromiumMissing, launchChromium } from "../../local/browser";
-import { declareTenant } from "../../local/declaredTenant";
+import { deployTenant } from "../../local/deployedTenant";
 import { SAMPLE_PASSWORD } from "../../local/loginDirectory";
 import { ROOT } from "../../local/stack/program";
 import { OpenIdProvider, SAMPLE_CLIENT_ID, WRONG_CREDENTIALS } from "../../local/servers/openidProvider";
@@ -39,9 +39,11 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
             console.log(`    browser tests skipped: ${missing}`);
             this.skip();
         }
-        const declared = await declareTenant({ stack: "dev" });
-        namespace = declared.settings.CLAIM_NAMESPACE ?? "";
-        [op, browser] = await Promise.all([OpenIdProvider.start({ declared, log: (line) => logLines.push(line) }), launchChromium()]);
+        // pulumi up of the dev stack through the engine and provider doubles (kept once done: local/localDeploy.ts).
+        this.timeout(120_000);
+        const deployed = await deployTenant({ stack: "dev" });
+        namespace = deployed.settings.CLAIM_NAMESPACE ?? "";
+        [op, browser] = await Promise.all([OpenIdProvider.start({ deployed, log: (line) => logLines.push(line) }), launchChromium()]);
     });
 
     after(async function () {
@@ -170,9 +172,9 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
 
     it("must tell the Actions the application that logs in and the protocol: the authorization code, then the refresh token exchange", async () => {
         // A provider whose flow ends with an Action that copies event.client and event.transaction.protocol into the ID token.
-        const declared = await declareTenant({ stack: "dev" });
+        const deployed = await deployTenant({ stack: "dev" });
         const echo = join(ROOT, "test", "fixtures", "echo-transaction-action.js");
-        const echoing = await OpenIdProvider.start({ declared: { ...declared, loginFiles: [...declared.loginFiles, echo] } });
+        const echoing = await OpenIdProvider.start({ deployed: { ...deployed, loginFiles: [...deployed.loginFiles, echo] } });
         const context = await browser.newContext();
         try {
             const page = await context.newPage();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet, jwtVerify } from "jose";
-import { declareTenant } from "../../local/declaredTenant";
+import { deployTenant } from "../../local/deployedTenant";
 import { LoginDirectory, SAMPLE_PASSWORD } from "../../local/loginDirectory";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { OpenIdProvider } from "../../local/servers/openidProvider";
@@ -18,11 +18,13 @@ describe("local/servers/openidProvider (one issuer, one key set, the tenant's ow
     let directory: LoginDirectory;
 
     before(async function () {
+        // pulumi up of the dev stack through the engine and provider doubles (kept once done: local/localDeploy.ts).
+        this.timeout(120_000);
         const users = join(dir, "users.json");
         writeFileSync(users, JSON.stringify({ users: [{ email: "dave@example.test", password: "dave-local-password", email_verified: true, groups: ["auditors", "readers"] }] }));
         directory = LoginDirectory.load(users);
-        const declared = await declareTenant({ stack: "dev" }, { directory: directory.directory });
-        [op, network] = await Promise.all([OpenIdProvider.start({ declared, directory }), testTls().then((tls) => trustedNetwork(tls.cert))]);
+        const deployed = await deployTenant({ stack: "dev" }, { directory: directory.directory });
+        [op, network] = await Promise.all([OpenIdProvider.start({ deployed, directory }), testTls().then((tls) => trustedNetwork(tls.cert))]);
     });
     after(async function () {
         await op?.stop();

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { declareTenant, DeclaredTenant, loginCredential } from "../../local/declaredTenant";
+import { deployTenant, DeployedTenant, loginCredential } from "../../local/deployedTenant";
+import { modeSettings } from "../../local/engine/operation";
 import { LocalTenant } from "../../local/servers/localTenant";
 import { runTsFile } from "./support/child";
 
-const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 
 interface Outcome {
     readonly ok: boolean;
@@ -13,16 +13,17 @@ interface Outcome {
 }
 
 describe("local tenant: wire fidelity with the official auth0 SDK (v7, unchanged)", function () {
-    let declared: DeclaredTenant;
+    let deployed: DeployedTenant;
     let tenant: LocalTenant;
     let result: Record<"customApi" | "wrongSecret" | "unknownAudience" | "updateAppMetadata", Outcome>;
     let output: string;
 
     before(async function () {
         // Rules mode: the stack grants the Management API scope the rule's call needs.
-        declared = await declareTenant({ config: RULES_MODE });
-        tenant = await LocalTenant.start(declared.model);
-        const local = declared.localSettings(tenant);
+        this.timeout(120_000);
+        deployed = await deployTenant({ stack: "dev", set: modeSettings("rules") });
+        tenant = await LocalTenant.start(deployed.model, deployed.tenantOptions());
+        const local = deployed.localSettings(tenant);
         // The credential the rules are given (M2M_CREDENTIALS).
         const credential = loginCredential(local)!;
         const child = await runTsFile("test/local/support/sdkClient.ts", {
@@ -40,7 +41,7 @@ describe("local tenant: wire fidelity with the official auth0 SDK (v7, unchanged
         await tenant?.stop();
     });
 
-    it("must issue the custom API's declared scopes to AuthenticationClient.oauth.clientCredentialsGrant", function () {
+    it("must issue the custom API's deployed scopes to AuthenticationClient.oauth.clientCredentialsGrant", function () {
         assert.ok(result.customApi.ok, JSON.stringify(result.customApi));
         assert.deepEqual(result.customApi.value, { scope: "read:entitlements", token_type: "Bearer", expires_in: 5400, hasToken: true });
     });
@@ -61,7 +62,7 @@ describe("local tenant: wire fidelity with the official auth0 SDK (v7, unchanged
     });
 
     it("must not print a secret or a token", function () {
-        assert.ok(!output.includes(loginCredential(declared.localSettings(tenant))!.clientSecret));
+        assert.ok(!output.includes(loginCredential(deployed.localSettings(tenant))!.clientSecret));
         for (const token of tenant.issuedTokens) assert.ok(!output.includes(token));
     });
 });

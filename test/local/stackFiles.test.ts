@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { declareTenantAside } from "../../local/declaredTenant";
+import { deployTenant } from "../../local/deployedTenant";
 import { operate } from "../../local/engine/operation";
 import { ROOT, runProgram } from "../../local/stack/program";
 import { STACK_FILES_ENV, stackFilePath, stackFilesDir, stackNames } from "../../local/stack/stackFiles";
@@ -47,8 +47,9 @@ describe("local/stack/stackFiles: one way for every offline reader to take stack
         assert.equal(result.stage === "config" && result.error, "Stack 'partial' is missing configuration value 'apiIdentifier'");
     });
 
-    it("must serve, as the local tenant, the stack file of the directory it is given", async () => {
-        const declared = await declareTenantAside("dev", { stackDir: dir });
-        assert.equal(declared.settings.AUTH0_DOMAIN, "elsewhere-dev.eu.auth0.com");
+    it("must deploy, as the local tenant, the stack file of the directory it is given", async function () {
+        this.timeout(120_000);
+        const deployed = await deployTenant({ stack: "dev", stackDir: dir });
+        assert.equal(deployed.settings.AUTH0_DOMAIN, "elsewhere-dev.eu.auth0.com");
     });
 });

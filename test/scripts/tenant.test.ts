@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent } from "undici";
 import { runChild } from "../../local/childProcess";
-import { declareTenant } from "../../local/declaredTenant";
+import { deployTenant } from "../../local/deployedTenant";
 import { SAMPLE_PASSWORD } from "../../local/loginDirectory";
 import { ROOT } from "../../local/stack/program";
 import { startTenantCommand } from "../../local/tenantCommand";
@@ -64,8 +64,8 @@ describe("scripts/tenant.ts (npm run tenant)", function () {
             assert.match(output, /post-login code +require-verified-email\.js -> enrich-from-apis\.js/);
             // "ready" follows the servers' start and an answer of discovery, in that order.
             const steps = running.startup;
-            assert.deepEqual(Object.keys(steps).sort(), ["declared", "discovery answered", "modules", "oidc-provider loaded", "servers listening"]);
-            assert.ok(steps.declared <= steps["servers listening"] && steps["servers listening"] <= steps["discovery answered"], JSON.stringify(steps));
+            assert.deepEqual(Object.keys(steps).sort(), ["deployed", "discovery answered", "modules", "oidc-provider loaded", "servers listening"]);
+            assert.ok(steps.deployed <= steps["servers listening"] && steps["servers listening"] <= steps["discovery answered"], JSON.stringify(steps));
             assert.match(output, /Request log:\n {2}\[authorization\] GET \/\.well-known\/openid-configuration 200 /);
             const { code } = await running.stop("SIGINT");
             stopped = true;
@@ -73,8 +73,9 @@ describe("scripts/tenant.ts (npm run tenant)", function () {
             assert.match(running.output(), /SIGINT: stopping\nstopped: every server closed\n$/);
             await assert.rejects(fetch(running.issuer, { dispatcher: agent }), (err: Error) => /ECONNREFUSED/.test(String((err.cause as Error)?.message ?? err)));
             await assert.rejects(fetch(running.appUrl), (err: Error) => /ECONNREFUSED/.test(String((err.cause as Error)?.message ?? err)));
-            const declared = await declareTenant({ stack: "dev" });
-            for (const secret of [SAMPLE_PASSWORD, davePassword, ...declared.credentials.map((c) => c.clientSecret)]) {
+            // The command's deploy, kept by local/localDeploy.ts: the secrets its tenant held.
+            const deployed = await deployTenant({ stack: "dev" });
+            for (const secret of [SAMPLE_PASSWORD, davePassword, ...deployed.credentials.map((c) => c.clientSecret)]) {
                 assert.ok(!running.output().includes(secret), "a secret or password printed");
             }
         } finally {

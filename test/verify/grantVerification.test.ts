@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { GrantVerification, GrantVerificationArgs, loginCodeProbe, VERIFY_GRANTS_COMMAND } from "../../infra/grantVerification";
-import { declareTenant } from "../../local/declaredTenant";
+import { deployTenant } from "../../local/deployedTenant";
 import { LocalTenant } from "../../local/servers/localTenant";
 import { TenantMocks } from "../../local/stack/mocks";
 import { promiseOf, ROOT } from "../../local/stack/program";
@@ -138,11 +138,12 @@ describe("infra/grantVerification (GrantVerification under mocks)", function () 
         assert.equal(await pulumi.isSecret(pulumi.output(triggers[1])), false);
     });
 
-    it("must hand the script an environment it accepts: the declared tenant passes, as after pulumi up", async function () {
-        const declared = await declareTenant();
-        const tenant = await LocalTenant.start(declared.model);
+    it("must hand the script an environment it accepts: the deployed tenant passes, as after pulumi up", async function () {
+        this.timeout(120_000);
+        const deployed = await deployTenant({ stack: "dev" });
+        const tenant = await LocalTenant.start(deployed.model, deployed.tenantOptions());
         try {
-            const local = declared.localCredentials(tenant);
+            const local = deployed.localCredentials(tenant);
             const built = build("e2e", {
                 domain: tenant.domain,
                 clients: local.map((c) => ({ name: c.name, clientId: c.clientId, clientSecret: pulumi.secret(c.clientSecret), grants: c.grants })),

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { declareTenant, DeclaredTenant } from "../../local/declaredTenant";
+import { deployTenant, DeployedTenant } from "../../local/deployedTenant";
+import { modeSettings } from "../../local/engine/operation";
 import { LocalTenant } from "../../local/servers/localTenant";
 import { TenantModel } from "../../local/servers/model";
 import { createServer } from "node:https";
@@ -9,9 +10,8 @@ import { ClientToVerify } from "../../scripts/verify-grants";
 import { ChildResult, runTsFile } from "../local/support/child";
 
 const SCRIPT = "scripts/verify-grants.ts";
-const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 
-/** A tenant that differs from the declaration in one way, and what verify-grants must say about it. */
+/** A tenant that differs from the deployed one in one way, and what verify-grants must say about it. */
 interface Case {
     readonly mode: "actions" | "rules";
     readonly tenant: (model: TenantModel, blue: string, green: string) => TenantModel;
@@ -49,18 +49,19 @@ const CASES = {
 
 describe("scripts/verify-grants.ts against the local tenant", function () {
     const results = {} as Record<keyof typeof CASES, ChildResult>;
-    const declared = {} as Record<"actions" | "rules", DeclaredTenant>;
+    const declared = {} as Record<"actions" | "rules", DeployedTenant>;
     let secrets: string[] = [];
 
     before(async function () {
-        declared.actions = await declareTenant();
-        declared.rules = await declareTenant({ config: RULES_MODE });
+        // pulumi up of the dev stack in each mode through the engine and provider doubles (kept once done: local/localDeploy.ts).
+        this.timeout(120_000);
+        [declared.actions, declared.rules] = await Promise.all([deployTenant({ stack: "dev" }), deployTenant({ stack: "dev", set: modeSettings("rules") })]);
         secrets = [...declared.actions.credentials, ...declared.rules.credentials].map((c) => c.clientSecret);
         await Promise.all(
             (Object.entries(CASES) as [keyof typeof CASES, Case][]).map(async ([name, c]) => {
                 const d = declared[c.mode];
                 const [blue, green] = ["login-code-blue", "login-code-green"].map((n) => d.credentials.find((cred) => cred.name === n)!.clientId);
-                const tenant = await LocalTenant.start(c.tenant(d.model, blue, green));
+                const tenant = await LocalTenant.start(c.tenant(d.model, blue, green), d.tenantOptions());
                 try {
                     results[name] = await runTsFile(SCRIPT, {
                         VERIFY_GRANTS_DOMAIN: tenant.domain,
@@ -137,14 +138,15 @@ describe("scripts/verify-grants.ts against the local tenant", function () {
 });
 
 describe("scripts/verify-grants.ts: what the login code will get from the APIs it calls", function () {
-    let declared: DeclaredTenant;
+    let declared: DeployedTenant;
     before(async function () {
-        declared = await declareTenant();
+        this.timeout(120_000);
+        declared = await deployTenant({ stack: "dev" });
     });
 
     /** Runs the verification of both slots against a fresh local tenant, changed by `prepare`. */
     async function verifyWith(prepare: (tenant: LocalTenant, clients: ClientToVerify[]) => ClientToVerify[] | void): Promise<ChildResult> {
-        const tenant = await LocalTenant.start(declared.model);
+        const tenant = await LocalTenant.start(declared.model, declared.tenantOptions());
         try {
             const clients = declared.localVerification(tenant);
             const changed = prepare(tenant, clients) ?? clients;
@@ -223,8 +225,8 @@ describe("scripts/verify-grants.ts: what the login code will get from the APIs i
 });
 
 describe("scripts/verify-grants.ts: a stack whose custom API is not served yet (apiProbeEnabled false)", function () {
-    const failingApi = async (declared: DeclaredTenant): Promise<ChildResult> => {
-        const tenant = await LocalTenant.start(declared.model);
+    const failingApi = async (declared: DeployedTenant): Promise<ChildResult> => {
+        const tenant = await LocalTenant.start(declared.model, declared.tenantOptions());
         try {
             tenant.faults.always("entitlements", { kind: "status", status: 503 });
             return await runTsFile(SCRIPT, { VERIFY_GRANTS_DOMAIN: tenant.domain, VERIFY_GRANTS_CLIENTS: JSON.stringify(declared.localVerification(tenant)) });
@@ -234,13 +236,15 @@ describe("scripts/verify-grants.ts: a stack whose custom API is not served yet (
     };
 
     it("must fail on an API that answers 503 while the probe is on (the default)", async function () {
-        const r = await failingApi(await declareTenant());
+        this.timeout(120_000);
+        const r = await failingApi(await deployTenant({ stack: "dev" }));
         assert.equal(r.code, 1, r.stdout + r.stderr);
         for (const line of r.stdout.split("\n").filter((l) => l.startsWith("FAIL"))) assert.match(line, /audience https:\/\/fixture-api\.test\/dev: .*503, the API is failing/);
     });
 
     it("must pass without calling the API when the probe is off, saying per credential that it skipped the probe and why", async function () {
-        const r = await failingApi(await declareTenant({ config: { apiProbeEnabled: "false" } }));
+        this.timeout(120_000);
+        const r = await failingApi(await deployTenant({ stack: "dev", set: { apiProbeEnabled: false } }));
         assert.equal(r.code, 0, r.stdout + r.stderr);
         const skipped = r.stdout.split("\n").filter((l) => l.includes("probe skipped:"));
         assert.equal(skipped.length, 2, r.stdout);

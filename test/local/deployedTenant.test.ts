@@ -1,21 +1,25 @@
 import assert from "node:assert/strict";
 import { createLocalJWKSet, decodeJwt, JSONWebKeySet, jwtVerify } from "jose";
-import { ConfigError } from "../../infra/config";
 import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
-import { declaredTenant, declareTenant, DeclaredTenant, declareTenantAside, loginCredential, SAMPLE_DIRECTORY } from "../../local/declaredTenant";
+import { deployedTenant, deployTenant, DeployedTenant, loginCredential } from "../../local/deployedTenant";
 import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/authzExtension";
+import { modeSettings } from "../../local/engine/operation";
+import { reveal } from "../../local/engine/wire";
+import { SAMPLE_DIRECTORY } from "../../local/sampleDirectory";
+import { LocalManagementApi } from "../../local/servers/managementApi";
 import { Harness } from "../../local/loginHarness";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { LocalTenant } from "../../local/servers/localTenant";
 import { AUTHZ_EXTENSION_API, MANAGEMENT_API } from "../../local/servers/model";
 import { testTls } from "../../local/servers/tls";
-import { installedAuthzExtensionApi } from "../../local/stack/mocks";
-import { ROOT, runProgram, T } from "../../local/stack/program";
+import { ROOT, T } from "../../local/stack/tokens";
 
-const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
+const RULES_MODE = modeSettings("rules");
 const DECLARED_MANAGEMENT_API = "https://fixture-dev.us.auth0.com/api/v2/";
 
-describe("local/declaredTenant (the tenant the stack declares, served locally)", function () {
+describe("local/deployedTenant (the tenant a stack's pulumi up left, served locally)", function () {
+    // Each distinct deploy is a pulumi up through the engine and provider doubles unless kept (local/localDeploy.ts).
+    this.timeout(120_000);
     let network: TrustedNetwork;
     before(async function () {
         network = trustedNetwork((await testTls()).cert);
@@ -42,25 +46,22 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
 
     for (const [mode, config] of [["actions", {}], ["rules", RULES_MODE]] as const) {
         describe(`dev stack, ${mode} mode`, function () {
-            let declared: DeclaredTenant;
+            let declared: DeployedTenant;
             let tenant: LocalTenant;
             before(async function () {
-                declared = await declareTenant({ stack: "dev", config });
-                tenant = await LocalTenant.start(declared.model);
+                declared = await deployTenant({ stack: "dev", set: config });
+                tenant = await LocalTenant.start(declared.model, declared.tenantOptions());
             });
             after(async function () {
                 await tenant?.stop();
             });
 
-            it("must serve exactly the client grants the program declares, each with the contract's scopes", async function () {
-                const run = await runProgram({ stack: "dev", config });
-                const declaredGrants = run
-                    .ofType(T.clientGrant)
-                    .map((g) => ({
-                        clientId: g.inputs.clientId,
-                        audience: g.inputs.audience === DECLARED_MANAGEMENT_API ? MANAGEMENT_API : g.inputs.audience,
-                        scopes: g.inputs.scopes,
-                    }));
+            it("must serve exactly the client grants the program declares, each with the contract's scopes", function () {
+                // What the program registered with the engine: the state's inputs of each grant.
+                const declaredGrants = declared.deploy.state
+                    .filter((r) => r.type === T.clientGrant)
+                    .map((g) => reveal(g.inputs) as { clientId: string; audience: string; scopes: string[] })
+                    .map((g) => ({ clientId: g.clientId, audience: g.audience === DECLARED_MANAGEMENT_API ? MANAGEMENT_API : g.audience, scopes: g.scopes }));
                 assert.ok(declaredGrants.length > 0);
                 const key = (g: { clientId: unknown; audience: unknown }) => `${String(g.clientId)} ${String(g.audience)}`;
                 const sort = <G extends { clientId: unknown; audience: unknown }>(gs: G[]) => [...gs].sort((a, b) => key(a).localeCompare(key(b)));
@@ -116,7 +117,7 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
                 assert.equal(await get(url, String(forExtension.body.access_token)), 401);
             });
 
-            it("must hand the login code the declared settings, with only the domain and the URLs pointed at the local servers", function () {
+            it("must hand the login code the settings the tenant holds, with only the domain and the URLs pointed at the local servers", function () {
                 const local = declared.localSettings(tenant);
                 assert.deepEqual(Object.keys(local).sort(), Object.keys(LOGIN_SETTINGS).sort());
                 assert.equal(declared.settings.AUTH0_DOMAIN, "fixture-dev.us.auth0.com");
@@ -151,27 +152,44 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
         });
     }
 
-    it("must declare, with the program run in a worker thread, the tenant this thread's run declares", async function () {
-        this.timeout(30_000);
+    it("must serve the Authorization Extension API with the scopes its lookup answered, and the sample directory", async function () {
         const scopes = ["read:groups", "read:users"];
-        const [here, aside] = await Promise.all([
-            declareTenant({ stack: "prod" }, { authzExtensionScopes: scopes }),
-            declareTenantAside("prod", { authzExtensionScopes: scopes }),
-        ]);
-        for (const key of ["mode", "domain", "model", "credentials", "settings", "loginFiles"] as const) assert.deepEqual(aside[key], here[key], key);
-        assert.deepEqual(aside.model.apis.find((a) => a.identifier === AUTHZ_EXTENSION_API)?.scopes, scopes);
+        const declared = await deployTenant({ stack: "prod", authzExtensionScopes: scopes });
+        assert.deepEqual(declared.model.apis.find((a) => a.identifier === AUTHZ_EXTENSION_API)?.scopes, scopes);
+        assert.deepEqual(declared.model.users, SAMPLE_DIRECTORY.users);
         // The local tenant's name for the extension's API is the program's.
         assert.equal(AUTHZ_EXTENSION_API, AUTHZ_EXTENSION_AUDIENCE);
     });
 
+    it("must hand the login code the Action secrets and run the bindings as the tenant holds them, not as the program declares them", async function () {
+        const declared = await deployTenant({ stack: "dev" });
+        // A copy of the deployed tenant, changed in the dashboard: a secret's value, and the binding order.
+        const api = LocalManagementApi.restore(declared.deploy.api.snapshot());
+        const enrich = [...api.actions.values()].find((a) => a.name === "auth0-tenant-dev-enrich-from-apis")!;
+        enrich.secrets = enrich.secrets.map((s) => (s.name === "CLAIM_NAMESPACE" ? { ...s, value: "https://changed-in-the-tenant.test/" } : s));
+        api.bindings.set("post-login", [...(api.bindings.get("post-login") ?? [])].reverse());
+        const held = deployedTenant({ ...declared.deploy, api });
+        assert.equal(held.settings.CLAIM_NAMESPACE, "https://changed-in-the-tenant.test/");
+        assert.notEqual(declared.settings.CLAIM_NAMESPACE, held.settings.CLAIM_NAMESPACE);
+        assert.deepEqual(held.loginFiles, [...declared.loginFiles].reverse());
+    });
+
+    it("must run only the rules the tenant has enabled, in their order", async function () {
+        const declared = await deployTenant({ stack: "dev", set: RULES_MODE });
+        const api = LocalManagementApi.restore(declared.deploy.api.snapshot());
+        const rule = [...api.rules.values()].find((r) => r.name === "auth0-tenant-dev-require-verified-email")!;
+        rule.enabled = false;
+        assert.deepEqual(deployedTenant({ ...declared.deploy, api }).loginFiles, [`${ROOT}/rules/enrich-from-apis.js`]);
+    });
+
     it("must follow loginCodeOrder when the stack reorders the login code", async function () {
-        const declared = await declareTenant({ config: { loginCodeOrder: JSON.stringify(["enrich-from-apis", "require-verified-email"]) } });
+        const declared = await deployTenant({ stack: "dev", set: { loginCodeOrder: ["enrich-from-apis", "require-verified-email"] } });
         assert.deepEqual(declared.loginFiles, [`${ROOT}/actions/enrich-from-apis.js`, `${ROOT}/actions/require-verified-email.js`]);
     });
 
     it("must serve no extension and provide no AUTHZ_EXTENSION_URL when the stack disables the extension", async function () {
-        const declared = await declareTenant({ config: { authzExtensionEnabled: "false" } });
-        const tenant = await LocalTenant.start(declared.model);
+        const declared = await deployTenant({ stack: "dev", set: { authzExtensionEnabled: false } });
+        const tenant = await LocalTenant.start(declared.model, declared.tenantOptions());
         try {
             assert.ok(!declared.model.apis.some((a) => a.identifier === "urn:auth0-authz-api"));
             assert.ok(!declared.model.grants.some((g) => g.audience === "urn:auth0-authz-api"));
@@ -181,26 +199,13 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
         }
     });
 
-    it("must serve the Authorization Extension API with the scopes its lookup answered", async function () {
-        const run = await runProgram({ calls: { "auth0:index/getResourceServer:getResourceServer": installedAuthzExtensionApi(["read:groups", "read:users"]) } });
-        const declared = declaredTenant(run, { authzExtensionScopes: ["read:groups", "read:users"] });
-        assert.deepEqual(declared.model.apis.find((a) => a.identifier === "urn:auth0-authz-api")?.scopes, ["read:groups", "read:users"]);
-        assert.deepEqual(declared.model.users, SAMPLE_DIRECTORY.users);
-    });
-
     describe("under-granting", function () {
         it("must be refused by the stack's config validation: rules mode without update:users_app_metadata", async function () {
-            await assert.rejects(
-                declareTenant({ config: { ...RULES_MODE, managementApiScopes: "[]" } }),
-                (err: unknown) => {
-                    const problems = (err as ConfigError).problems ?? [];
-                    return problems.some((p) => /auth0-tenant:managementApiScopes: .*update:users_app_metadata; add it/.test(p));
-                },
-            );
+            await assert.rejects(deployTenant({ stack: "dev", set: { ...RULES_MODE, managementApiScopes: [] } }), /auth0-tenant:managementApiScopes: .*update:users_app_metadata; add it/);
         });
 
         it("must make the rule's Management API call fail with 403, as on Auth0, when the declared grant lacks the scope", async function () {
-            const declared = await declareTenant({ config: RULES_MODE });
+            const declared = await deployTenant({ stack: "dev", set: RULES_MODE });
             const underGranted = {
                 ...declared.model,
                 grants: declared.model.grants.map((g) =>
@@ -227,8 +232,8 @@ describe("local/declaredTenant (the tenant the stack declares, served locally)",
         });
 
         it("must let the same login record app_metadata with the grant as declared", async function () {
-            const declared = await declareTenant({ config: RULES_MODE });
-            const harness = await Harness.start("rules", declared.model, { files: declared.loginFiles });
+            const declared = await deployTenant({ stack: "dev", set: RULES_MODE });
+            const harness = await Harness.start("rules", declared.model, { files: declared.loginFiles, tenant: declared.tenantOptions() });
             try {
                 const result = await harness.login(harness.container(declared.localSettings(harness.tenant)), "auth0|alice");
                 assert.equal(result.outcome, "allowed", result.reason);
