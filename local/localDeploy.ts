@@ -33,6 +33,7 @@ import { StateResource, Step } from "./engine/deployment";
 import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./engine/operation";
 import { Auth0ProviderDouble, inProcessTransport } from "./engine/providers/auth0";
 import { Props, ResourceRef, Secret, UNKNOWN, Value } from "./engine/wire";
+import { verificationRunner } from "./inProcessVerification";
 import { LocalManagementApi, ManagementSnapshot } from "./servers/managementApi";
 import { stackFilesDir, stackFilePath } from "./stack/stackFiles";
 import { PROJECT, ROOT } from "./stack/tokens";
@@ -43,7 +44,7 @@ export const DEPLOY_CACHE = path.join(ROOT, "node_modules", ".cache", "local-dep
 export const DEPLOY_CACHE_ENV = "LOCAL_DEPLOY_CACHE";
 
 /** What the key of a deploy reads, relative to the repository: every file under a directory. */
-const DEPLOY_INPUTS = ["infra", "actions", "rules", "local/engine", "local/servers/managementApi.ts", "local/localDeploy.ts", "Pulumi.yaml", "package-lock.json"];
+const DEPLOY_INPUTS = ["infra", "actions", "rules", "local/engine", "local/servers/managementApi.ts", "local/inProcessVerification.ts", "local/localDeploy.ts", "Pulumi.yaml", "package-lock.json"];
 
 export interface DeployRequest {
     readonly stack: string;
@@ -196,7 +197,10 @@ async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<s
         if (method !== "GET" && reply.status < 400) writes.push({ method, path: callPath, body: structuredClone(body) });
         return reply;
     });
-    const result = await operate({ stack, stackDir, set, prior: previous?.state ?? [], dryRun: false, provider, tenant: { authzExtensionApiScopes: authzExtensionScopes } });
+    // The stack's verification Command runs against the tenant being written, in process: this
+    // tenant serves no token endpoint while it is deployed (local/inProcessVerification.ts).
+    const commands = verificationRunner(api, authzExtensionScopes.length > 0);
+    const result = await operate({ stack, stackDir, set, prior: previous?.state ?? [], dryRun: false, provider, commands, tenant: { authzExtensionApiScopes: authzExtensionScopes } });
     if (!result.ok || !("state" in result)) throw new LocalDeployError(`pulumi up of ${stack} (${JSON.stringify(set)}) failed offline: ${whyFailed(result)}`);
     // The provider logs every call it makes, in the same order: each write takes its resource type from there.
     const made = provider.calls.filter((c) => c.method !== "GET" && c.status < 400);
