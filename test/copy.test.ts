@@ -13,8 +13,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChildResult, runChild } from "../local/childProcess";
-import { stackFilePath } from "../local/stack/stackFiles";
+import { ChildResult, runChild } from "../tools/childProcess";
+import { stackFilePath } from "../tools/stack/stackFiles";
 import { ANOTHER_TENANT, replaceValues } from "./support/anotherTenant";
 import { copyRepository } from "./support/repositoryCopy";
 

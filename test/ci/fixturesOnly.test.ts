@@ -7,8 +7,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT } from "../../local/stack/program";
-import { stackNames } from "../../local/stack/stackFiles";
+import { ROOT } from "../../tools/stack/program";
+import { stackNames } from "../../tools/stack/stackFiles";
 import { dependenceOnCommittedFiles, sampleValues } from "../support/committedValues";
 
 /**

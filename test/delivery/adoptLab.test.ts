@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AdoptionOutcome, runAdoption, runbook, runningLoginCode } from "../../local/adoptLab";
+import { AdoptionOutcome, runAdoption, runbook, runningLoginCode } from "../../local/sim/adoptLab";
 import { ROOT } from "../../local/engine/operation";
-import { HandClickedTenant } from "../../local/adoptTenant";
+import { HandClickedTenant } from "../../local/tenant/handMadeTenant";
 import { OperationResult } from "../../local/engine/operation";
 
 const LOGIN_SECRET = "hand-made-login-secret-0123456789abcdefghijklmnopqrstuvwxyz";
@@ -101,7 +101,7 @@ function assertRefused(o: AdoptionOutcome, message: RegExp): void {
     assert.deepEqual(o.loginFailures, []);
 }
 
-describe("adoption end to end: npm run adopt, pulumi import --file, the first pulumi up, logins throughout (local/adoptLab)", function () {
+describe("adoption end to end: npm run adopt, pulumi import --file, the first pulumi up, logins throughout (local/sim/adoptLab)", function () {
     // A deployed shape runs the program under mocks (adopt) and three times through the engine double.
     this.timeout(300_000);
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ADOPT_CALLS } from "../../infra/deployerScopes";
-import { HandClickedTenant, handMadeManagementApi } from "../../local/adoptTenant";
+import { ADOPT_CALLS } from "../../tools/deployerScopes";
+import { HandClickedTenant, handMadeManagementApi } from "../../local/tenant/handMadeTenant";
 import { ROOT } from "../../local/engine/operation";
 
 /** ../shared next to the repository (or next to the worktrees' folder); the suite never needs it. */

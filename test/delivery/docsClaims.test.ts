@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loginSecretsStaySecret } from "../../policy/policies";
-import { ROOT } from "../../local/stack/program";
+import { ROOT } from "../../tools/stack/program";
 
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 /** Claims that write-only inputs are absent from Pulumi state, or that a secret input is plaintext there. */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CaseCost, CASES, casesFor, DriftRow, PLAIN_UP, runDriftLab, UP_REFRESH } from "../../local/driftLab";
-import { runChild } from "../../local/childProcess";
+import { CaseCost, CASES, casesFor, DriftRow, PLAIN_UP, runDriftLab, UP_REFRESH } from "../../local/sim/driftLab";
+import { runChild } from "../../tools/childProcess";
 import { ROOT } from "../../local/engine/operation";
 import { FIXTURE_ENV } from "../support/fixtureStacks";
 

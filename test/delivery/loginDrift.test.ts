@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { deployerScopes } from "../../infra/deployerScopes";
-import { deployTenant, DeployedTenant } from "../../local/deployedTenant";
-import { LocalTenant } from "../../local/servers/localTenant";
-import { MANAGEMENT_API } from "../../local/servers/model";
+import { deployerScopes } from "../../tools/deployerScopes";
+import { deployTenant, DeployedTenant } from "../../local/tenant/deployedTenant";
+import { LocalTenant } from "../../local/tenant/localTenant";
+import { MANAGEMENT_API } from "../../local/tenant/model";
 import { ChildResult, runTsFile } from "../local/support/child";
 
 const SCRIPT = "scripts/check-login-drift.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { parseStackName } from "../../infra/untrustedInput";
+import { parseStackName } from "../../tools/untrustedInput";
 import { workflowFiles } from "../../scripts/lint-workflows";
 import { loadPipelineTable, stackNames } from "../../tools/pipelineTable";
 import { checkPipeline, Finding, isAlertJob, Job, Rule, Workflow, WorkflowFile } from "../../tools/pipelineTrust";

@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
-import { stackFilePath } from "../../local/stack/stackFiles";
-import { T, runProgram } from "../../local/stack/program";
-import { reviewStackConfig, reviewStackName, ReviewTenant } from "../../scripts/review-stack-config";
+import { stackFilePath } from "../../tools/stack/stackFiles";
+import { T, runProgram } from "../../tools/stack/program";
+import { reviewStackConfig, reviewStackName, ReviewTenant } from "../../tools/reviewStackConfig";
 import { loadPipelineTable } from "../../tools/pipelineTable";
 
 const DEV_STACK_FILE = fs.readFileSync(stackFilePath("dev"), "utf8");

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ROOT } from "../../local/stack/program";
+import { ROOT } from "../../tools/stack/program";
 import { WORKFLOWS_DIR, lintWorkflows, workflowFiles } from "../../scripts/lint-workflows";
 import { loadPipelineTable, stackNames } from "../../tools/pipelineTable";
 import { isAlertJob } from "../../tools/pipelineTrust";

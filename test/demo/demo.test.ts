@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { ChildResult, runChild } from "../../local/childProcess";
-import { deployTenant } from "../../local/deployedTenant";
+import { ChildResult, runChild } from "../../tools/childProcess";
+import { deployTenant } from "../../local/tenant/deployedTenant";
 import { modeSettings } from "../../local/engine/operation";
-import { ROOT } from "../../local/stack/program";
+import { ROOT } from "../../tools/stack/program";
 
 /** `npm run demo` as a user runs it, with this Node first on PATH (the project needs Node 22). */
 function runDemo(): Promise<ChildResult> {
@@ -29,7 +29,7 @@ function login(text: string, userId: string, nth = 0): string {
 }
 
 describe("npm run demo", function () {
-    // Two pulumi up runs through the engine and provider doubles when not kept (local/localDeploy.ts), then the logins.
+    // Two pulumi up runs through the engine and provider doubles when not kept (local/engine/localDeploy.ts), then the logins.
     this.timeout(120_000);
     let result: Awaited<ReturnType<typeof runDemo>>;
 
@@ -89,7 +89,7 @@ describe("npm run demo", function () {
     });
 
     it("must not print a secret or a token", async function () {
-        // The demo's own deploys, kept by local/localDeploy.ts: the secrets the tenant held while it ran.
+        // The demo's own deploys, kept by local/engine/localDeploy.ts: the secrets the tenant held while it ran.
         const secrets = [...(await deployTenant({ stack: "dev" })).credentials, ...(await deployTenant({ stack: "dev", set: modeSettings("rules") })).credentials].map((c) => c.clientSecret);
         const output = result.stdout + result.stderr;
         for (const secret of secrets) assert.ok(!output.includes(secret), "a client secret was printed");

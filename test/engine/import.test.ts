@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { deployerScopes } from "../../infra/deployerScopes";
+import { deployerScopes } from "../../tools/deployerScopes";
 import { importResources, importValidationWarning } from "../../local/engine/import";
 import { Auth0ProviderDouble, inProcessTransport } from "../../local/engine/providers/auth0";
 import { Secret } from "../../local/engine/wire";
-import { LocalManagementApi } from "../../local/servers/managementApi";
+import { LocalManagementApi } from "../../local/tenant/managementApi";
 
 const writer = (api: LocalManagementApi) => new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "rules")));
 

@@ -1,11 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChildResult, runChild } from "../../local/childProcess";
+import { ChildResult, runChild } from "../../tools/childProcess";
 import { credentialCheck } from "../../scripts/preview";
 import { loadPipelineTable, stackNames } from "../../tools/pipelineTable";
 import { fixtureStacksWith, scratchFixtureStacks, ScratchStacks } from "../support/fixtureStacks";
-import { ROOT } from "../../local/stack/program";
+import { ROOT } from "../../tools/stack/program";
 import { compileCacheWarm } from "./warmCompileCache";
 
 /**

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { deployerScopes, PROVIDER_CALLS } from "../../infra/deployerScopes";
+import { deployerScopes, PROVIDER_CALLS } from "../../tools/deployerScopes";
 import { Auth0ProviderDouble, inProcessTransport, ProviderCallMade, ProviderError } from "../../local/engine/providers/auth0";
 import { refresh } from "../../local/engine/refresh";
 import { StateResource } from "../../local/engine/deployment";
 import { Props, Secret } from "../../local/engine/wire";
-import { LocalManagementApi } from "../../local/servers/managementApi";
+import { LocalManagementApi } from "../../local/tenant/managementApi";
 import { ROOT } from "../../local/engine/operation";
 
 /** ../shared next to the repository (or next to the worktrees' folder); the suite never needs it. */
@@ -71,7 +71,7 @@ function template(method: string, concrete: string): string | undefined {
 }
 
 describe("local/engine/providers (the provider double)", function () {
-    it("must make only calls infra/deployerScopes.ts lists for the type and operation, and every one it lists", async function () {
+    it("must make only calls tools/deployerScopes.ts lists for the type and operation, and every one it lists", async function () {
         const api = new LocalManagementApi();
         const calls = await lifecycle(api);
         const made = new Set<string>();

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { loadConfig } from "../../infra/config";
 import { loadProject } from "../../local/engine/cliConfig";
 import { ROOT } from "../../local/engine/operation";
-import { PROJECT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
+import { PROJECT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../tools/stack/program";
 
 /** The program's configuration read from a flat map, as pulumi.Config would; or its refusal. */
 function configFrom(values: Record<string, string>): unknown {

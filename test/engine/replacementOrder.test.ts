@@ -5,13 +5,13 @@
  * whether the login code can get its tokens after every Management API call the update makes.
  */
 import * as assert from "node:assert/strict";
-import { deployerScopes } from "../../infra/deployerScopes";
+import { deployerScopes } from "../../tools/deployerScopes";
 import { scopesNeeded } from "../../infra/loginContract";
 import { OperationResult, operate } from "../../local/engine/operation";
 import { Auth0ProviderDouble, inProcessTransport, ManagementTransport } from "../../local/engine/providers/auth0";
 import { CommandRun, CommandRunner } from "../../local/engine/providers/command";
 import { reveal } from "../../local/engine/wire";
-import { LocalManagementApi } from "../../local/servers/managementApi";
+import { LocalManagementApi } from "../../local/tenant/managementApi";
 import { explain, modeSettings, stackFileOf, stepsOf } from "./support";
 import { compileCacheWarm } from "./warmCompileCache";
 

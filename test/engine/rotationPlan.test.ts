@@ -6,10 +6,10 @@
  */
 import * as assert from "node:assert/strict";
 import { StateResource, Step, StepOp } from "../../local/engine/deployment";
-import { DeployedUpdate, ManagementWrite } from "../../local/localDeploy";
-import { rotationSteps } from "../../local/rotationSimulation";
-import { LocalManagementApi } from "../../local/servers/managementApi";
-import { T } from "../../local/stack/tokens";
+import { DeployedUpdate, ManagementWrite } from "../../local/engine/localDeploy";
+import { rotationSteps } from "../../local/sim/rotationSimulation";
+import { LocalManagementApi } from "../../local/tenant/managementApi";
+import { T } from "../../tools/stack/tokens";
 
 const STACK = "urn:pulumi:dev::auth0-tenant::";
 const urnOf = (type: string, name: string) => `${STACK}${type}::${name}`;

@@ -1,10 +1,10 @@
 import * as fs from "fs";
-import { stackFilePath } from "../../local/stack/stackFiles";
+import { stackFilePath } from "../../tools/stack/stackFiles";
 import { StackFile, parseStackFile } from "../../local/engine/cliConfig";
 import { ExtensibilityMode } from "../../infra/loginContract";
 import { OperationResult, modeSettings } from "../../local/engine/operation";
 import { Step } from "../../local/engine/deployment";
-import { reviewStackConfig } from "../../scripts/review-stack-config";
+import { reviewStackConfig } from "../../tools/reviewStackConfig";
 
 export const REVIEW_STACK = "pr-7";
 

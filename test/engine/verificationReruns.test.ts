@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { OperationResult, operate } from "../../local/engine/operation";
-import { ROOT } from "../../local/stack/program";
+import { ROOT } from "../../tools/stack/program";
 import { copyRepository, RepositoryCopy } from "../support/repositoryCopy";
 import { explain, modeSettings, stackFileOf, stepsOf } from "./support";
 import { compileCacheWarm } from "./warmCompileCache";

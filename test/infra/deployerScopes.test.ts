@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { declaredTypes, deployerScopes, KEY_MATERIAL_SCOPE, PROVIDER_CALLS } from "../../infra/deployerScopes";
+import { declaredTypes, deployerScopes, KEY_MATERIAL_SCOPE, PROVIDER_CALLS } from "../../tools/deployerScopes";
 import { ExtensibilityMode } from "../../infra/loginContract";
-import { replayProviderCalls } from "../../local/providerReplay";
+import { replayProviderCalls } from "../../local/sim/providerReplay";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
-import { LocalTenant } from "../../local/servers/localTenant";
-import { MANAGEMENT_API_SCOPES } from "../../local/servers/model";
-import { testTls } from "../../local/servers/tls";
-import { ROOT } from "../../local/stack/program";
+import { LocalTenant } from "../../local/tenant/localTenant";
+import { MANAGEMENT_API_SCOPES } from "../../local/tenant/model";
+import { testTls } from "../../local/tenant/tls";
+import { ROOT } from "../../tools/stack/program";
 import { checkScopeDocs, SCOPE_DOC_FILES } from "../../scripts/generate-scope-docs";
 
 const MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
@@ -18,7 +18,7 @@ const RECORDINGS = [path.join(ROOT, ".."), path.join(ROOT, "..", "..")]
     .map((dir) => path.join(dir, "shared", "provider-data", "auth0-mgmt-recordings.json"))
     .find((file) => fs.existsSync(file));
 
-describe("infra/deployerScopes (the provider's Management API calls and the deployers' scopes)", function () {
+describe("tools/deployerScopes (the provider's Management API calls and the deployers' scopes)", function () {
     let tenant: LocalTenant;
     let network: TrustedNetwork;
     let everything: string;

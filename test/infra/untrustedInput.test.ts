@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { InputError, jsonSyntaxError, parseJsonInput, parseStackName, parseYamlInput } from "../../infra/untrustedInput";
+import { InputError, jsonSyntaxError, parseJsonInput, parseStackName, parseYamlInput } from "../../tools/untrustedInput";
 
 /** The message of what `fn` throws; fails when it throws nothing or not an InputError. */
 function refusal(fn: () => unknown): string {
@@ -12,7 +12,7 @@ function refusal(fn: () => unknown): string {
     assert.fail("expected a refusal");
 }
 
-describe("infra/untrustedInput", () => {
+describe("tools/untrustedInput", () => {
     it("must say where JSON breaks and what was expected, never quoting the text", () => {
         const message = refusal(() => parseJsonInput("SECRET-TOKEN-abc", "stdin", "a stack export"));
         assert.equal(message, "stdin: not JSON: at line 1, column 1 (byte offset 0), expected a JSON value; expected a stack export");

@@ -11,18 +11,18 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { chromiumMissing, launchChromium } from "../../local/browser";
-import { deployTenant } from "../../local/deployedTenant";
-import { SAMPLE_PASSWORD } from "../../local/loginDirectory";
-import { ROOT } from "../../local/stack/program";
-import { OpenIdProvider, SAMPLE_CLIENT_ID, WRONG_CREDENTIALS } from "../../local/servers/openidProvider";
-import { AUTHZ_EXTENSION_API } from "../../local/servers/model";
+import { chromiumMissing, launchChromium } from "../../local/sim/browser";
+import { deployTenant } from "../../local/tenant/deployedTenant";
+import { SAMPLE_PASSWORD } from "../../local/tenant/loginDirectory";
+import { ROOT } from "../../tools/stack/program";
+import { OpenIdProvider, SAMPLE_CLIENT_ID, WRONG_CREDENTIALS } from "../../local/tenant/openidProvider";
+import { AUTHZ_EXTENSION_API } from "../../local/tenant/model";
 
 const CAROL_REASON = "Please verify your email address before logging in.";
 const GROUPS_DENIAL = "Login is not available right now: group membership could not be verified.";
 const SIGNED_IN_OR_NOT = '#status[data-state="signed-in"], #status[data-state="refused"], #status[data-state="error"]';
 
-describe("local/servers/openidProvider in a browser (Chromium, headless)", function () {
+describe("local/tenant/openidProvider in a browser (Chromium, headless)", function () {
     this.timeout(60_000);
     let browser: Browser;
     let op: OpenIdProvider;
@@ -39,7 +39,7 @@ describe("local/servers/openidProvider in a browser (Chromium, headless)", funct
             console.log(`    browser tests skipped: ${missing}`);
             this.skip();
         }
-        // pulumi up of the dev stack through the engine and provider doubles (kept once done: local/localDeploy.ts).
+        // pulumi up of the dev stack through the engine and provider doubles (kept once done: local/engine/localDeploy.ts).
         this.timeout(120_000);
         const deployed = await deployTenant({ stack: "dev" });
         namespace = deployed.settings.CLAIM_NAMESPACE ?? "";

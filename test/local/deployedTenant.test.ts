@@ -1,24 +1,24 @@
 import assert from "node:assert/strict";
 import { createLocalJWKSet, decodeJwt, JSONWebKeySet, jwtVerify } from "jose";
 import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
-import { deployedTenant, deployTenant, DeployedTenant, loginCredential } from "../../local/deployedTenant";
+import { deployedTenant, deployTenant, DeployedTenant, loginCredential } from "../../local/tenant/deployedTenant";
 import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/authzExtension";
 import { modeSettings } from "../../local/engine/operation";
 import { reveal } from "../../local/engine/wire";
-import { SAMPLE_DIRECTORY } from "../../local/sampleDirectory";
-import { LocalManagementApi } from "../../local/servers/managementApi";
-import { Harness } from "../../local/loginHarness";
+import { SAMPLE_DIRECTORY } from "../../local/tenant/sampleDirectory";
+import { LocalManagementApi } from "../../local/tenant/managementApi";
+import { Harness } from "../../local/runtime/loginHarness";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
-import { LocalTenant } from "../../local/servers/localTenant";
-import { AUTHZ_EXTENSION_API, MANAGEMENT_API } from "../../local/servers/model";
-import { testTls } from "../../local/servers/tls";
-import { ROOT, T } from "../../local/stack/tokens";
+import { LocalTenant } from "../../local/tenant/localTenant";
+import { AUTHZ_EXTENSION_API, MANAGEMENT_API } from "../../local/tenant/model";
+import { testTls } from "../../local/tenant/tls";
+import { ROOT, T } from "../../tools/stack/tokens";
 
 const RULES_MODE = modeSettings("rules");
 const DECLARED_MANAGEMENT_API = "https://fixture-dev.us.auth0.com/api/v2/";
 
-describe("local/deployedTenant (the tenant a stack's pulumi up left, served locally)", function () {
-    // Each distinct deploy is a pulumi up through the engine and provider doubles unless kept (local/localDeploy.ts).
+describe("local/tenant/deployedTenant (the tenant a stack's pulumi up left, served locally)", function () {
+    // Each distinct deploy is a pulumi up through the engine and provider doubles unless kept (local/engine/localDeploy.ts).
     this.timeout(120_000);
     let network: TrustedNetwork;
     before(async function () {

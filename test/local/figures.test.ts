@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runChild } from "../../local/childProcess";
-import { BenchFigures, loginLatencySpec, readFigures, renderSvg, RotationFigures, rotationTimelineSpec, tokenRequestsSpec } from "../../local/figures";
-import { ROOT } from "../../local/stack/program";
+import { runChild } from "../../tools/childProcess";
+import { BenchFigures, loginLatencySpec, readFigures, renderSvg, RotationFigures, rotationTimelineSpec, tokenRequestsSpec } from "../../local/sim/figures";
+import { ROOT } from "../../tools/stack/program";
 import { FIXTURE_ENV } from "../support/fixtureStacks";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "figures");

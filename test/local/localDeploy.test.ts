@@ -3,11 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { containsSecret } from "../../local/engine/wire";
-import { deployStack, deployUpdates } from "../../local/localDeploy";
-import { T } from "../../local/stack/tokens";
+import { deployStack, deployUpdates } from "../../local/engine/localDeploy";
+import { T } from "../../tools/stack/tokens";
 import { FIXTURE_STACKS } from "../support/fixtureStacks";
 
-describe("local/localDeploy (pulumi up onto a local tenant, kept by what feeds it)", function () {
+describe("local/engine/localDeploy (pulumi up onto a local tenant, kept by what feeds it)", function () {
     // A deploy not kept yet is a pulumi up through the engine and provider doubles: seconds, more under load.
     this.timeout(180_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "local-deploy-"));

@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet, jwtVerify } from "jose";
-import { deployTenant } from "../../local/deployedTenant";
-import { LoginDirectory, SAMPLE_PASSWORD } from "../../local/loginDirectory";
+import { deployTenant } from "../../local/tenant/deployedTenant";
+import { LoginDirectory, SAMPLE_PASSWORD } from "../../local/tenant/loginDirectory";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
-import { OpenIdProvider } from "../../local/servers/openidProvider";
-import { AUTHZ_EXTENSION_API } from "../../local/servers/model";
-import { testTls } from "../../local/servers/tls";
+import { OpenIdProvider } from "../../local/tenant/openidProvider";
+import { AUTHZ_EXTENSION_API } from "../../local/tenant/model";
+import { testTls } from "../../local/tenant/tls";
 
-describe("local/servers/openidProvider (one issuer, one key set, the tenant's own token endpoint)", function () {
+describe("local/tenant/openidProvider (one issuer, one key set, the tenant's own token endpoint)", function () {
     this.timeout(30_000);
     let op: OpenIdProvider;
     let network: TrustedNetwork;
@@ -18,7 +18,7 @@ describe("local/servers/openidProvider (one issuer, one key set, the tenant's ow
     let directory: LoginDirectory;
 
     before(async function () {
-        // pulumi up of the dev stack through the engine and provider doubles (kept once done: local/localDeploy.ts).
+        // pulumi up of the dev stack through the engine and provider doubles (kept once done: local/engine/localDeploy.ts).
         this.timeout(120_000);
         const users = join(dir, "users.json");
         writeFileSync(users, JSON.stringify({ users: [{ email: "dave@example.test", password: "dave-local-password", email_verified: true, groups: ["auditors", "readers"] }] }));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ProgramRunRequest } from "../../local/engine/languageHost";
 import { MonitorHandlers, Registration, RegisterResult } from "../../local/engine/monitor";
 import { Props, Secret, UNKNOWN } from "../../local/engine/wire";
-import { identical, recording, ReplayMismatch, replaying, runKey, Transcript } from "../../local/programMemo";
+import { identical, recording, ReplayMismatch, replaying, runKey, Transcript } from "../../local/engine/programMemo";
 
 /** A program that registers `a`, then `b` with `a`'s output, then exports `b`'s: what it asks depends on what it is told. */
 const program = async (_req: ProgramRunRequest, h: MonitorHandlers) => {
@@ -37,7 +37,7 @@ function engine(answer: (name: string, inputs: Props) => Props) {
 
 const REQUEST = {} as ProgramRunRequest;
 
-describe("local/programMemo (the drift lab's recorded program runs)", function () {
+describe("local/engine/programMemo (the drift lab's recorded program runs)", function () {
     async function recorded(answer: (name: string, inputs: Props) => Props): Promise<Transcript> {
         let transcript: Transcript | undefined;
         await recording(runKey(true), (t) => (transcript = t), program)(REQUEST, engine(answer).handlers);

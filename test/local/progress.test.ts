@@ -1,12 +1,12 @@
 import * as assert from "assert";
-import { Progress, ProgressStream, wrap } from "../../local/progress";
+import { Progress, ProgressStream, wrap } from "../../local/sim/progress";
 
 function stream(isTTY: boolean): ProgressStream & { written: string[] } {
     const written: string[] = [];
     return { isTTY, columns: 200, written, write: (text: string) => written.push(text) > 0 };
 }
 
-describe("local/progress", () => {
+describe("local/sim/progress", () => {
     it("must report progress on one rewritten line of a terminal, and clear it when done", () => {
         const tty = stream(true);
         const progress = new Progress(tty);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { deployTenant, DeployedTenant, loginCredential } from "../../local/deployedTenant";
+import { deployTenant, DeployedTenant, loginCredential } from "../../local/tenant/deployedTenant";
 import { modeSettings } from "../../local/engine/operation";
-import { LocalTenant } from "../../local/servers/localTenant";
+import { LocalTenant } from "../../local/tenant/localTenant";
 import { runTsFile } from "./support/child";
 
 

@@ -2,10 +2,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { deployTenant } from "../../local/deployedTenant";
+import { deployTenant } from "../../local/tenant/deployedTenant";
 import { operate } from "../../local/engine/operation";
-import { ROOT, runProgram } from "../../local/stack/program";
-import { STACK_FILES_ENV, stackFilePath, stackFilesDir, stackNames } from "../../local/stack/stackFiles";
+import { ROOT, runProgram } from "../../tools/stack/program";
+import { STACK_FILES_ENV, stackFilePath, stackFilesDir, stackNames } from "../../tools/stack/stackFiles";
 import { FIXTURE_STACKS } from "../support/fixtureStacks";
 
 /** The dev fixture with another domain and, optionally, a key left out. */
@@ -18,7 +18,7 @@ function writeStackFile(dir: string, stack: string, domain: string, without?: st
     fs.writeFileSync(stackFilePath(stack, dir), text);
 }
 
-describe("local/stack/stackFiles: one way for every offline reader to take stack files from elsewhere", function () {
+describe("tools/stack/stackFiles: one way for every offline reader to take stack files from elsewhere", function () {
     this.timeout(60_000);
     let dir: string;
     before(() => {

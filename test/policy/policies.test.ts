@@ -12,7 +12,7 @@ import {
     PROTECTED_TYPES,
     stackOfUrn,
 } from "../../policy/policies";
-import { T } from "../../local/stack/program";
+import { T } from "../../tools/stack/program";
 import { RULE_ORDER_BASE } from "../../infra/loginFlow";
 import { AnalyzedProgram, AnalyzedResource, aResource, analyzeProgram, evaluate } from "./support/analyzer";
 

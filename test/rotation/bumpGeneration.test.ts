@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import { bumpGeneration, KEY, main } from "../../scripts/bump-generation";
-import { stackFilePath } from "../../local/stack/stackFiles";
-import { runProgram } from "../../local/stack/program";
+import { bumpGeneration, KEY, main } from "../../tools/bumpGeneration";
+import { stackFilePath } from "../../tools/stack/stackFiles";
+import { runProgram } from "../../tools/stack/program";
 
 const stackFile = (stack: string) => fs.readFileSync(stackFilePath(stack), "utf8");
 const changedLines = (before: string, after: string) => {

@@ -4,9 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { ROOT } from "../../local/stack/program";
-import { stackFilePath } from "../../local/stack/stackFiles";
-import { bumpGeneration } from "../../scripts/bump-generation";
+import { ROOT } from "../../tools/stack/program";
+import { stackFilePath } from "../../tools/stack/stackFiles";
+import { bumpGeneration } from "../../tools/bumpGeneration";
 
 interface Step {
     id?: string;

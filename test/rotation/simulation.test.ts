@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { slotFor } from "../../infra/rotation";
-import { planRotations, RotationPlan, simulateRotations, SimulationOptions, SimulationReport } from "../../local/rotationSimulation";
+import { planRotations, RotationPlan, simulateRotations, SimulationOptions, SimulationReport } from "../../local/sim/rotationSimulation";
 import { trustedNetwork } from "../../local/runtime/network";
-import { LocalTenant } from "../../local/servers/localTenant";
-import { testTls } from "../../local/servers/tls";
-import { T } from "../../local/stack/program";
+import { LocalTenant } from "../../local/tenant/localTenant";
+import { testTls } from "../../local/tenant/tls";
+import { T } from "../../tools/stack/program";
 
 const ROTATIONS = 4;
 /** Small and quick: correctness only, no timing assertion. Token lifetime 5 s: every login fetches. */
@@ -48,11 +48,11 @@ function assertFailuresOnlyInNaiveWindows(plan: RotationPlan, report: Simulation
     }
 }
 
-describe("local/rotationSimulation", () => {
+describe("local/sim/rotationSimulation", () => {
     describe("actions (the default mode)", () => {
         let plan: RotationPlan;
         before(async function () {
-            // Five pulumi up runs through the engine double, a few seconds each unless kept (local/localDeploy.ts).
+            // Five pulumi up runs through the engine double, a few seconds each unless kept (local/engine/localDeploy.ts).
             this.timeout(120_000);
             plan = await planRotations(1, ROTATIONS, "actions");
         });

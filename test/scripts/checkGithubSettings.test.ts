@@ -1,10 +1,10 @@
+import { ROOT } from "../../tools/repository";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const RECORDED = path.join(ROOT, "test", "fixtures", "github-api", "matching");
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { deployerScopes } from "../../infra/deployerScopes";
-import { DeclaredLoginFlow, loginFlowDrift, Tenant } from "../../scripts/check-login-drift";
-import { LocalManagementApi } from "../../local/servers/managementApi";
+import { deployerScopes } from "../../tools/deployerScopes";
+import { DeclaredLoginFlow, loginFlowDrift, Tenant } from "../../tools/checkLoginDrift";
+import { LocalManagementApi } from "../../local/tenant/managementApi";
 
 /** A rules stack's login flow as its state declares it: no Action, no binding, no credential to verify. */
 const RULES_FLOW: DeclaredLoginFlow = { domain: "fixture-rules.us.auth0.com", actions: [], verification: [] };

@@ -4,10 +4,10 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { GrantVerification, GrantVerificationArgs, loginCodeProbe, VERIFY_GRANTS_COMMAND } from "../../infra/grantVerification";
-import { deployTenant } from "../../local/deployedTenant";
-import { LocalTenant } from "../../local/servers/localTenant";
-import { TenantMocks } from "../../local/stack/mocks";
-import { promiseOf, ROOT } from "../../local/stack/program";
+import { deployTenant } from "../../local/tenant/deployedTenant";
+import { LocalTenant } from "../../local/tenant/localTenant";
+import { TenantMocks } from "../../tools/stack/mocks";
+import { promiseOf, ROOT } from "../../tools/stack/program";
 import { runTsFile } from "../local/support/child";
 
 const COMMAND_TYPE = "command:local:Command";

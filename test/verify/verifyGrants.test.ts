@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { deployTenant, DeployedTenant } from "../../local/deployedTenant";
+import { deployTenant, DeployedTenant } from "../../local/tenant/deployedTenant";
 import { modeSettings } from "../../local/engine/operation";
-import { LocalTenant } from "../../local/servers/localTenant";
-import { TenantModel } from "../../local/servers/model";
+import { LocalTenant } from "../../local/tenant/localTenant";
+import { TenantModel } from "../../local/tenant/model";
 import { createServer } from "node:https";
 import { AddressInfo } from "node:net";
 import { generate } from "selfsigned";
-import { ClientToVerify } from "../../scripts/verify-grants";
+import { ClientToVerify } from "../../tools/verifyGrants";
 import { ChildResult, runTsFile } from "../local/support/child";
 
 const SCRIPT = "scripts/verify-grants.ts";
@@ -53,7 +53,7 @@ describe("scripts/verify-grants.ts against the local tenant", function () {
     let secrets: string[] = [];
 
     before(async function () {
-        // pulumi up of the dev stack in each mode through the engine and provider doubles (kept once done: local/localDeploy.ts).
+        // pulumi up of the dev stack in each mode through the engine and provider doubles (kept once done: local/engine/localDeploy.ts).
         this.timeout(120_000);
         [declared.actions, declared.rules] = await Promise.all([deployTenant({ stack: "dev" }), deployTenant({ stack: "dev", set: modeSettings("rules") })]);
         secrets = [...declared.actions.credentials, ...declared.rules.credentials].map((c) => c.clientSecret);

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { testTls } from "../../../local/servers/tls";
-import { ChildResult, runChild } from "../../../local/childProcess";
-import { ROOT } from "../../../local/stack/program";
+import { testTls } from "../../../local/tenant/tls";
+import { ChildResult, runChild } from "../../../tools/childProcess";
+import { ROOT } from "../../../tools/stack/program";
 import { FIXTURE_ENV } from "../../support/fixtureStacks";
 
 export type { ChildResult };

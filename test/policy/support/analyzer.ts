@@ -6,7 +6,7 @@ import {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { ProgramRun, Scenario, runProgram } from "../../../local/stack/program";
+import { ProgramRun, Scenario, runProgram } from "../../../tools/stack/program";
 
 /**
  * Feeds policies what the Pulumi engine would hand the analyzer: every resource the real program

@@ -3,7 +3,7 @@
  * given a small directory: users, their Authorization Extension groups, and what the custom API
  * answers for their entitlements.
  */
-import { GroupModel, UserModel } from "./servers/model";
+import { GroupModel, UserModel } from "./model";
 
 /** Sample users for the local tenant: a stack declares no users, so logins need someone. */
 export interface SampleDirectory {

@@ -1,7 +1,7 @@
 /**
  * Secret rotation under load, against the local tenant.
  *
- * `planRotations` deploys the stack through the one offline path (local/localDeploy.ts: the real
+ * `planRotations` deploys the stack through the one offline path (local/engine/localDeploy.ts: the real
  * program, the engine double, the provider double, a local Management API) at generation N, then
  * runs each rotation as a team does — `pulumi config set secretGeneration N+1 && pulumi up` — from
  * the state the last update left. Each rotation's steps are the engine's steps of that update, in
@@ -30,20 +30,20 @@
  * Each step waits until `loginsPerStep` logins that started after it have finished, so every
  * intermediate state of the tenant is exercised by logins, whatever the machine's speed.
  */
-import { ExtensibilityMode, LoginSettingName } from "../infra/loginContract";
-import { modeSettings } from "./engine/operation";
-import { DeployedTenant, deployedTenant, loginCredential, LoginSettings } from "./deployedTenant";
-import { DeployedUpdate, deployUpdates } from "./localDeploy";
-import { ActionsRuntime } from "./runtime/actions";
-import { trustedNetwork } from "./runtime/network";
-import { RulesRuntime } from "./runtime/rules";
-import { LoginContainer } from "./runtime/types";
-import { SampleDirectory } from "./sampleDirectory";
-import { LocalTenant } from "./servers/localTenant";
-import { LocalManagementApi } from "./servers/managementApi";
-import { TenantModel } from "./servers/model";
-import { testTls } from "./servers/tls";
-import { T } from "./stack/tokens";
+import { ExtensibilityMode, LoginSettingName } from "../../infra/loginContract";
+import { modeSettings } from "../engine/operation";
+import { DeployedTenant, deployedTenant, loginCredential, LoginSettings } from "../tenant/deployedTenant";
+import { DeployedUpdate, deployUpdates } from "../engine/localDeploy";
+import { ActionsRuntime } from "../runtime/actions";
+import { trustedNetwork } from "../runtime/network";
+import { RulesRuntime } from "../runtime/rules";
+import { LoginContainer } from "../runtime/types";
+import { SampleDirectory } from "../tenant/sampleDirectory";
+import { LocalTenant } from "../tenant/localTenant";
+import { LocalManagementApi } from "../tenant/managementApi";
+import { TenantModel } from "../tenant/model";
+import { testTls } from "../tenant/tls";
+import { T } from "../../tools/stack/tokens";
 
 /** What applying one changed resource does to the running tenant. */
 export type StepEffect =

@@ -1,11 +1,11 @@
 /**
- * Replays the Management API calls of infra/deployerScopes.ts (what terraform-provider-auth0
+ * Replays the Management API calls of tools/deployerScopes.ts (what terraform-provider-auth0
  * v1.53.0 sends for each resource type and operation) against a tenant, with one token, in the
  * order the provider makes them. A deployer's scopes are enough exactly when every call of the
  * operations it runs succeeds; a call the token's scopes do not cover comes back 403.
  */
 import { Dispatcher, fetch } from "undici";
-import { ExtensibilityMode } from "../infra/loginContract";
+import { ExtensibilityMode } from "../../infra/loginContract";
 import {
     ACTION,
     CLIENT,
@@ -21,7 +21,7 @@ import {
     RULE,
     RULE_CONFIG,
     TRIGGER_ACTIONS,
-} from "../infra/deployerScopes";
+} from "../../tools/deployerScopes";
 
 export interface ReplayedCall {
     readonly call: ProviderCall;

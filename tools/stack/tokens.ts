@@ -1,12 +1,11 @@
 /**
  * What names the program and its resources, without the Pulumi SDK: the repository root, the
  * project, the resource type tokens. For code that reads a program run's results (the local
- * tenant's serving thread) and must not pay for loading @pulumi/pulumi (local/stack/program.ts
+ * tenant's serving thread) and must not pay for loading @pulumi/pulumi (tools/stack/program.ts
  * re-exports these).
  */
-import * as path from "path";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export { ROOT } from "../repository";
 export const PROJECT = "auth0-tenant";
 
 export const T = {

@@ -5,7 +5,7 @@
  */
 // vega-lite declares its types through package.json "exports" only, which this repo's
 // moduleResolution ("node") does not read; the file they point at is named directly.
-import { parseJsonInput } from "../infra/untrustedInput";
+import { parseJsonInput } from "../../tools/untrustedInput";
 import type { TopLevelSpec } from "vega-lite/build/index";
 
 export const BENCH_FIGURES_KIND = "bench";

@@ -4,8 +4,8 @@
  * run by the language host against the engine double (local/engine/operation.ts `operate`), and
  * every create, update and delete is applied through the provider double
  * (local/engine/providers/auth0.ts) to a LocalManagementApi, with the write deployer's scopes
- * (infra/deployerScopes.ts). What the local servers then serve is what that deploy left in the
- * Management API (local/deployedTenant.ts reads it).
+ * (tools/deployerScopes.ts). What the local servers then serve is what that deploy left in the
+ * Management API (local/tenant/deployedTenant.ts reads it).
  *
  * A sequence of updates (`pulumi config set …` then `pulumi up`, each from the state and the
  * tenant the last one left) is one request: a rotation is `{ secretGeneration: n + 1 }` after
@@ -26,17 +26,17 @@
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { deployerScopes } from "../infra/deployerScopes";
-import { ExtensibilityMode } from "../infra/loginContract";
-import { readStackFile } from "./engine/cliConfig";
-import { StateResource, Step } from "./engine/deployment";
-import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./engine/operation";
-import { Auth0ProviderDouble, inProcessTransport } from "./engine/providers/auth0";
-import { Props, ResourceRef, Secret, UNKNOWN, Value } from "./engine/wire";
-import { verificationRunner } from "./inProcessVerification";
-import { LocalManagementApi, ManagementSnapshot } from "./servers/managementApi";
-import { stackFilesDir, stackFilePath } from "./stack/stackFiles";
-import { PROJECT, ROOT } from "./stack/tokens";
+import { deployerScopes } from "../../tools/deployerScopes";
+import { ExtensibilityMode } from "../../infra/loginContract";
+import { readStackFile } from "./cliConfig";
+import { StateResource, Step } from "./deployment";
+import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./operation";
+import { Auth0ProviderDouble, inProcessTransport } from "./providers/auth0";
+import { Props, ResourceRef, Secret, UNKNOWN, Value } from "./wire";
+import { verificationRunner } from "../tenant/inProcessVerification";
+import { LocalManagementApi, ManagementSnapshot } from "../tenant/managementApi";
+import { stackFilesDir, stackFilePath } from "../../tools/stack/stackFiles";
+import { PROJECT, ROOT } from "../../tools/stack/tokens";
 
 /** Where deploys are kept between runs. */
 export const DEPLOY_CACHE = path.join(ROOT, "node_modules", ".cache", "local-deploy");
@@ -44,7 +44,7 @@ export const DEPLOY_CACHE = path.join(ROOT, "node_modules", ".cache", "local-dep
 export const DEPLOY_CACHE_ENV = "LOCAL_DEPLOY_CACHE";
 
 /** What the key of a deploy reads, relative to the repository: every file under a directory. */
-const DEPLOY_INPUTS = ["infra", "actions", "rules", "local/engine", "local/servers/managementApi.ts", "local/inProcessVerification.ts", "local/localDeploy.ts", "Pulumi.yaml", "package-lock.json"];
+const DEPLOY_INPUTS = ["infra", "actions", "rules", "tools", "local/engine", "local/tenant/managementApi.ts", "local/tenant/inProcessVerification.ts", "local/engine/localDeploy.ts", "Pulumi.yaml", "package-lock.json"];
 
 export interface DeployRequest {
     readonly stack: string;
@@ -198,7 +198,7 @@ async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<s
         return reply;
     });
     // The stack's verification Command runs against the tenant being written, in process: this
-    // tenant serves no token endpoint while it is deployed (local/inProcessVerification.ts).
+    // tenant serves no token endpoint while it is deployed (local/tenant/inProcessVerification.ts).
     const commands = verificationRunner(api, authzExtensionScopes.length > 0);
     const result = await operate({ stack, stackDir, set, prior: previous?.state ?? [], dryRun: false, provider, commands, tenant: { authzExtensionApiScopes: authzExtensionScopes } });
     if (!result.ok || !("state" in result)) throw new LocalDeployError(`pulumi up of ${stack} (${JSON.stringify(set)}) failed offline: ${whyFailed(result)}`);

@@ -1,15 +1,15 @@
 import { join } from "node:path";
-import { ExtensibilityMode, LoginSettingName } from "../infra/loginContract";
-import { ActionsRuntime } from "./runtime/actions";
-import { trustedNetwork, TrustedNetwork } from "./runtime/network";
-import { RulesRuntime } from "./runtime/rules";
-import { LoginContainer, LoginResult, LoginTransaction } from "./runtime/types";
-import { NetworkDistance } from "./servers/https";
-import { LocalTenant, LocalTenantOptions } from "./servers/localTenant";
-import { TenantModel } from "./servers/model";
-import { testTls } from "./servers/tls";
+import { ROOT } from "../../tools/repository";
+import { ExtensibilityMode, LoginSettingName } from "../../infra/loginContract";
+import { ActionsRuntime } from "./actions";
+import { trustedNetwork, TrustedNetwork } from "./network";
+import { RulesRuntime } from "./rules";
+import { LoginContainer, LoginResult, LoginTransaction } from "./types";
+import { NetworkDistance } from "../tenant/https";
+import { LocalTenant, LocalTenantOptions } from "../tenant/localTenant";
+import { TenantModel } from "../tenant/model";
+import { testTls } from "../tenant/tls";
 
-const ROOT = join(__dirname, "..");
 
 /** The deployed files, in the stack's default order. */
 export const LOGIN_FILES: Record<ExtensibilityMode, string[]> = {

@@ -2,7 +2,7 @@
  * The tenant a deploy left, as data the local servers serve.
  *
  * `deployTenant({ stack, set })` deploys the stack through the one offline path
- * (local/localDeploy.ts: the real program, the engine double, the provider double, a local
+ * (local/engine/localDeploy.ts: the real program, the engine double, the provider double, a local
  * Management API) and `deployedTenant(deploy)` reads what that Management API then holds: the
  * resource servers and their scopes and token lifetimes, every client that has credentials (with
  * the secret the provider PATCHed: the engine double's generated value, not a real secret), every
@@ -13,20 +13,20 @@
  *
  * Two things a stack does not deploy are filled in: the Authorization Extension's API (installed
  * by hand; the program only looks it up, so its scopes are those the lookup answered) and a
- * sample directory (local/sampleDirectory.ts) for logins to run against.
+ * sample directory (local/tenant/sampleDirectory.ts) for logins to run against.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ExtensibilityMode, LOGIN_SETTINGS, LoginSettingName } from "../infra/loginContract";
-import { StateResource } from "./engine/deployment";
-import { reveal, Secret } from "./engine/wire";
-import { deployStack, LocalDeploy, StackDeployRequest, stateExport } from "./localDeploy";
+import { ExtensibilityMode, LOGIN_SETTINGS, LoginSettingName } from "../../infra/loginContract";
+import { StateResource } from "../engine/deployment";
+import { reveal, Secret } from "../engine/wire";
+import { deployStack, LocalDeploy, StackDeployRequest, stateExport } from "../engine/localDeploy";
 import { SAMPLE_DIRECTORY, SampleDirectory } from "./sampleDirectory";
-import type { LocalTenant, LocalTenantOptions } from "./servers/localTenant";
-import { LocalManagementApi } from "./servers/managementApi";
-import { ApiModel, AUTHZ_EXTENSION_API, GrantModel, MANAGEMENT_API, TenantModel } from "./servers/model";
-import { ROOT, T } from "./stack/tokens";
-import type { ClientToVerify } from "../scripts/verify-grants";
+import type { LocalTenant, LocalTenantOptions } from "./localTenant";
+import { LocalManagementApi } from "./managementApi";
+import { ApiModel, AUTHZ_EXTENSION_API, GrantModel, MANAGEMENT_API, TenantModel } from "./model";
+import { ROOT, T } from "../../tools/stack/tokens";
+import type { ClientToVerify } from "../../tools/verifyGrants";
 
 const COMMAND = "command:local:Command";
 

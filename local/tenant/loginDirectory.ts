@@ -14,11 +14,11 @@
  * that does not exist yet is created. Every problem is reported at once, each naming the entry,
  * the field and the expected form, before anything starts.
  */
-import { readJson } from "../infra/untrustedInput";
+import { readJson } from "../../tools/untrustedInput";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { SAMPLE_DIRECTORY, SampleDirectory } from "./sampleDirectory";
-import { GroupModel, UserModel } from "./servers/model";
+import { GroupModel, UserModel } from "./model";
 
 /**
  * The sample users' password. Not a secret: it is published here, in docs/local-login.md and on

@@ -85,7 +85,7 @@ export interface LocalTenantOptions {
     /** Whether the tenant still has Rules; `deprecated` answers them 403 as Auth0 does. Default: available. */
     readonly rules?: RulesAvailability;
     /**
-     * The Management API's data: what a deploy left there (local/localDeploy.ts), served as is.
+     * The Management API's data: what a deploy left there (local/engine/localDeploy.ts), served as is.
      * Default: an empty tenant (`rules` sets its Rules availability).
      */
     readonly management?: LocalManagementApi;
@@ -93,7 +93,7 @@ export interface LocalTenantOptions {
 
 export class LocalTenant {
     readonly faults = new FaultPlan();
-    /** The provider's Management API endpoints (infra/deployerScopes.ts), each requiring its scope. */
+    /** The provider's Management API endpoints (tools/deployerScopes.ts), each requiring its scope. */
     readonly management: LocalManagementApi;
     /** Every access token issued, so tests can look for them where they must not be. */
     readonly issuedTokens: string[] = [];

@@ -1,15 +1,15 @@
 /**
  * A tenant clicked together by hand, served on 127.0.0.1 over TLS as Auth0 serves it to a
  * Management API client: `POST /oauth/token` (client credentials for one deploying application)
- * and the Management API of the local tenant (local/servers/managementApi.ts, the one fake
+ * and the Management API of the local tenant (local/tenant/managementApi.ts, the one fake
  * Management API: the same lists, paging fields, `fields` filtering and 401/403 answers the
  * provider double is served by), seeded with the hand-made objects. Records every request so
  * tests can see what was asked.
  */
 import * as crypto from "crypto";
 import { IncomingMessage, ServerResponse } from "node:http";
-import { LocalHttpsServer, sendJson } from "./servers/https";
-import { LocalManagementApi } from "./servers/managementApi";
+import { LocalHttpsServer, sendJson } from "./https";
+import { LocalManagementApi } from "./managementApi";
 
 export interface HandClickedTenant {
     /** The tenant's canonical domain: the Management API's identifier is `https://<domain>/api/v2/`. */

@@ -1,5 +1,5 @@
 /**
- * Adoption end to end, offline: a tenant made by hand (local/adoptTenant.ts, served by the local
+ * Adoption end to end, offline: a tenant made by hand (local/tenant/handMadeTenant.ts, served by the local
  * Management API), then the runbook of docs/delivery.md "Adopting a tenant made by hand" —
  * `npm run adopt` (the script's own function, reading the tenant over HTTPS with the read-only
  * deployer), `pulumi import --file` (local/engine/import.ts, with the write deployer),
@@ -17,17 +17,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { fetch as undiciFetch } from "undici";
-import { adoptScopes, deployerScopes } from "../infra/deployerScopes";
-import { ExtensibilityMode } from "../infra/loginContract";
-import { adopt } from "../scripts/adopt";
-import { HandClickedTenant, HandClickedTenantServer } from "./adoptTenant";
-import { ImportFile, ImportResult, importResources } from "./engine/import";
-import { operate, OperationResult } from "./engine/operation";
-import { Auth0ProviderDouble, ManagementTransport } from "./engine/providers/auth0";
-import { trustedNetwork } from "./runtime/network";
-import { LocalManagementApi } from "./servers/managementApi";
-import { verificationRunner } from "./inProcessVerification";
-import { testTls } from "./servers/tls";
+import { adoptScopes, deployerScopes } from "../../tools/deployerScopes";
+import { ExtensibilityMode } from "../../infra/loginContract";
+import { adopt } from "../../tools/adoptCommand";
+import { HandClickedTenant, HandClickedTenantServer } from "../tenant/handMadeTenant";
+import { ImportFile, ImportResult, importResources } from "../engine/import";
+import { operate, OperationResult } from "../engine/operation";
+import { Auth0ProviderDouble, ManagementTransport } from "../engine/providers/auth0";
+import { trustedNetwork } from "../runtime/network";
+import { LocalManagementApi } from "../tenant/managementApi";
+import { verificationRunner } from "../tenant/inProcessVerification";
+import { testTls } from "../tenant/tls";
 
 export interface AdoptionShape {
     /** The stack adopted into (its file: stackFilesDir()). */

@@ -2,7 +2,7 @@
  * The real program (`infra/index.ts`) run under Pulumi's mock runtime, so tests, the offline demo
  * and the local tenant can see exactly what a stack declares without the Pulumi CLI or Auth0.
  */
-import { parseStackName, parseYamlInput } from "../../infra/untrustedInput";
+import { parseStackName, parseYamlInput } from "../untrustedInput";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,17 +1,17 @@
 /**
  * The part of Auth0's Management API v2 the provider calls for what the stack declares, served by
- * the local tenant: every (method, path) of PROVIDER_CALLS, BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS and ADOPT_CALLS (infra/deployerScopes.ts), each
+ * the local tenant: every (method, path) of PROVIDER_CALLS, BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS and ADOPT_CALLS (tools/deployerScopes.ts), each
  * requiring the scope the table names, over an in-memory tenant. The local tenant verifies the
  * bearer JWT first and hands this module the token's scopes.
  *
  * Answers as Auth0 does where it refuses:
  * - a token without the call's scope: 403 `insufficient_scope` "Insufficient scope, expected any
- *   of: <scope>" (local/adoptTenant.ts answers the same; clients match the "Insufficient scope"
+ *   of: <scope>" (local/tenant/handMadeTenant.ts answers the same; clients match the "Insufficient scope"
  *   prefix: auth0-deploy-cli src/context/yaml/index.ts:178 `err.message.startsWith("Insufficient scope")`; the
  *   rest of the sentence is not in any stored recording);
  * - `client_secret` in a PATCH /clients/{id} without `update:client_keys`, and `client_secret` /
  *   `client_authentication_methods` left out of a GET /clients/{id} without `read:client_keys`
- *   or `read:client_credentials` (field rules quoted in infra/deployerScopes.ts);
+ *   or `read:client_credentials` (field rules quoted in tools/deployerScopes.ts);
  * - rules and rule configs on a tenant without Rules (created since 2023-10-16, or any tenant
  *   after end of life): 403 "Insufficient privileges to use this deprecated feature", the message
  *   auth0-deploy-cli matches (src/tools/utils.ts isDeprecatedError, its test
@@ -20,7 +20,7 @@
  *   in issue 10; the message text is not in any stored source).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { ADOPT_CALLS, BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS, HttpMethod, PROVIDER_CALLS } from "../../infra/deployerScopes";
+import { ADOPT_CALLS, BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS, HttpMethod, PROVIDER_CALLS } from "../../tools/deployerScopes";
 
 export type Reply = { status: number; body: unknown };
 type Item = Record<string, unknown>;

@@ -19,9 +19,9 @@
  * error, stops the replay (ReplayMismatch) and the caller runs the program for real; an update is
  * replayed on a copy of the tenant, so a replay stopped halfway changes nothing.
  */
-import { ProgramRunRequest, ProgramRunResult, runProgram } from "./engine/languageHost";
-import { MonitorHandlers, Registration, RegisterResult, Severity } from "./engine/monitor";
-import { Props, ResourceRef, Secret, UNKNOWN, Value } from "./engine/wire";
+import { ProgramRunRequest, ProgramRunResult, runProgram } from "./languageHost";
+import { MonitorHandlers, Registration, RegisterResult, Severity } from "./monitor";
+import { Props, ResourceRef, Secret, UNKNOWN, Value } from "./wire";
 
 export type ProgramRunner = (req: ProgramRunRequest, handlers: MonitorHandlers) => Promise<ProgramRunResult>;
 

@@ -1,5 +1,5 @@
 /**
- * The tenant a stack's deploy left (local/deployedTenant.ts), served as an OpenID Provider on
+ * The tenant a stack's deploy left (local/tenant/deployedTenant.ts), served as an OpenID Provider on
  * 127.0.0.1, with the stack's post-login code run at every login.
  *
  * The protocol is oidc-provider's (panva/node-oidc-provider, OpenID Certified): discovery,
@@ -33,9 +33,9 @@ import { createServer, IncomingMessage, Server, ServerResponse } from "node:http
 import { AddressInfo, Socket } from "node:net";
 import { basename } from "node:path";
 import type * as oidc from "oidc-provider";
-import { DeployedTenant } from "../deployedTenant";
-import { LoginDirectory, SAMPLE_PASSWORD } from "../loginDirectory";
-import { Harness } from "../loginHarness";
+import { DeployedTenant } from "./deployedTenant";
+import { LoginDirectory, SAMPLE_PASSWORD } from "./loginDirectory";
+import { Harness } from "../runtime/loginHarness";
 import { LoginContainer, LoginResult, LoginTransaction } from "../runtime/types";
 import { replay, signingKeyPair, TenantRequest } from "./localTenant";
 import { testTls } from "./tls";

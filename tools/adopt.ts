@@ -6,14 +6,17 @@
  * Names, types and parents come from the program run, never from a list kept here: a resource
  * the program adds is adopted (or reported) without a change to this file.
  */
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { ManagementClient } from "auth0";
-import { adoptScopes } from "../infra/deployerScopes";
+import { adoptScopes } from "./deployerScopes";
 import { ExtensibilityMode } from "../infra/loginContract";
-import { ImportFile, ImportSpec } from "./engine/import";
-import { schemaOf } from "./engine/schema";
+import { ImportFile, ImportSpec } from "./importFile";
 import { ProgramRun, T, promiseOf } from "./stack/program";
 import { DeclaredResource } from "./stack/mocks";
+
+/** The provider version every import names: the installed @pulumi/auth0's (package.json pins it). */
+const AUTH0_PACKAGE_VERSION = (JSON.parse(fs.readFileSync(require.resolve("@pulumi/auth0/package.json"), "utf8")) as { version: string }).version;
 
 export { ImportFile, ImportSpec };
 
@@ -36,7 +39,7 @@ export interface TenantSnapshot {
 
 /**
  * Reads the objects adoption matches against, with the lists of the stack's mode only (the
- * scopes of infra/deployerScopes.ts adoptScopes, all held by the read-only preview deployer).
+ * scopes of tools/deployerScopes.ts adoptScopes, all held by the read-only preview deployer).
  * Clients are listed with an explicit field list, so no secret or key ever leaves the tenant.
  */
 export async function readTenant(management: ManagementClient, mode: ExtensibilityMode): Promise<TenantSnapshot> {
@@ -168,7 +171,7 @@ const FOLLOWS: Readonly<Record<string, string>> = {
     [T.triggerActions]: "its trigger",
 };
 
-/** The scopes adopt needs for the stack's mode (infra/deployerScopes.ts). */
+/** The scopes adopt needs for the stack's mode (tools/deployerScopes.ts). */
 export { adoptScopes };
 
 /**
@@ -399,7 +402,7 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     const spec = (type: string, name: string, id?: string): ImportSpec => ({
         type,
         name,
-        ...(id === undefined ? { component: true as const } : { id, version: schemaOf(type).packageVersion }),
+        ...(id === undefined ? { component: true as const } : { id, version: AUTH0_PACKAGE_VERSION }),
         ...(parentOf(name) ? { parent: parentOf(name) } : {}),
     });
     // In program order, components (parents) first.

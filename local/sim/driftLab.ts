@@ -9,20 +9,20 @@
  *
  * The deploy is made once per stack and each case starts from a copy of the tenant it left. A
  * case's three operations (detect, repair, check) each run the program, or replay a recorded run
- * when every answer is the recorded one (LabOperations, local/programMemo.ts).
+ * when every answer is the recorded one (LabOperations, local/engine/programMemo.ts).
  */
-import { deployerScopes, RULE_CONFIG } from "../infra/deployerScopes";
-import { ExtensibilityMode } from "../infra/loginContract";
-import { slotFor } from "../infra/rotation";
-import { DeclaredLoginFlow, declaredLoginFlow, loginFlowDrift, Tenant } from "../scripts/check-login-drift";
-import { CheckResult, ClientToVerify } from "../scripts/verify-grants";
-import { StateResource } from "./engine/deployment";
-import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./engine/operation";
-import { recording, ReplayMismatch, replaying, runKey, Transcript } from "./programMemo";
-import { Auth0ProviderDouble, inProcessTransport } from "./engine/providers/auth0";
-import { tokenRequests, verificationRunner } from "./inProcessVerification";
-import { Secret, Value } from "./engine/wire";
-import { LocalManagementApi } from "./servers/managementApi";
+import { deployerScopes, RULE_CONFIG } from "../../tools/deployerScopes";
+import { ExtensibilityMode } from "../../infra/loginContract";
+import { slotFor } from "../../infra/rotation";
+import { DeclaredLoginFlow, declaredLoginFlow, loginFlowDrift, Tenant } from "../../tools/checkLoginDrift";
+import { CheckResult, ClientToVerify } from "../../tools/verifyGrants";
+import { StateResource } from "../engine/deployment";
+import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "../engine/operation";
+import { recording, ReplayMismatch, replaying, runKey, Transcript } from "../engine/programMemo";
+import { Auth0ProviderDouble, inProcessTransport } from "../engine/providers/auth0";
+import { tokenRequests, verificationRunner } from "../tenant/inProcessVerification";
+import { Secret, Value } from "../engine/wire";
+import { LocalManagementApi } from "../tenant/managementApi";
 
 export interface DriftRow {
     readonly case: string;
@@ -340,7 +340,7 @@ export interface LabOptions {
     readonly onDeploy?: (cost: CaseCost) => void;
 }
 
-/** What a case cost: its wall time, and the program runs it made and replayed (local/programMemo.ts). */
+/** What a case cost: its wall time, and the program runs it made and replayed (local/engine/programMemo.ts). */
 export interface CaseCost {
     readonly seconds: number;
     readonly programRuns: number;
@@ -349,7 +349,7 @@ export interface CaseCost {
 
 /**
  * The lab's operations on one stack: each replays a recorded run of the program when every answer
- * is the recorded one (local/programMemo.ts), and otherwise runs it, recording the run.
+ * is the recorded one (local/engine/programMemo.ts), and otherwise runs it, recording the run.
  */
 class LabOperations {
     private readonly transcripts: Transcript[] = [];

@@ -1,7 +1,7 @@
 /**
  * Every Management API call the Auth0 provider makes for what this stack declares, and the scope
  * Auth0 documents for it: the one table the deployer's least-privilege scopes, the docs' scope
- * lists (scripts/generate-scope-docs.ts) and the local Management API (local/servers/) come from.
+ * lists (scripts/generate-scope-docs.ts) and the local Management API (local/tenant/) come from.
  *
  * Provider: terraform-provider-auth0 v1.53.0 (commit 7ab86e5310e6), the version @pulumi/auth0
  * 3.49.0 wraps; paths from the SDK it calls, go-auth0 v1.33.0 (commit e9bf8e5a24a1),
@@ -42,7 +42,7 @@
  *   `read:triggers` / `update:triggers` the README used to list.
  * These three are the table's least certain rows: check them against the tenant's API Explorer.
  */
-import { ExtensibilityMode } from "./loginContract";
+import { ExtensibilityMode } from "../infra/loginContract";
 
 export type ProviderOperation = "create" | "read" | "update" | "delete";
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -240,7 +240,7 @@ export const BOOTSTRAP_TOKEN_SCOPES: readonly string[] = [...new Set([...BOOTSTR
 export const KEY_MATERIAL_SCOPE = /:(client_keys|client_credentials|signing_keys|encryption_keys)$/;
 
 /**
- * The lists `npm run adopt` (local/adopt.ts readTenant) reads through the official `auth0` SDK
+ * The lists `npm run adopt` (tools/adopt.ts readTenant) reads through the official `auth0` SDK
  * 7.1.0 to match the stack with a hand-made tenant, each with the scope of its Management API v2
  * reference page (Get resource servers, Get clients, Get client grants, Get rules, Get rules
  * configs, Get actions). Only the lists of the stack's mode are read, so every scope is one the

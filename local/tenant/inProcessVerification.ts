@@ -5,10 +5,10 @@
  * authentication method (401), and issues a token only for a grant that exists with the scopes the
  * login code needs (403 otherwise).
  */
-import { AUTHZ_EXTENSION_AUDIENCE } from "../infra/authzExtension";
-import type { CheckResult, ClientToVerify } from "../scripts/verify-grants";
-import { CommandFailed, CommandRunner } from "./engine/providers/command";
-import type { LocalManagementApi } from "./servers/managementApi";
+import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/authzExtension";
+import type { CheckResult, ClientToVerify } from "../../tools/verifyGrants";
+import { CommandFailed, CommandRunner } from "../engine/providers/command";
+import type { LocalManagementApi } from "./managementApi";
 
 /** Each declared grant's token request, answered as the tenant's token endpoint answers it. */
 export function tokenRequests(api: LocalManagementApi, extensionApi: boolean, clients: readonly ClientToVerify[]): CheckResult[] {

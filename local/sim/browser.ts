@@ -7,7 +7,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import type { Browser } from "playwright-core";
-import { testTls } from "./servers/tls";
+import { testTls } from "../tenant/tls";
 
 /** Debian's package `chromium` installs it here; CHROMIUM_PATH overrides. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

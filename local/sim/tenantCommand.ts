@@ -5,8 +5,8 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { ROOT } from "./stack/program";
-import { STACK_FILES_ENV } from "./stack/stackFiles";
+import { ROOT } from "../../tools/stack/program";
+import { STACK_FILES_ENV } from "../../tools/stack/stackFiles";
 
 export interface RunningTenant {
     readonly issuer: string;
@@ -23,7 +23,7 @@ export interface RunningTenant {
 }
 
 const READY = /^ready in \d+ ms$/m;
-/** A first start deploys the stack (local/localDeploy.ts), seconds on an idle machine; later ones read the kept deploy. */
+/** A first start deploys the stack (local/engine/localDeploy.ts), seconds on an idle machine; later ones read the kept deploy. */
 const READY_TIMEOUT_MS = 90_000;
 
 /** Starts the command with `args`; rejects with its output when it exits or times out before it is ready. */
@@ -31,7 +31,7 @@ export function startTenantCommand(args: readonly string[]): Promise<RunningTena
     const started = performance.now();
     const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join("scripts", "tenant.ts"), ...args], {
         cwd: ROOT,
-        // The stack files' directory passes through (local/stack/stackFiles.ts), so the command reads what its caller reads.
+        // The stack files' directory passes through (tools/stack/stackFiles.ts), so the command reads what its caller reads.
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...(process.env[STACK_FILES_ENV] ? { [STACK_FILES_ENV]: process.env[STACK_FILES_ENV] } : {}) },
         stdio: ["ignore", "pipe", "pipe"],
     });

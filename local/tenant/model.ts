@@ -1,5 +1,5 @@
 import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "../../infra/managementScopes";
-import { DRIFT_CHECK_CALLS, PROVIDER_CALLS } from "../../infra/deployerScopes";
+import { DRIFT_CHECK_CALLS, PROVIDER_CALLS } from "../../tools/deployerScopes";
 import { Audience, FailurePolicy, scopesNeeded, ExtensibilityMode } from "../../infra/loginContract";
 import { LoginUser } from "../runtime/types";
 
@@ -17,7 +17,7 @@ export const MANAGEMENT_API_SCOPES: readonly string[] = [
     ...MANAGEMENT_SCOPES_PRIVILEGED.filter((s) => s !== "*"),
     // What a deploying or adopting client reads (README, "Deploying to a tenant").
     ...["read:clients", "read:client_grants", "read:resource_servers", "read:rules", "read:rules_configs", "read:actions"],
-    // Every scope the provider's calls need (infra/deployerScopes.ts), so a deployer can be modelled.
+    // Every scope the provider's calls need (tools/deployerScopes.ts), so a deployer can be modelled.
     ...PROVIDER_CALLS.map((call) => call.scope),
     // and the drift check's (the read-only deployer runs it).
     ...DRIFT_CHECK_CALLS.map((call) => call.scope),
