@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { containsSecret, Secret } from "../../local/engine/wire";
 import { DEPLOY_CACHE, DEPLOY_CACHE_ENV, DEPLOY_INPUTS, deployStack, deployUpdates, inputsKey } from "../../local/localDeploy";
+import { stackFilePath } from "../../local/stack/stackFiles";
 import { ROOT, T } from "../../local/stack/tokens";
 import { FIXTURE_STACKS, fixtureStacksWith } from "../support/fixtureStacks";
 
@@ -49,9 +50,9 @@ describe("local/localDeploy (pulumi up onto a local tenant, kept by what feeds i
         assert.deepEqual([...again.api.clients.keys()], [...first.api.clients.keys()]);
         // Each caller gets a tenant of its own.
         assert.notEqual(again.api, first.api);
-        const text = fs.readFileSync(path.join(FIXTURE_STACKS, "Pulumi.dev.yaml"), "utf8");
+        const text = fs.readFileSync(stackFilePath("dev", FIXTURE_STACKS), "utf8");
         assert.match(text, /apiTokenLifetime: 5400/);
-        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), text.replace("apiTokenLifetime: 5400", "apiTokenLifetime: 3600"));
+        fs.writeFileSync(stackFilePath("dev", dir), text.replace("apiTokenLifetime: 5400", "apiTokenLifetime: 3600"));
         const changed = await deployStack({ stack: "dev", stackDir: dir });
         const lifetimes = (d: typeof first) => [...d.api.resourceServers.values()].map((rs) => rs.token_lifetime);
         assert.deepEqual(lifetimes(first), [5400]);
