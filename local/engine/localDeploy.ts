@@ -14,13 +14,17 @@
  * Cost: an `operate` run is seconds (the program runs in a child process), so results are kept
  * (a build cache, never a hand-written result): in memory for the process, and on disk under
  * node_modules/.cache/local-deploy, named by the SHA-256 of everything that feeds a deploy — the
- * program (infra/), the login code (actions/, rules/), Pulumi.yaml, the stack file, the settings
- * of this update and of every one before it,
- * the engine and provider doubles (local/engine/, the local Management API), this module, the
- * installed packages (package-lock.json) and the AUTH0_ / PULUMI_ environment. Change any of them
- * and the next deploy runs again. A cached file holds what the deploy left, generated client
+ * program (infra/), the login code (actions/, rules/), the shared tools (tools/), Pulumi.yaml,
+ * tsconfig.json, the stack file, the settings of this update and of every one before it, the
+ * engine and provider doubles and what they load (local/engine/, local/tenant/, tools/),
+ * this module, the installed packages (package-lock.json), the Node version and the AUTH0_ /
+ * PULUMI_ environment (of a secret variable, whether it is set: see inputsKey). Change any of
+ * them and the next deploy runs again. A cached file holds what the deploy left, generated client
  * secrets included: the engine double's RandomPassword values (a hash of the resource's name and
  * creation, local/engine/deployment.ts computedOutput), never a real secret; it is never printed.
+ * A deploy that decrypted a `secure:` value of the stack file (auth0:clientSecret with
+ * PULUMI_CONFIG_PASSPHRASE set: its plaintext is in the default provider's inputs, and a project
+ * secret can be in the tenant) is kept in memory only, and so is every update after it.
  * LOCAL_DEPLOY_CACHE=off turns the disk cache off.
  */
 import { createHash, randomUUID } from "node:crypto";
@@ -43,8 +47,23 @@ export const DEPLOY_CACHE = path.join(ROOT, "node_modules", ".cache", "local-dep
 /** Set to `off` to deploy every time (the in-memory results of the process still count). */
 export const DEPLOY_CACHE_ENV = "LOCAL_DEPLOY_CACHE";
 
-/** What the key of a deploy reads, relative to the repository: every file under a directory. */
-const DEPLOY_INPUTS = ["infra", "actions", "rules", "tools", "local/engine", "local/tenant/managementApi.ts", "local/tenant/inProcessVerification.ts", "local/engine/localDeploy.ts", "Pulumi.yaml", "package-lock.json"];
+/**
+ * What the key of a deploy reads, relative to the repository: every file under a directory.
+ * Whole directories, so a file moved or added among them stays read; test/local/localDeploy.test.ts
+ * checks that every file this module and the program load is under one of them.
+ */
+export const DEPLOY_INPUTS = [
+    "infra",
+    "actions",
+    "rules",
+    "tools",
+    "local/engine",
+    "local/tenant",
+    "Pulumi.yaml",
+    // How the program is compiled (infra/tsconfig.json is under infra/).
+    "tsconfig.json",
+    "package-lock.json",
+];
 
 export interface DeployRequest {
     readonly stack: string;
@@ -117,8 +136,14 @@ export function stateExport(state: readonly StateResource[]): unknown {
     return { version: 3, deployment: { resources: state.map((r) => ({ urn: r.urn, type: r.type, id: r.id, inputs: encode(r.inputs) })) } };
 }
 
+/** An update's result, and whether it holds a secret the stack file supplied (then it is never written to disk). */
+interface Kept {
+    readonly update: DeployedUpdate;
+    readonly holdsSecret: boolean;
+}
+
 /** Each update's result by its key, for this process. */
-const inMemory = new Map<string, Promise<DeployedUpdate>>();
+const inMemory = new Map<string, Promise<Kept>>();
 
 /** The mode a stack is deployed in once `set` is applied: what scopes its deployer needs. */
 export function modeOf(stack: string, stackDir: string, set: Readonly<Record<string, unknown>> = {}): ExtensibilityMode {
@@ -139,18 +164,22 @@ export async function deployUpdates(req: DeployRequest): Promise<DeployedUpdate[
     const updates = req.updates ?? [{}];
     const extension = req.authzExtensionScopes;
     let key = baseKey(req.stack, stackDir, extension);
-    let previous: Promise<DeployedUpdate | undefined> = Promise.resolve(undefined);
-    const done: Promise<DeployedUpdate>[] = [];
+    let previous: Promise<Kept | undefined> = Promise.resolve(undefined);
+    const done: Promise<Kept>[] = [];
     for (const set of updates) {
         key = createHash("sha256").update(`${key}\0${JSON.stringify(set)}`).digest("hex");
         let pending = inMemory.get(key);
         if (!pending) {
             const [thisKey, after] = [key, previous];
-            pending = readCached(thisKey).then(async (cached) => {
-                if (cached) return cached;
-                const update = await runUpdate(req.stack, stackDir, set, extension, await after);
-                writeCached(thisKey, update);
-                return update;
+            pending = readCached(thisKey).then(async (cached): Promise<Kept> => {
+                if (cached) return { update: cached, holdsSecret: false };
+                const before = await after;
+                const { update, decrypted } = await runUpdate(req.stack, stackDir, set, extension, before?.update);
+                // A decrypted `secure:` value is in the state (the provider's inputs) and may be in
+                // the tenant and its writes, from this update on: such a deploy stays in memory.
+                const holdsSecret = decrypted || (before?.holdsSecret ?? false);
+                if (!holdsSecret) writeCached(thisKey, update);
+                return { update, holdsSecret };
             });
             inMemory.set(key, pending);
             // A failed deploy is not kept: the next caller sees the failure afresh.
@@ -160,7 +189,7 @@ export async function deployUpdates(req: DeployRequest): Promise<DeployedUpdate[
         done.push(pending);
         previous = pending;
     }
-    return Promise.all(done);
+    return (await Promise.all(done)).map((k) => k.update);
 }
 
 /** `pulumi up` of `stack` (after `set`) onto a fresh local tenant; the tenant returned is the caller's own. */
@@ -186,7 +215,7 @@ export interface StackDeployRequest {
 }
 
 /** `pulumi up` after `set`, from what `previous` left (a fresh, empty tenant when undefined). */
-async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<string, unknown>>, extension: readonly string[] | undefined, previous: DeployedUpdate | undefined): Promise<DeployedUpdate> {
+async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<string, unknown>>, extension: readonly string[] | undefined, previous: DeployedUpdate | undefined): Promise<{ update: DeployedUpdate; decrypted: boolean }> {
     const authzExtensionScopes = extension ?? INSTALLED_AUTHZ_EXTENSION.authzExtensionApiScopes ?? [];
     const api = previous ? LocalManagementApi.restore(previous.tenant) : new LocalManagementApi();
     const mode = modeOf(stack, stackDir, set);
@@ -204,7 +233,7 @@ async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<s
     if (!result.ok || !("state" in result)) throw new LocalDeployError(`pulumi up of ${stack} (${JSON.stringify(set)}) failed offline: ${whyFailed(result)}`);
     // The provider logs every call it makes, in the same order: each write takes its resource type from there.
     const made = provider.calls.filter((c) => c.method !== "GET" && c.status < 400);
-    return {
+    const update = {
         set,
         steps: result.steps,
         state: result.state,
@@ -213,6 +242,7 @@ async function runUpdate(stack: string, stackDir: string, set: Readonly<Record<s
         tenant: api.snapshot(),
         authzExtensionScopes,
     };
+    return { update, decrypted: result.decrypted.length > 0 };
 }
 
 function whyFailed(result: OperationResult): string {
@@ -231,18 +261,43 @@ function whyFailed(result: OperationResult): string {
 function baseKey(stack: string, stackDir: string, extension: readonly string[] | undefined): string {
     const hash = createHash("sha256");
     const add = (label: string, content: string | Buffer) => hash.update(`${label}\0${content.length}\0`).update(content);
-    for (const input of DEPLOY_INPUTS) {
-        for (const file of filesUnder(path.join(ROOT, input))) add(path.relative(ROOT, file), fs.readFileSync(file));
-    }
+    add("inputs", inputsKey());
     const stackFile = stackFilePath(stack, stackDir);
     add("stack", stack);
     add("stack file", fs.existsSync(stackFile) ? fs.readFileSync(stackFile) : "");
     // Undefined: the engine double's default (local/engine/operation.ts, hashed above).
     add("extension", JSON.stringify(extension ?? "default"));
-    const env = Object.entries(process.env).filter(([k]) => k.startsWith("AUTH0_") || k.startsWith("PULUMI_")).sort(([a], [b]) => a.localeCompare(b));
-    add("environment", JSON.stringify(env));
     return hash.digest("hex");
 }
+
+/** The SHA-256 of what every deploy from `root` reads, whatever the stack: the code, the packages, the environment. */
+export function inputsKey(root: string = ROOT, env: NodeJS.ProcessEnv = process.env, node: string = process.version): string {
+    const hash = createHash("sha256");
+    const add = (label: string, content: string | Buffer) => hash.update(`${label}\0${content.length}\0`).update(content);
+    for (const input of DEPLOY_INPUTS) {
+        for (const file of filesUnder(path.join(root, input))) add(path.relative(root, file), fs.readFileSync(file));
+    }
+    add("node", node);
+    // A secret's value is never hashed into a key (a cache file's name would let anyone holding it
+    // test guesses offline), only whether it is set; its value feeds no kept deploy:
+    // - PULUMI_CONFIG_PASSPHRASE and the contents of PULUMI_CONFIG_PASSPHRASE_FILE only decrypt
+    //   the stack file's `secure:` values (local/engine/cliConfig.ts stackDecrypter), and a deploy
+    //   that decrypted one is never written to disk; whether one is given decides whether they
+    //   are decrypted or carried opaque, so that is in the key.
+    // - AUTH0_CLIENT_SECRET and AUTH0_API_TOKEN: the program checks only that the deployer's
+    //   credentials are there (infra/config.ts, hasClientCredentials), the engine double only whether
+    //   to hand it its own (local/engine/operation.ts DOUBLE_DEPLOYER), and the provider double
+    //   never authenticates.
+    const vars = Object.entries(env)
+        .filter(([k]) => k.startsWith("AUTH0_") || k.startsWith("PULUMI_"))
+        .map(([k, v]) => [k, SECRET_VARIABLE.test(k) ? "(set)" : v])
+        .sort(([a], [b]) => String(a).localeCompare(String(b)));
+    add("environment", JSON.stringify(vars));
+    return hash.digest("hex");
+}
+
+/** Environment variables whose value is a secret, or names one (a passphrase file). */
+const SECRET_VARIABLE = /SECRET|TOKEN|PASSPHRASE/;
 
 function filesUnder(target: string): string[] {
     if (!fs.existsSync(target)) return [];

@@ -97,6 +97,11 @@ export type OperationResult =
           readonly stderr: string;
           /** `secure:` values the double carried without their plaintext, and why. */
           readonly undecrypted: readonly UndecryptedValue[];
+          /**
+           * The keys of `secure:` values the double decrypted: their plaintext is in what the
+           * operation returns (the default provider's inputs hold `auth0:clientSecret` as a Secret).
+           */
+          readonly decrypted: readonly string[];
           /** URNs a refresh found changed or gone in the tenant (refresh steps: not counted by --expect-no-changes). */
           readonly refreshed: readonly string[];
       };
@@ -206,6 +211,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         outputs: deployment.stackOutputs,
         stderr: run.stderr,
         undecrypted: merged.undecrypted,
+        decrypted: merged.secretKeys.filter((key) => !merged.undecrypted.some((u) => u.key === key)),
         refreshed,
     };
 }

@@ -3,6 +3,7 @@ import { deployTenant, DeployedTenant } from "../../local/tenant/deployedTenant"
 import { modeSettings } from "../../local/engine/operation";
 import { LocalTenant } from "../../local/tenant/localTenant";
 import { TenantModel } from "../../local/tenant/model";
+import { LocalManagementApi } from "../../local/tenant/managementApi";
 import { createServer } from "node:https";
 import { AddressInfo } from "node:net";
 import { generate } from "selfsigned";
@@ -15,6 +16,8 @@ const SCRIPT = "scripts/verify-grants.ts";
 interface Case {
     readonly mode: "actions" | "rules";
     readonly tenant: (model: TenantModel, blue: string, green: string) => TenantModel;
+    /** The same change made in the tenant's Management API, where the token endpoint also looks (as the dashboard makes it). */
+    readonly management?: (api: LocalManagementApi, blue: string) => void;
 }
 
 const CASES = {
@@ -44,6 +47,9 @@ const CASES = {
     noGrant: {
         mode: "actions",
         tenant: (model, blue) => ({ ...model, grants: model.grants.filter((g) => !(g.clientId === blue && g.audience === "https://fixture-api.test/dev")) }),
+        management: (api, blue) => {
+            for (const [id, g] of api.clientGrants) if (g.client_id === blue && g.audience === "https://fixture-api.test/dev") api.clientGrants.delete(id);
+        },
     },
 } satisfies Record<string, Case>;
 
@@ -61,7 +67,9 @@ describe("scripts/verify-grants.ts against the local tenant", function () {
             (Object.entries(CASES) as [keyof typeof CASES, Case][]).map(async ([name, c]) => {
                 const d = declared[c.mode];
                 const [blue, green] = ["login-code-blue", "login-code-green"].map((n) => d.credentials.find((cred) => cred.name === n)!.clientId);
-                const tenant = await LocalTenant.start(c.tenant(d.model, blue, green), d.tenantOptions());
+                const options = d.tenantOptions();
+                if (c.management && options.management) c.management(options.management, blue);
+                const tenant = await LocalTenant.start(c.tenant(d.model, blue, green), options);
                 try {
                     results[name] = await runTsFile(SCRIPT, {
                         VERIFY_GRANTS_DOMAIN: tenant.domain,
