@@ -18,9 +18,8 @@
  * RuleConfig.Read lists and filters: rule_config.go:30). Checked once (2026-12-01) over the whole
  * recordings of TestAcc{Action,ActionWithSecretsWO,TriggerActions,Rule,RuleConfig,ClientGrant,
  * ResourceServer,ResourceServerScopes,ClientCredentialsWriteOnlySecret}.yaml: they hold exactly
- * the 28 (method, path) pairs of this table, none missing either way. (Issue 10 says every
- * ClientCredentials read also lists /clients/{id}/credentials; these recordings show that list
- * only in the delete, and the code calls flatten.go:984 only for credentials the client has.)
+ * the 28 (method, path) pairs of this table, none missing either way. A ClientCredentials read lists /clients/{id}/credentials only
+ * in the delete in these recordings: the code calls flatten.go:984 only for credentials the client has.
  *
  * Scopes: Auth0 Management API v2 reference, one page per endpoint
  * (https://auth0.com/docs/api/management/v2/<group>/<operation>); the field-level rules for
@@ -38,8 +37,8 @@
  * - POST /actions/actions/{id}/deploy: `create:actions` (withone.ai, "Roll Back (Deploy) a
  *   Specific Version of an Action"; the deploy page itself says only "enforced by the API");
  * - GET / PATCH /actions/triggers/{trigger}/bindings: `read:actions` / `update:actions` (withone.ai,
- *   "List an Action Trigger's Bindings", "Update an Action Trigger's Bindings"), not the
- *   `read:triggers` / `update:triggers` the README used to list.
+ *   "List an Action Trigger's Bindings", "Update an Action Trigger's Bindings"), not
+ *   `read:triggers` / `update:triggers`.
  * These three are the table's least certain rows: check them against the tenant's API Explorer.
  */
 import { ExtensibilityMode } from "../infra/loginContract";

@@ -16,8 +16,8 @@
  *   after end of life): 403 "Insufficient privileges to use this deprecated feature", the message
  *   auth0-deploy-cli matches (src/tools/utils.ts isDeprecatedError, its test
  *   test/tools/utils.test.js "#isDeprecatedError");
- * - a rule whose order another rule already has: 409 `rule_conflict` (the error code as reported
- *   in issue 10; the message text is not in any stored source).
+ * - a rule whose order another rule already has: 409 `rule_conflict` (the error code as users
+ *   report it; the message text is not in any stored source).
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { ADOPT_CALLS, BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS, HttpMethod, PROVIDER_CALLS } from "../../tools/deployerScopes";

@@ -36,7 +36,7 @@ describe("the pipeline's trust boundaries (.github/pipeline.json and every workf
         const findings = checkPipeline(real, table);
         const expectNone = (rule: Rule) => assert.deepEqual(of(findings, rule), [], describeFindings(of(findings, rule)));
 
-        it("give no job reachable from a branch a long-lived write credential, state write, or prod decryption without a reviewer (issue 18, findings 1 and 3)", () => {
+        it("give no job reachable from a branch a long-lived write credential, state write, or prod decryption without a reviewer", () => {
             expectNone("branch-reachable-write");
         });
 

@@ -1,5 +1,5 @@
 /**
- * The matrix of issue 9 for one stack: its file (or generated review file) in each mode, deployed
+ * The engine matrix for one stack: its file (or generated review file) in each mode, deployed
  * by `pulumi up` from an empty state, then every routine change previewed and applied from there,
  * all through the engine double (the CLI's config checks, cmd/run, provider schemas and facts, the
  * plan, the policy pack).

@@ -51,7 +51,7 @@ export interface RoutineChange {
     readonly from?: Record<string, unknown>;
 }
 
-/** Every routine change of issue 9, as `pulumi config set` on top of the stack's base settings. */
+/** Every routine change a stack gets (the engine matrix), as `pulumi config set` on top of the stack's base settings. */
 export function routineChanges(file: StackFile, mode: Mode): Record<string, RoutineChange> {
     const changes: Record<string, RoutineChange> = Object.fromEntries(Object.entries(settingChanges(file, mode)).map(([k, set]) => [k, { set }]));
     // Turned back on: from a deployed stack with the extension off to the stack file as it is.
