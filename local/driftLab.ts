@@ -30,6 +30,8 @@ export interface DriftRow {
     readonly repair: string;
     readonly changesAfterRepair: number;
     readonly failedLoginsAfterRepair: number;
+    /** What the next drift.yml run finds after the repair, with users logging in meanwhile: nothing, when the repair holds. */
+    readonly detectedAfterRepair: string[];
 }
 
 interface LabTenant {
@@ -155,7 +157,8 @@ export const CASES: Readonly<Record<string, DriftCase>> = {
         modes: ["actions"],
         change: (t, d) => t.api.addActionSecretByHand(actionIdsOf(d.state)[0], "HAND_MADE_TOKEN", "value-set-in-the-dashboard"),
         // Secret values are write-only and the provider refuses to erase a secret it does not
-        // manage (internal/auth0/action/expand.go:197): the runbook deletes it in the dashboard.
+        // manage at the next change of the Action's secrets (internal/auth0/action/expand.go
+        // 154-156, 197): the runbook deletes it in the dashboard.
         repair: {
             command: () => "delete the secret in the dashboard (Actions > the action > Secrets), then pulumi up --refresh",
             byHand: (t, d) => {
@@ -423,13 +426,17 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
         const declared = declaredLoginFlow(exported(deployed.state));
         logins(tenant, opts.mode, declared);
 
-        // What drift.yml runs.
-        const detectedBy: string[] = [];
+        // What drift.yml runs: its preview, then check-login-drift.
+        const detect = async (preview: OperationResult, flow: DeclaredLoginFlow, since: string): Promise<string[]> => {
+            const found: string[] = [];
+            if (!preview.ok) found.push("preview --refresh (fails)");
+            else if (changes(preview)) found.push(`preview --refresh --expect-no-changes (${changes(preview)} changes)`);
+            const check = await loginFlowDrift(flow, readOnlyTenant(tenant.api, opts.mode), verifyInProcess(tenant), since);
+            if (check.drift.length) found.push(`check-login-drift (${check.drift.length} differences)`);
+            return found;
+        };
         const preview = await operations.operate({ dryRun: true, prior: deployed.state, refresh: true }, tenant, cost);
-        if (!preview.ok) detectedBy.push("preview --refresh (fails)");
-        else if (changes(preview)) detectedBy.push(`preview --refresh --expect-no-changes (${changes(preview)} changes)`);
-        const check = await loginFlowDrift(declared, readOnlyTenant(tenant.api, opts.mode), verifyInProcess(tenant), today());
-        if (check.drift.length) detectedBy.push(`check-login-drift (${check.drift.length} differences)`);
+        const detectedBy = await detect(preview, declared, today());
 
         // The runbook's repair.
         c.repair.byHand?.(tenant, deployed);
@@ -437,14 +444,18 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
         const up = await operations.operate({ dryRun: false, prior: deployed.state, refresh: c.repair.refresh ?? true, set }, tenant, cost);
         let changesAfterRepair = -1;
         let failedLoginsAfterRepair = -1;
+        let detectedAfterRepair = ["the repair's pulumi up failed"];
         if (up.ok && "state" in up) {
             const after = await operations.operate({ dryRun: true, prior: up.state, refresh: true, set }, tenant, cost);
             changesAfterRepair = after.ok ? changes(after) : -1;
             const repaired = declaredLoginFlow(exported(up.state));
             const verification = tokenRequests(tenant.api, tenant.extensionApi, repaired.verification);
             failedLoginsAfterRepair = verification.filter((r) => !r.ok).length + (signIn(tenant, opts.mode, repaired) ? 1 : 0);
+            // The next drift.yml run: users log in meanwhile, then its checks (`after` is its preview).
+            logins(tenant, opts.mode, repaired);
+            detectedAfterRepair = await detect(after, repaired, today());
         }
-        const row: DriftRow = { case: name, detectedBy, repair: c.repair.command(deployed), changesAfterRepair, failedLoginsAfterRepair };
+        const row: DriftRow = { case: name, detectedBy, repair: c.repair.command(deployed), changesAfterRepair, failedLoginsAfterRepair, detectedAfterRepair };
         opts.onRow?.(row, { seconds: (Date.now() - caseStarted) / 1000, ...cost });
         return row;
     };
