@@ -2,9 +2,10 @@
  * Drift that `pulumi refresh` cannot see, for one stack:
  *
  * - each Action's secret names: secrets are write-only, so a secret added or changed in the
- *   dashboard never shows in a refresh; an added one makes the next update of that Action fail
- *   with "Unmanaged Action Secret" (terraform-provider-auth0 v1.53.0
- *   internal/auth0/action/expand.go:197 checkForUnmanagedActionSecrets);
+ *   dashboard never shows in a refresh; an added one makes the next update that changes that
+ *   Action's secrets (their names or secretsWoVersion: a rotation) fail with "Unmanaged Action
+ *   Secret" (terraform-provider-auth0 v1.53.0 internal/auth0/action/expand.go 154-156 gate
+ *   197 checkForUnmanagedActionSecrets); an update of the code alone goes through and keeps it;
  * - the post-login bindings: the stack's `auth0.TriggerActions` owns the whole trigger, so a
  *   binding added in the dashboard or by the Marketplace is removed by the next `pulumi up`
  *   (resource_trigger_actions.go:122 PATCHes the declared list) and `pulumi destroy` empties the
@@ -154,7 +155,8 @@ export async function loginFlowDrift(
         for (const name of added) {
             drift.push(
                 `action ${action.name} (${action.id}): secret ${name} was added in the tenant, not by the stack; the next update of this ` +
-                    `action fails with "Unmanaged Action Secret" (delete it in the dashboard, or have the stack provide it)`,
+                    `action's secrets (a rotation, a secret added or removed in the program) fails with "Unmanaged Action Secret" ` +
+                    "(delete it in the dashboard, or have the stack provide it)",
             );
         }
         for (const name of missing) drift.push(`action ${action.name} (${action.id}): secret ${name} is declared but not in the tenant`);
