@@ -15,12 +15,13 @@ then for each hand change (or the one --case names): makes it as the dashboard d
 log in, runs what drift.yml runs (preview --refresh --expect-no-changes with the read-only
 deployer, then check-login-drift), applies the runbook's repair (docs/delivery.md, "Repairing
 drift"), and counts the changes preview --refresh still plans and the logins that still fail
-(both must be 0). Prints what each case cost: seconds, program runs, runs replayed (to stderr
-with --json).
+(both must be 0), then runs drift.yml's checks again, counting failed logins after the repair
+(they must find nothing). Prints what each case cost: seconds, program runs, runs replayed
+(to stderr with --json).
   --stack <name>   a stack with a Pulumi.<name>.yaml
   --case <name>    one case (default: every case of the stack's mode; a wrong one lists them)
   --json           an array of {case, detectedBy, repair, changesAfterRepair,
-                   failedLoginsAfterRepair}
+                   failedLoginsAfterRepair, detectedAfterRepair}
   --no-replay      run the program for every operation, never replaying a recorded run
                    (local/engine/programMemo.ts): the same rows, slower
 Exit 0 every case repaired, 1 a case not detected or not repaired, 2 bad arguments.`;
@@ -49,7 +50,7 @@ function parse(argv: readonly string[]): Args {
     return { stack: values.stack, mode, generation, cases: values.case ? [values.case] : valid, json: values.json ?? false, replay: !values["no-replay"] };
 }
 
-const repaired = (r: DriftRow) => r.detectedBy.length > 0 && r.changesAfterRepair === 0 && r.failedLoginsAfterRepair === 0;
+const repaired = (r: DriftRow) => r.detectedBy.length > 0 && r.changesAfterRepair === 0 && r.failedLoginsAfterRepair === 0 && r.detectedAfterRepair.length === 0;
 
 /** A case's cost, as the lab prints it (figures, not a limit). */
 const costOf = (c: CaseCost) => `${c.seconds.toFixed(1)} s, ${c.programRuns} program runs, ${c.replayed} replayed`;
@@ -67,7 +68,8 @@ async function run(args: Args): Promise<number> {
                 if (args.json) return figure(`${r.case}: ${costOf(c)}`);
                 console.log(
                     `${repaired(r) ? "ok   " : "FAIL "} ${r.case} (${costOf(c)})\n      detected by: ${r.detectedBy.join("; ") || "nothing"}\n      repair: ${r.repair}\n` +
-                        `      changes after repair: ${r.changesAfterRepair}, failed logins after repair: ${r.failedLoginsAfterRepair}`,
+                        `      changes after repair: ${r.changesAfterRepair}, failed logins after repair: ${r.failedLoginsAfterRepair}\n` +
+                        `      the next drift run finds: ${r.detectedAfterRepair.join("; ") || "nothing"}`,
                 );
             },
         });

@@ -2,9 +2,10 @@
  * Drift that `pulumi refresh` cannot see, for one stack:
  *
  * - each Action's secret names: secrets are write-only, so a secret added or changed in the
- *   dashboard never shows in a refresh; an added one makes the next update of that Action fail
- *   with "Unmanaged Action Secret" (terraform-provider-auth0 v1.53.0
- *   internal/auth0/action/expand.go:197 checkForUnmanagedActionSecrets);
+ *   dashboard never shows in a refresh; an added one makes the next update that changes that
+ *   Action's secrets (their names or secretsWoVersion: a rotation) fail with "Unmanaged Action
+ *   Secret" (terraform-provider-auth0 v1.53.0 internal/auth0/action/expand.go 154-156 gate
+ *   197 checkForUnmanagedActionSecrets); an update of the code alone goes through and keeps it;
  * - the post-login bindings: the stack's `auth0.TriggerActions` owns the whole trigger, so a
  *   binding added in the dashboard or by the Marketplace is removed by the next `pulumi up`
  *   (resource_trigger_actions.go:122 PATCHes the declared list) and `pulumi destroy` empties the
@@ -12,10 +13,13 @@
  * - what the login code will get: the grant verification with its probes (scripts/verify-grants.ts)
  *   for every credential slot, as `pulumi up` runs it; a secret rotated by hand fails it with 401;
  * - what the login code does with the settings it holds: the tenant's failed logins (log event
- *   type `f`, https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes) since yesterday
- *   (UTC), read with "Search log events" (https://auth0.com/docs/api/management/v2/logs/get-logs,
- *   `read:logs`). A rule config's value never leaves the tenant (GET /rules-configs lists keys:
- *   go-auth0 management/rule_config.go:30; the provider's read sets the key only,
+ *   type `f`, https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes) after `--since`,
+ *   read with "Search log events" (https://auth0.com/docs/api/management/v2/logs/get-logs,
+ *   `read:logs`). drift.yml passes the later of the stack's last successful update and 24 hours
+ *   before the run (the daily schedule's previous run): failed logins from before a repair, or
+ *   already counted by the previous run, do not alarm again; those after it do. A rule config's
+ *   value never leaves the tenant (GET /rules-configs lists keys: go-auth0
+ *   management/rule_config.go:30; the provider's read sets the key only,
  *   terraform-provider-auth0 v1.53.0 internal/auth0/rule/resource_config.go:63), nor does an
  *   Action secret's, so a value changed by hand shows only in what it does: the login code denies
  *   the logins (UnauthorizedError / api.access.deny), and Auth0 logs each as a failed login.
@@ -33,13 +37,15 @@ import { readFileSync } from "node:fs";
 import { parseJsonInput } from "./untrustedInput";
 import { CheckResult, ClientToVerify, verifyGrants } from "./verifyGrants";
 
-import { Command, parseStrict } from "./cli";
+import { Command, parseStrict, UsageError } from "./cli";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Failed logins shown by description, at most. */
 const FAILED_LOGIN_SAMPLES = 3;
-/** drift.yml runs daily: the log is searched from the day before (UTC) so no day is missed. */
+/** drift.yml runs daily: without `--since`, the failed logins of the last 24 hours count. */
 const ONE_DAY_MS = 86_400_000;
+/** `--since`: an ISO 8601 UTC timestamp, as `pulumi stack history --json` prints endTime and `date -u` can. */
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,3})?Z$/;
 /** How Pulumi marks a secret value in a state export. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const ACTION = "auth0:index/action:Action";
@@ -133,8 +139,8 @@ export async function loginFlowDrift(
     tenant: Tenant,
     /** The grant verification; the drift lab (local/sim/driftLab.ts) passes its in-process one. */
     verify: (domain: string, clients: readonly ClientToVerify[]) => Promise<CheckResult[]> = (domain, clients) => verifyGrants(domain, clients),
-    /** The first day (UTC, YYYY-MM-DD) whose failed logins count; default: yesterday. */
-    since: string = new Date(Date.now() - ONE_DAY_MS).toISOString().slice(0, 10),
+    /** Failed logins after this time (ISO 8601, UTC) count; default: 24 hours ago. */
+    since: string = new Date(Date.now() - ONE_DAY_MS).toISOString(),
 ): Promise<{ ok: string[]; drift: string[] }> {
     const ok: string[] = [];
     const drift: string[] = [];
@@ -154,7 +160,8 @@ export async function loginFlowDrift(
         for (const name of added) {
             drift.push(
                 `action ${action.name} (${action.id}): secret ${name} was added in the tenant, not by the stack; the next update of this ` +
-                    `action fails with "Unmanaged Action Secret" (delete it in the dashboard, or have the stack provide it)`,
+                    `action's secrets (a rotation, a secret added or removed in the program) fails with "Unmanaged Action Secret" ` +
+                    "(delete it in the dashboard, or have the stack provide it)",
             );
         }
         for (const name of missing) drift.push(`action ${action.name} (${action.id}): secret ${name} is declared but not in the tenant`);
@@ -190,14 +197,21 @@ export async function loginFlowDrift(
         if (r.ok) ok.push(`credential ${r.client}, audience ${r.audience}: token and login-code calls as declared`);
         else drift.push(r.problem ?? `credential ${r.client}, audience ${r.audience}: failed`);
     }
-    const q = new URLSearchParams({ q: `type:f AND date:[${since} TO *]`, sort: "date:-1", per_page: "100" });
+    // The log search's `date` field takes days (YYYY-MM-DD), in a Lucene range `[from TO *]`
+    // (https://auth0.com/docs/deploy-monitor/logs/log-search-query-syntax, "Searchable fields"): the
+    // search asks for the day of `since`, and each event's own `date` (an ISO 8601 time, the
+    // get-logs reply) drops those of that day before it. Newest first, so the 100 kept are the latest.
+    const after = Date.parse(since);
+    const q = new URLSearchParams({ q: `type:f AND date:[${since.slice(0, 10)} TO *]`, sort: "date:-1", per_page: "100" });
     const logs = await tenant.get(`/api/v2/logs?${q.toString()}`);
     if (logs.status !== 200 || !Array.isArray(logs.body)) {
-        drift.push(`tenant logs: the Management API answered ${logs.status}; cannot count failed logins (the drift check's client needs read:logs)`);
-    } else if (logs.body.length === 0) {
+        drift.push(`tenant logs: the Management API answered ${logs.status}; cannot count failed logins${logs.status === 403 ? " (the drift check's client needs read:logs)" : ""}`);
+        return { ok, drift };
+    }
+    const events = (logs.body as { date?: string; description?: string }[]).filter((e) => Date.parse(String(e.date)) > after);
+    if (events.length === 0) {
         ok.push(`tenant logs: no failed login since ${since}`);
     } else {
-        const events = logs.body as { description?: string }[];
         // Descriptions are what the login code gave as its reason (generic by design), never a value.
         const reasons = [...new Set(events.map((e) => String(e.description ?? "").slice(0, 160)))].slice(0, FAILED_LOGIN_SAMPLES);
         drift.push(
@@ -209,16 +223,36 @@ export async function loginFlowDrift(
 }
 
 const USAGE = `usage: pulumi stack export --stack <name> --show-secrets |
-         node --import tsx scripts/check-login-drift.ts
+         node --import tsx scripts/check-login-drift.ts [--since <time>]
 
 Drift that pulumi refresh cannot see: each Action's secret names, the post-login bindings, the
 grant verification with its probes for every credential slot, and the tenant's failed logins
-(log type f) since yesterday. Reads the stack's state on stdin and the tenant with
+(log type f) after --since. Reads the stack's state on stdin and the tenant with
 AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET (read:actions and read:logs are enough).
-  --help    this text
+  --since <time>  count failed logins after this ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS[.mmm]Z);
+                  default: 24 hours ago. drift.yml passes the later of the stack's last
+                  successful update (pulumi stack history --json: endTime) and 24 hours ago, so
+                  the failures before a repair, or already reported, do not alarm again
+  --help          this text
 Exit 0 nothing drifted, 1 naming each difference, 2 unusable input.`;
 
-async function run(): Promise<number> {
+interface Args {
+    readonly since?: string;
+}
+
+function parse(argv: readonly string[]): Args {
+    const { values } = parseStrict(argv, { since: { type: "string" } });
+    const since = values.since;
+    if (since === undefined) return {};
+    const m = TIMESTAMP.exec(since);
+    // Date.parse accepts 2026-02-30 and rolls it over: the round trip refuses it.
+    if (!m || Number.isNaN(Date.parse(since)) || new Date(since).toISOString().slice(0, 19) !== `${m[1]}T${m[2]}`) {
+        throw new UsageError(`--since ${JSON.stringify(since)}: expected an ISO 8601 UTC timestamp (YYYY-MM-DDTHH:MM:SS[.mmm]Z, e.g. 2026-12-06T05:17:00.000Z)`);
+    }
+    return { since };
+}
+
+async function run(args: Args): Promise<number> {
     let declared: DeclaredLoginFlow;
     try {
         declared = declaredLoginFlow(parseJsonInput(readFileSync(0, "utf8"), "stdin", "the output of pulumi stack export --show-secrets"));
@@ -235,7 +269,7 @@ async function run(): Promise<number> {
     }
     let result: { ok: string[]; drift: string[] };
     try {
-        result = await loginFlowDrift(declared, await managementApi(declared.domain, clientId, clientSecret));
+        result = await loginFlowDrift(declared, await managementApi(declared.domain, clientId, clientSecret), undefined, args.since);
     } catch (err) {
         console.error(`check-login-drift: ${(err as Error).message}`);
         return 2;
@@ -251,5 +285,5 @@ async function run(): Promise<number> {
 }
 
 /** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */
-export const command: Command<void> = { name: "check-login-drift", usage: USAGE, parse: (argv) => void parseStrict(argv, {}), run };
+export const command: Command<Args> = { name: "check-login-drift", usage: USAGE, parse, run };
 

@@ -30,6 +30,8 @@ export interface DriftRow {
     readonly repair: string;
     readonly changesAfterRepair: number;
     readonly failedLoginsAfterRepair: number;
+    /** What the next drift.yml run finds after the repair, with users logging in meanwhile: nothing, when the repair holds. */
+    readonly detectedAfterRepair: string[];
 }
 
 interface LabTenant {
@@ -155,7 +157,8 @@ export const CASES: Readonly<Record<string, DriftCase>> = {
         modes: ["actions"],
         change: (t, d) => t.api.addActionSecretByHand(actionIdsOf(d.state)[0], "HAND_MADE_TOKEN", "value-set-in-the-dashboard"),
         // Secret values are write-only and the provider refuses to erase a secret it does not
-        // manage (internal/auth0/action/expand.go:197): the runbook deletes it in the dashboard.
+        // manage at the next change of the Action's secrets (internal/auth0/action/expand.go
+        // 154-156, 197): the runbook deletes it in the dashboard.
         repair: {
             command: () => "delete the secret in the dashboard (Actions > the action > Secrets), then pulumi up --refresh",
             byHand: (t, d) => {
@@ -210,7 +213,21 @@ export const CASES: Readonly<Record<string, DriftCase>> = {
 
 export class DriftLabError extends Error {}
 
-const today = () => new Date().toISOString().slice(0, 10);
+/**
+ * check-login-drift's --since as drift.yml computes it: the later of the stack's last successful
+ * update's end and 24 hours before the run (the daily schedule's previous run).
+ */
+const driftSince = (lastUpdate: string) => [lastUpdate, new Date(Date.now() - 86_400_000).toISOString()].sort().at(-1)!;
+
+let lastTick = 0;
+/**
+ * The lab's clock: the time now, always later than the last it gave, so an update's end and the
+ * logins before and after it are ordered even within a millisecond (cases run in milliseconds).
+ */
+function tick(): string {
+    lastTick = Math.max(Date.now(), lastTick + 1);
+    return new Date(lastTick).toISOString();
+}
 
 /** The cases that apply to a stack in `mode`. */
 export function casesFor(mode: ExtensibilityMode): string[] {
@@ -315,7 +332,7 @@ function signIn(tenant: LabTenant, mode: ExtensibilityMode, declared: DeclaredLo
 /** Users keep logging in between a hand change and the daily drift job: Auth0 logs each denied login as `f`. */
 function logins(tenant: LabTenant, mode: ExtensibilityMode, declared: DeclaredLoginFlow): void {
     const denial = signIn(tenant, mode, declared);
-    if (denial) tenant.api.logEvent({ date: new Date().toISOString(), type: "f", description: denial });
+    if (denial) tenant.api.logEvent({ date: tick(), type: "f", description: denial });
 }
 
 /** What `--expect-no-changes` counts: the plan's steps other than `same` (refresh steps are not counted). */
@@ -413,6 +430,7 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
     if (!deploy.ok || !("state" in deploy)) throw new Error(`drift lab: the first deploy of ${opts.stack} failed: ${deploy.error ?? JSON.stringify("violations" in deploy ? deploy.violations : [])}`);
     opts.onDeploy?.({ seconds: (Date.now() - started) / 1000, ...deployCost });
     const base = first.api;
+    const deployedAt = tick();
     const deployed: Deployed = { state: deploy.state, generation: opts.generation };
     const runCase = async (name: string): Promise<DriftRow> => {
         const caseStarted = Date.now();
@@ -423,13 +441,17 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
         const declared = declaredLoginFlow(exported(deployed.state));
         logins(tenant, opts.mode, declared);
 
-        // What drift.yml runs.
-        const detectedBy: string[] = [];
+        // What drift.yml runs: its preview, then check-login-drift.
+        const detect = async (preview: OperationResult, flow: DeclaredLoginFlow, since: string): Promise<string[]> => {
+            const found: string[] = [];
+            if (!preview.ok) found.push("preview --refresh (fails)");
+            else if (changes(preview)) found.push(`preview --refresh --expect-no-changes (${changes(preview)} changes)`);
+            const check = await loginFlowDrift(flow, readOnlyTenant(tenant.api, opts.mode), verifyInProcess(tenant), since);
+            if (check.drift.length) found.push(`check-login-drift (${check.drift.length} differences)`);
+            return found;
+        };
         const preview = await operations.operate({ dryRun: true, prior: deployed.state, refresh: true }, tenant, cost);
-        if (!preview.ok) detectedBy.push("preview --refresh (fails)");
-        else if (changes(preview)) detectedBy.push(`preview --refresh --expect-no-changes (${changes(preview)} changes)`);
-        const check = await loginFlowDrift(declared, readOnlyTenant(tenant.api, opts.mode), verifyInProcess(tenant), today());
-        if (check.drift.length) detectedBy.push(`check-login-drift (${check.drift.length} differences)`);
+        const detectedBy = await detect(preview, declared, driftSince(deployedAt));
 
         // The runbook's repair.
         c.repair.byHand?.(tenant, deployed);
@@ -437,14 +459,19 @@ export async function runDriftLab(opts: LabOptions): Promise<DriftRow[]> {
         const up = await operations.operate({ dryRun: false, prior: deployed.state, refresh: c.repair.refresh ?? true, set }, tenant, cost);
         let changesAfterRepair = -1;
         let failedLoginsAfterRepair = -1;
+        let detectedAfterRepair = ["the repair's pulumi up failed"];
         if (up.ok && "state" in up) {
+            const repairedAt = tick();
             const after = await operations.operate({ dryRun: true, prior: up.state, refresh: true, set }, tenant, cost);
             changesAfterRepair = after.ok ? changes(after) : -1;
             const repaired = declaredLoginFlow(exported(up.state));
             const verification = tokenRequests(tenant.api, tenant.extensionApi, repaired.verification);
             failedLoginsAfterRepair = verification.filter((r) => !r.ok).length + (signIn(tenant, opts.mode, repaired) ? 1 : 0);
+            // The next drift.yml run: users log in meanwhile, then its checks (`after` is its preview).
+            logins(tenant, opts.mode, repaired);
+            detectedAfterRepair = await detect(after, repaired, driftSince(repairedAt));
         }
-        const row: DriftRow = { case: name, detectedBy, repair: c.repair.command(deployed), changesAfterRepair, failedLoginsAfterRepair };
+        const row: DriftRow = { case: name, detectedBy, repair: c.repair.command(deployed), changesAfterRepair, failedLoginsAfterRepair, detectedAfterRepair };
         opts.onRow?.(row, { seconds: (Date.now() - caseStarted) / 1000, ...cost });
         return row;
     };

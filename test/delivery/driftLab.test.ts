@@ -17,7 +17,7 @@ async function labRun(opts: Parameters<typeof runDriftLab>[0]): Promise<(name: s
     const count = (c: CaseCost) => ((programRuns += c.programRuns), (replayed += c.replayed));
     const rows = await runDriftLab({ ...opts, onDeploy: count, onRow: (_r, c) => count(c) });
     console.log(`      drift lab, ${opts.stack}: ${rows.length} cases in ${((Date.now() - started) / 1000).toFixed(1)} s, ${programRuns} program runs, ${replayed} replayed`);
-    for (const row of rows) assert.deepEqual(Object.keys(row).sort(), ["case", "changesAfterRepair", "detectedBy", "failedLoginsAfterRepair", "repair"]);
+    for (const row of rows) assert.deepEqual(Object.keys(row).sort(), ["case", "changesAfterRepair", "detectedAfterRepair", "detectedBy", "failedLoginsAfterRepair", "repair"]);
     return (name) => rows.find((r) => r.case === name)!;
 }
 
@@ -47,7 +47,7 @@ describe("npm run drift-lab (hand changes, drift.yml's checks and the runbook's 
         const row = await actions;
         for (const name of casesFor("actions")) {
             const r = row(name);
-            assert.ok(r.detectedBy.length > 0 && r.changesAfterRepair === 0 && r.failedLoginsAfterRepair === 0, JSON.stringify(r));
+            assert.ok(r.detectedBy.length > 0 && r.changesAfterRepair === 0 && r.failedLoginsAfterRepair === 0 && r.detectedAfterRepair.length === 0, JSON.stringify(r));
         }
         assert.deepEqual(row("grant-deleted"), {
             case: "grant-deleted",
@@ -55,6 +55,7 @@ describe("npm run drift-lab (hand changes, drift.yml's checks and the runbook's 
             repair: "pulumi up --refresh",
             changesAfterRepair: 0,
             failedLoginsAfterRepair: 0,
+            detectedAfterRepair: [],
         });
         assert.deepEqual(row("secret-rotated-active"), {
             case: "secret-rotated-active",
@@ -63,6 +64,7 @@ describe("npm run drift-lab (hand changes, drift.yml's checks and the runbook's 
             repair: "pulumi config set secretGeneration 3 && pulumi up --refresh",
             changesAfterRepair: 0,
             failedLoginsAfterRepair: 0,
+            detectedAfterRepair: [],
         });
     });
 
@@ -74,6 +76,8 @@ describe("npm run drift-lab (hand changes, drift.yml's checks and the runbook's 
         // A refresh never reads the secret back (flatten.go 834-838): the slot's token requests and logins stay denied.
         assert.equal(row("secret-rotated-active/up-refresh").changesAfterRepair, 0);
         assert.equal(row("secret-rotated-active/up-refresh").failedLoginsAfterRepair, 3);
+        // The next drift run still alarms: the verification's 401s and the logins denied after the up.
+        assert.deepEqual(row("secret-rotated-active/up-refresh").detectedAfterRepair, ["check-login-drift (3 differences)"]);
     });
 
     it("must detect a rule config changed by hand, which neither a refresh nor the verification sees, and repair it as the runbook says, which up --refresh does not", async function () {
@@ -84,16 +88,20 @@ describe("npm run drift-lab (hand changes, drift.yml's checks and the runbook's 
             repair: "delete the stack's rule configs in the dashboard (Rules > Settings; the keys pulumi stack output loginCodeSettings names), then pulumi up --refresh",
             changesAfterRepair: 0,
             failedLoginsAfterRepair: 0,
+            detectedAfterRepair: [],
         });
         // A refresh never reads a rule config's value: up --refresh sends nothing, logins stay denied.
         assert.equal(row("rule-config-changed/up-refresh").changesAfterRepair, 0);
         assert.equal(row("rule-config-changed/up-refresh").failedLoginsAfterRepair, 1);
+        // The logins denied after that up are what the next drift run counts; the earlier ones are not.
+        assert.deepEqual(row("rule-config-changed/up-refresh").detectedAfterRepair, ["check-login-drift (1 differences)"]);
         assert.deepEqual(row("rule-disabled"), {
             case: "rule-disabled",
             detectedBy: ["preview --refresh --expect-no-changes (1 changes)"],
             repair: "pulumi up --refresh",
             changesAfterRepair: 0,
             failedLoginsAfterRepair: 0,
+            detectedAfterRepair: [],
         });
     });
 

@@ -1,5 +1,7 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "../../tools/stack/program";
@@ -51,8 +53,18 @@ const table = loadPipelineTable();
 /** The matrix every stack job takes: the table's stacks, read by the workflow's first job. */
 const STACKS_FROM_TABLE = "${{ fromJSON(needs.stacks.outputs.stacks) }}";
 
-/** The one script step that gets secrets: the state (decrypted) piped into our own drift check, after npm ci. */
-const DRIFT_CHECK_RUN = 'pulumi stack export --stack "$STACK" --show-secrets | node --import tsx scripts/check-login-drift.ts';
+/**
+ * The one script step that gets secrets: the stack's last successful update read from its history,
+ * then the state (decrypted) piped into our own drift check, after npm ci.
+ */
+const DRIFT_CHECK_RUN = [
+    "day=$(date -u -d '24 hours ago' +%Y-%m-%dT%H:%M:%S.000Z)",
+    `updated=$(pulumi stack history --stack "$STACK" --json --page-size 50 | jq -r '[.[] | select(.kind == "update" and .result == "succeeded")][0].endTime // empty')`,
+    "since=$day",
+    'if [[ -n "$updated" && "${updated/.000Z/.999Z}" > "$day" ]]; then since=${updated/.000Z/.999Z}; fi',
+    'pulumi stack export --stack "$STACK" --show-secrets | node --import tsx scripts/check-login-drift.ts --since "$since"',
+    "",
+].join("\n");
 /** The install in a job that holds a credential (tools/pipelineTrust.ts says why). */
 const INSTALL_WITHOUT_SCRIPTS = "npm ci --ignore-scripts";
 const OIDC_ACTION = "pulumi/auth-actions@141415910c3beb54e03b48e9057c204c97b956f2";
@@ -255,6 +267,33 @@ describe(".github/workflows", () => {
         assert.strictEqual(check.if, "${{ !cancelled() }}", "runs even when the refresh found drift");
         assert.strictEqual(check.env?.STACK, "${{ steps.backend.outputs.stack }}");
         assert.ok(job.steps.indexOf(check) > job.steps.findIndex((s) => s.run === INSTALL_WITHOUT_SCRIPTS));
+    });
+
+    it("must pass the drift check the later of the stack's last successful update's end and 24 hours ago", () => {
+        const check = workflows["drift.yml"].jobs.detect.steps.find((s) => s.run === DRIFT_CHECK_RUN)!;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drift-since-"));
+        try {
+            // pulumi and node as the step calls them: history prints $HISTORY, node records its arguments.
+            fs.writeFileSync(path.join(dir, "pulumi"), '#!/bin/bash\nif [ "$2" = history ]; then printf %s "$HISTORY"; else echo "{}"; fi\n', { mode: 0o755 });
+            fs.writeFileSync(path.join(dir, "node"), `#!/bin/bash\ncat >/dev/null; printf '%s\\n' "$@" > "${dir}/args"\n`, { mode: 0o755 });
+            const sinceWith = (history: unknown[]) => {
+                const r = spawnSync("bash", ["-eo", "pipefail", "-c", check.run!], { env: { PATH: `${dir}:/usr/bin:/bin`, STACK: "dev", HISTORY: JSON.stringify(history) }, encoding: "utf8" });
+                assert.strictEqual(r.status, 0, r.stderr);
+                const args = fs.readFileSync(path.join(dir, "args"), "utf8").trim().split("\n");
+                return args[args.indexOf("--since") + 1];
+            };
+            // pulumi stack history --json: newest first, endTime in whole seconds (stack_history.go 147-158, 210-211).
+            const at = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+            const hourAgo = at(Date.now() - 3_600_000);
+            const repair = { kind: "update", result: "succeeded", endTime: hourAgo };
+            const since = sinceWith([{ kind: "update", result: "failed", endTime: at(Date.now() - 60_000) }, { kind: "refresh", result: "succeeded", endTime: at(Date.now() - 120_000) }, repair]);
+            assert.strictEqual(since, hourAgo.replace(".000Z", ".999Z"), "the last successful update, to the end of its second");
+            const dayAgo = Date.parse(sinceWith([{ ...repair, endTime: at(Date.now() - 3 * 86_400_000) }]));
+            assert.ok(Math.abs(dayAgo - (Date.now() - 86_400_000)) < 60_000, "24 hours ago when the last update is older");
+            assert.ok(Math.abs(Date.parse(sinceWith([])) - (Date.now() - 86_400_000)) < 60_000, "24 hours ago for a stack never updated");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("must open or comment on an issue when a deploy, drift or rotation run fails or is cancelled", () => {

@@ -134,6 +134,21 @@ describe("local/engine/providers (the provider double)", function () {
         assert.deepEqual(write.calls.map((c) => `${c.method} ${c.status}`), ["GET 200"]);
     });
 
+    it("must let a code-only Action update through beside a secret added by hand, and check again when secrets_wo changes (expand.go 31-45, 153-156)", async function () {
+        const api = new LocalManagementApi();
+        const write = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "actions")));
+        const action: Props = { name: "a", code: "exports.onExecutePostLogin = async () => {};", runtime: "node22", deploy: true, supportedTriggers: { id: "post-login", version: "v3" }, secretsWos: [{ name: "X", value: new Secret("x") }], secretsWoVersion: 1 };
+        const { id, outputs } = await write.create(T.action, action);
+        api.addActionSecretByHand(id, "HAND_MADE", "h");
+        write.calls.length = 0;
+        await write.update(T.action, id, outputs, { ...action, code: "exports.onExecutePostLogin = async () => { };" });
+        const patch = write.calls.find((c) => c.method === "PATCH")!;
+        assert.ok(patch, "the code is written");
+        assert.ok(!("secrets" in (patch.body as object)), "no secrets are sent when neither secrets_wo nor its version changes");
+        assert.deepEqual(api.actions.get(id)!.secrets.map((x) => [x.name, x.value]), [["X", "x"], ["HAND_MADE", "h"]]);
+        await assert.rejects(write.update(T.action, id, outputs, { ...action, secretsWos: [{ name: "X", value: new Secret("y") }], secretsWoVersion: 2 }), (err: ProviderError) => /Unmanaged Action Secret: .*: HAND_MADE\./.test(err.message));
+    });
+
     it("must take over an existing grant of the same subject type on create, and create one beside a grant of another (resource_grant.go 131-141)", async function () {
         const api = new LocalManagementApi();
         const write = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "actions")));

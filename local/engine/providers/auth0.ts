@@ -281,8 +281,14 @@ export class Auth0ProviderDouble {
             case "auth0:index/clientGrant:ClientGrant":
                 this.call(type, op, "PATCH", `/api/v2/client-grants/${id}`, {}, { scope: plain(news.scopes) });
                 break;
-            case "auth0:index/action:Action":
-                if (news.secretsWos !== undefined) {
+            case "auth0:index/action:Action": {
+                // terraform-provider-auth0 v1.53.0 internal/auth0/action/expand.go 154-156: the unmanaged-secret
+                // check runs only when secrets_wo or secrets_wo_version changes, and 33-45 send secrets only
+                // then. The secrets_wo names are kept in state (flatten.go 27-32), values are write-only, so a
+                // change of secrets_wo is a change of its names, in order (a TypeList, resource.go 125).
+                const namesChanged = !sameList(secretNames(olds.secretsWos), secretNames(news.secretsWos));
+                const secretsChanged = namesChanged || plain(olds.secretsWoVersion) !== plain(news.secretsWoVersion);
+                if (secretsChanged) {
                     // expand.go 153-247 preventErasingUnmanagedSecrets: every secret the tenant holds must be
                     // named by the old or the new secrets_wo, or the update is refused before any write.
                     const held = ((this.call(type, op, "GET", `/api/v2/actions/actions/${id}`).body as Item).secrets as { name: string }[] | undefined) ?? [];
@@ -300,9 +306,15 @@ export class Auth0ProviderDouble {
                         );
                     }
                 }
-                this.call(type, op, "PATCH", `/api/v2/actions/actions/${id}`, {}, actionBody(news));
+                const body = omit(actionBody(news), ["secrets"]);
+                const secrets = plain(news.secretsWos) as { name: string; value: string }[] | undefined;
+                // expand.go 36-44: the new list when it has entries; an empty list when every entry was removed.
+                if (secretsChanged && secrets?.length) body.secrets = secrets.map((s) => ({ name: s.name, value: s.value }));
+                else if (namesChanged) body.secrets = [];
+                this.call(type, op, "PATCH", `/api/v2/actions/actions/${id}`, {}, body);
                 if (plain(news.deploy) === true) this.call(type, op, "POST", `/api/v2/actions/actions/${id}/deploy`);
                 break;
+            }
             case "auth0:index/triggerActions:TriggerActions":
                 this.call(type, op, "PATCH", `/api/v2/actions/triggers/${id}/bindings`, {}, bindingsBody(news));
                 break;
@@ -356,6 +368,10 @@ export class Auth0ProviderDouble {
         }
         throw new Error(`provider double: no delete for ${type}`);
     }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+    return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function secretNames(secrets: Value): string[] {
