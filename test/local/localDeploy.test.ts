@@ -136,7 +136,7 @@ describe("local/engine/localDeploy (pulumi up onto a local tenant, kept by what 
 
         it("must read every file the deploy and the program load", () => {
             const covered = (file: string) => DEPLOY_INPUTS.some((input) => file === path.join(ROOT, input) || file.startsWith(path.join(ROOT, input) + path.sep));
-            const loaded = [...runtimeImports(path.join(ROOT, "local", "localDeploy.ts")), ...runtimeImports(path.join(ROOT, "infra", "index.ts"))];
+            const loaded = [...runtimeImports(path.join(ROOT, "local", "engine", "localDeploy.ts")), ...runtimeImports(path.join(ROOT, "infra", "index.ts"))];
             assert.ok(loaded.length > 20, `found only ${loaded.length} files`);
             assert.deepEqual(loaded.filter((f) => !covered(f)).map((f) => path.relative(ROOT, f)), []);
         });
