@@ -2,7 +2,7 @@
  * Writes the deployers' Management API scopes into README.md and docs/delivery.md, between
  *   <!-- deployer-scopes:begin --> and <!-- deployer-scopes:end -->
  * from the one table of the provider's calls (tools/deployerScopes.ts). `npm test` fails while a
- * file's region differs from what this script writes (test/infra/deployerScopes.test.ts).
+ * file's region differs from what this script writes (test/tools/deployerScopes.test.ts).
  *
  *   npm run docs:scopes            rewrite the regions
  *   npm run docs:scopes -- --check exit 1 naming each stale file, change nothing

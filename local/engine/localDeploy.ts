@@ -49,7 +49,7 @@ export const DEPLOY_CACHE_ENV = "LOCAL_DEPLOY_CACHE";
 
 /**
  * What the key of a deploy reads, relative to the repository: every file under a directory.
- * Whole directories, so a file moved or added among them stays read; test/local/localDeploy.test.ts
+ * Whole directories, so a file moved or added among them stays read; test/local/engine/localDeploy.test.ts
  * checks that every file this module and the program load is under one of them.
  */
 export const DEPLOY_INPUTS = [

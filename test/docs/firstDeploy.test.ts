@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { ChildResult, runChild } from "../../tools/childProcess";
 import { ROOT } from "../../tools/stack/program";
-import { compileCacheWarm } from "../engine/warmCompileCache";
+import { compileCacheWarm } from "../local/engine/warmCompileCache";
 import { copyRepository, RepositoryCopy } from "../support/repositoryCopy";
 
 const DOC = "docs/first-deploy.md";
