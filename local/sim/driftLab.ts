@@ -12,7 +12,7 @@
  * when every answer is the recorded one (LabOperations, local/engine/programMemo.ts).
  */
 import { deployerScopes, RULE_CONFIG } from "../../tools/deployerScopes";
-import { ExtensibilityMode } from "../../infra/loginContract";
+import { AUTHZ_EXTENSION_AUDIENCE, ExtensibilityMode } from "../../infra/loginContract";
 import { slotFor } from "../../infra/rotation";
 import { DeclaredLoginFlow, declaredLoginFlow, loginFlowDrift, Tenant } from "../../tools/checkLoginDrift";
 import { CheckResult, ClientToVerify } from "../../tools/verifyGrants";
@@ -314,7 +314,7 @@ function signIn(tenant: LabTenant, mode: ExtensibilityMode, declared: DeclaredLo
     const { settings, clientId, clientSecret } = running;
     const misconfigured = "Login is not available right now: the login service is misconfigured.";
     const steps = [
-        { audience: settings.AUTHZ_EXTENSION_URL ? "urn:auth0-authz-api" : undefined, policy: settings.FAILURE_POLICY_GROUPS, denial: "Login is not available right now: group membership could not be verified." },
+        { audience: settings.AUTHZ_EXTENSION_URL ? AUTHZ_EXTENSION_AUDIENCE : undefined, policy: settings.FAILURE_POLICY_GROUPS, denial: "Login is not available right now: group membership could not be verified." },
         { audience: settings.API_AUDIENCE, policy: settings.FAILURE_POLICY_API, denial: "Login is not available right now: entitlements could not be loaded." },
         ...(mode === "rules" ? [{ audience: `https://${settings.AUTH0_DOMAIN}/api/v2/`, policy: settings.FAILURE_POLICY_MANAGEMENT, denial: "Login is not available right now: the user profile could not be updated." }] : []),
     ];

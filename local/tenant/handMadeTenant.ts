@@ -6,6 +6,7 @@
  * provider double is served by), seeded with the hand-made objects. Records every request so
  * tests can see what was asked.
  */
+import { AUTH0_DEFAULT_TOKEN_LIFETIME_S } from "../../infra/auth0Defaults";
 import * as crypto from "crypto";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { LocalHttpsServer, sendJson } from "./https";
@@ -40,7 +41,7 @@ export interface RecordedRequest {
     readonly query: Record<string, string>;
 }
 
-const TOKEN_LIFETIME_S = 86_400;
+const TOKEN_LIFETIME_S = AUTH0_DEFAULT_TOKEN_LIFETIME_S;
 
 /** The hand-made objects as the local tenant's Management API holds them. */
 export function handMadeManagementApi(tenant: HandClickedTenant): LocalManagementApi {

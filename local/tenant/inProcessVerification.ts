@@ -5,7 +5,7 @@
  * authentication method (401), and issues a token only for a grant that exists with the scopes the
  * login code needs (403 otherwise).
  */
-import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/authzExtension";
+import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/loginContract";
 import type { CheckResult, ClientToVerify } from "../../tools/verifyGrants";
 import { CommandFailed, CommandRunner } from "../engine/providers/command";
 import type { LocalManagementApi } from "./managementApi";

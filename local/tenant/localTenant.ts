@@ -1,3 +1,4 @@
+import { AUTH0_DEFAULT_TOKEN_LIFETIME_S } from "../../infra/auth0Defaults";
 import { randomUUID } from "node:crypto";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
@@ -19,7 +20,7 @@ import {
 } from "./model";
 
 /** Auth0's default access token lifetime for an API, seconds. */
-const DEFAULT_TOKEN_LIFETIME_S = 86400;
+const DEFAULT_TOKEN_LIFETIME_S = AUTH0_DEFAULT_TOKEN_LIFETIME_S;
 /** Prefix of the Authorization Extension API's routes (its URL ends in /api). */
 const AUTHZ_EXTENSION_PREFIX = "/api";
 /** Claim namespace the local settings use. */

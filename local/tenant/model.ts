@@ -1,12 +1,12 @@
 import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "../../infra/managementScopes";
 import { DRIFT_CHECK_CALLS, PROVIDER_CALLS } from "../../tools/deployerScopes";
-import { Audience, FailurePolicy, scopesNeeded, ExtensibilityMode } from "../../infra/loginContract";
+import { Audience, AUTHZ_EXTENSION_AUDIENCE, FailurePolicy, scopesNeeded, ExtensibilityMode } from "../../infra/loginContract";
 import { LoginUser } from "../runtime/types";
 
 /** The Management API's identifier; `{domain}` becomes the local tenant's host:port at start. */
 export const MANAGEMENT_API = "https://{domain}/api/v2/";
-/** The Authorization Extension API's identifier (seed 003). */
-export const AUTHZ_EXTENSION_API = "urn:auth0-authz-api";
+/** The Authorization Extension API's identifier, as the local servers name it. */
+export const AUTHZ_EXTENSION_API = AUTHZ_EXTENSION_AUDIENCE;
 
 /**
  * Scopes the local Management API knows; grants may only use these. The same sets the stack's

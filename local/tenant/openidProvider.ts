@@ -28,6 +28,7 @@
  *   login; `api.user.setAppMetadata` is merged into the user store once the flow allows the
  *   login (as the Harness does), so the next login's event.user carries it.
  */
+import { AUTH0_DEFAULT_TOKEN_LIFETIME_S } from "../../infra/auth0Defaults";
 import { randomBytes } from "node:crypto";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo, Socket } from "node:net";
@@ -48,7 +49,7 @@ const SAMPLE_CLIENT_NAME = "Local sample app";
 /** Auth0's defaults: ID tokens 36000 s, refresh tokens (non-rotating) 30 days. */
 const ID_TOKEN_LIFETIME_S = 36000;
 const REFRESH_TOKEN_LIFETIME_S = 30 * 24 * 3600;
-const DEFAULT_ACCESS_TOKEN_LIFETIME_S = 86400;
+const DEFAULT_ACCESS_TOKEN_LIFETIME_S = AUTH0_DEFAULT_TOKEN_LIFETIME_S;
 const INTERACTION_LIFETIME_S = 3600;
 const SESSION_LIFETIME_S = 3 * 24 * 3600;
 /** Auth0's message for a failed database login. */

@@ -1,3 +1,4 @@
+import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/loginContract";
 import * as pulumi from "@pulumi/pulumi";
 
 /** A resource the program declared, as the mock engine saw it. */
@@ -14,12 +15,12 @@ export type CallHandler = (inputs: Record<string, unknown>) => Record<string, un
 /** The Authorization Extension's API as Auth0 reports it once the extension's API access is on. */
 export function installedAuthzExtensionApi(scopes: readonly string[] = ["read:users", "read:groups", "read:roles"]): CallHandler {
     return (inputs) => {
-        if (inputs.identifier !== "urn:auth0-authz-api") {
+        if (inputs.identifier !== AUTHZ_EXTENSION_AUDIENCE) {
             throw new Error(`unexpected getResourceServer lookup: ${JSON.stringify(inputs)}`);
         }
         return {
             id: "rs-authz-extension",
-            identifier: "urn:auth0-authz-api",
+            identifier: AUTHZ_EXTENSION_AUDIENCE,
             name: "auth0-authorization-extension-api",
             scopes: scopes.map((name) => ({ name, description: name })),
         };
