@@ -12,14 +12,14 @@ const path = require("node:path");
 const FIRST = [
     "test/login/bounds.test.ts", // about 10 s, most of it waiting for timeouts (npm run test:times)
     "test/scripts/help.test.ts", // loads every script while mocha's main process compiles for the engine double
-    "test/engine/stackProdActions.test.ts", // the engine matrix, longest first, beside bounds
+    "test/local/engine/stackProdActions.test.ts", // the engine matrix, longest first, beside bounds
     "test/login/pipeline.test.ts", // about 12 s, much of it waiting: taken when bounds ends, beside the rest of the matrix
-    "test/engine/stackProdRules.test.ts",
-    "test/engine/stackReview.test.ts",
-    "test/engine/stackDevActions.test.ts",
-    "test/engine/stackDevRules.test.ts",
+    "test/local/engine/stackProdRules.test.ts",
+    "test/local/engine/stackReview.test.ts",
+    "test/local/engine/stackDevActions.test.ts",
+    "test/local/engine/stackDevRules.test.ts",
     "test/scripts/simulateRotation.test.ts",
-    "test/rotation/simulation.test.ts",
+    "test/local/sim/rotationSimulation.test.ts",
 ];
 
 /** Every `*.test.ts` under `dir`, as paths relative to the repository (mocha's working directory). */
@@ -34,7 +34,7 @@ function testFiles(dir) {
 const all = testFiles("test");
 for (const file of FIRST) if (!all.includes(file)) throw new Error(`.mocharc.cjs: ${file} is listed first but is not a test file`);
 module.exports = {
-    require: ["tsx/cjs", "test/support/fixtureStacks.ts", "test/engine/warmCompileCache.ts"],
+    require: ["tsx/cjs", "test/support/fixtureStacks.ts", "test/local/engine/warmCompileCache.ts"],
     extension: ["ts"],
     spec: [...FIRST, ...all.filter((file) => !FIRST.includes(file))],
     timeout: 20000,

@@ -3,6 +3,20 @@
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
+
+/**
+ * The rooms and which way imports go (README, "Layout"): the program imports only itself; what runs
+ * against a real tenant or in the pipeline (tools/) imports only the program; the offline tenant,
+ * engine and simulations (local/) are never imported by either. Patterns are gitignore-style and
+ * match the relative specifier as written ("../local/x", "../../tools/y").
+ */
+const room = (files, forbidden, why) => ({
+  files,
+  rules: {
+    "no-restricted-imports": ["error", { patterns: [{ group: forbidden.flatMap((dir) => [`**/${dir}`, `**/${dir}/**`]), message: why }] }],
+  },
+});
+
 export default tseslint.config(
   { ignores: ["node_modules/**", ".ci/**", "dist/**"] },
   {
@@ -45,4 +59,7 @@ export default tseslint.config(
     },
     rules: { "no-unused-vars": ["error", { vars: "local", args: "none" }] },
   },
+  room(["infra/**/*.ts", "policy/**/*.ts"], ["tools", "local", "scripts", "bench", "test"], "infra/ and policy/ are the product: they import nothing of ours from outside infra/."),
+  room(["tools/**/*.ts"], ["local", "scripts", "bench", "test", "policy"], "tools/ runs against a real tenant or in the pipeline: it imports only infra/ and tools/."),
+  room(["local/**/*.ts"], ["scripts", "bench", "test"], "local/ is the offline tenant, engine and simulations: it imports infra/, tools/ and local/ only."),
 );

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Figures } from "./loginRuns";
-import { Progress } from "../local/progress";
+import { Progress } from "../local/sim/progress";
 
 /** Waves per discarded warm-up run (at most --logins logins). */
 const WARM_UP_WAVES = 20;

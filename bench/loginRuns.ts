@@ -7,12 +7,12 @@ import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { Audience, ExtensibilityMode } from "../infra/loginContract";
-import { LOGIN_FILES } from "../local/loginHarness";
+import { LOGIN_FILES } from "../local/runtime/loginHarness";
 import { ActionsRuntime } from "../local/runtime/actions";
 import { trustedNetwork, TrustedNetwork } from "../local/runtime/network";
 import { RulesRuntime } from "../local/runtime/rules";
 import { LoginUser } from "../local/runtime/types";
-import { AUTHZ_EXTENSION_API, contractGrants, TenantModel } from "../local/servers/model";
+import { AUTHZ_EXTENSION_API, contractGrants, TenantModel } from "../local/tenant/model";
 import type { TenantSpec, TenantWorkerReply, TenantWorkerRequest } from "./tenantWorker";
 
 export interface RunOptions {

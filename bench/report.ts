@@ -2,7 +2,7 @@
  * What `npm run bench` prints: the text report (tables within 120 columns, ratios, notes) and
  * the JSON figures. Pure functions of the figures, so their shape is tested without a run.
  */
-import { wrap } from "../local/progress";
+import { wrap } from "../local/sim/progress";
 import type { Figures } from "./loginRuns";
 
 export const MAX_COLUMNS = 120;

@@ -9,10 +9,10 @@
  */
 import { parentPort } from "node:worker_threads";
 import { Audience, ExtensibilityMode } from "../infra/loginContract";
-import { NetworkDistance } from "../local/servers/https";
-import { LocalTenant } from "../local/servers/localTenant";
-import { TenantModel } from "../local/servers/model";
-import { testTls } from "../local/servers/tls";
+import { NetworkDistance } from "../local/tenant/https";
+import { LocalTenant } from "../local/tenant/localTenant";
+import { TenantModel } from "../local/tenant/model";
+import { testTls } from "../local/tenant/tls";
 
 export interface TenantSpec {
     readonly model: TenantModel;

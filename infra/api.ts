@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { AUTH0_DEFAULT_TOKEN_LIFETIME_S } from "./auth0Defaults";
 import * as auth0 from "@pulumi/auth0";
 
 export interface ApiArgs {
@@ -39,7 +40,7 @@ export class Api extends pulumi.ComponentResource {
                 identifier: args.identifier,
                 name: args.displayName,
                 signingAlg: "RS256",
-                tokenLifetime: args.tokenLifetime ?? 86_400,
+                tokenLifetime: args.tokenLifetime ?? AUTH0_DEFAULT_TOKEN_LIFETIME_S,
                 tokenDialect: "access_token",
                 skipConsentForVerifiableFirstPartyClients: true,
                 allowOfflineAccess: false,

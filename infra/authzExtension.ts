@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as auth0 from "@pulumi/auth0";
 
-/** The audience of the Authorization Extension API (seed 003). */
-export const AUTHZ_EXTENSION_AUDIENCE = "urn:auth0-authz-api";
+import { AUTHZ_EXTENSION_AUDIENCE } from "./loginContract";
+
+export { AUTHZ_EXTENSION_AUDIENCE };
 
 /**
  * Looks up the Authorization Extension's API. The extension is installed by hand and owns its

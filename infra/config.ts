@@ -1,3 +1,4 @@
+import { AUTH0_DEFAULT_TOKEN_LIFETIME_S } from "./auth0Defaults";
 import * as pulumi from "@pulumi/pulumi";
 import {
     ExtensibilityMode,
@@ -16,7 +17,7 @@ const SCOPE_PATTERN = /^[a-z][a-z0-9_.-]*:[a-z0-9_.:-]+$/i;
 const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
 const TOKEN_LIFETIME_MAX_S = 2_592_000; // Auth0's ceiling for API access tokens (30 days)
 const TOKEN_LIFETIME_MIN_S = 60;
-const DEFAULT_TOKEN_LIFETIME_S = 86_400;
+const DEFAULT_TOKEN_LIFETIME_S = AUTH0_DEFAULT_TOKEN_LIFETIME_S;
 const EXTENSIBILITY_MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
 
 // Auth0's bounds on an API's permissions. Scopes per API: 1000 (Auth0 docs, "Entity limits",

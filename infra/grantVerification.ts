@@ -15,7 +15,7 @@ export const VERIFY_GRANTS_COMMAND = "node --import tsx scripts/verify-grants.ts
  * `ctx.Pwd`, plugin.go 599 `cmd.Dir = pwd`), which is the directory of Pulumi.yaml's `main:
  * infra/` (pkg/engine/project.go 45-71, pkg/engine/deployment.go 57-68), and hands `dir` to the
  * command unchanged (pulumi-command v1.2.1 provider/pkg/provider/local/commandOutputs.go 73-79),
- * so a relative `dir` is resolved from infra/ (test/verify/grantVerification.test.ts checks it
+ * so a relative `dir` is resolved from infra/ (test/infra/grantVerification.test.ts checks it
  * against Pulumi.yaml).
  */
 export const SCRIPT_DIR_FROM_PROGRAM = path.relative(__dirname, path.join(__dirname, ".."));

@@ -14,6 +14,9 @@
 
 export type ExtensibilityMode = "actions" | "rules";
 
+/** The audience of the Authorization Extension API (seed 003; docs/origins.md). */
+export const AUTHZ_EXTENSION_AUDIENCE = "urn:auth0-authz-api";
+
 /** Which audience a call goes to. */
 export type Audience =
     /** The custom API the stack declares (seed 000, e.g. `https://test-api`). */

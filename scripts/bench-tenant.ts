@@ -6,10 +6,10 @@
  * the Action's token cache), then stops it with SIGINT and times the shutdown.
  */
 import { readFileSync } from "node:fs";
-import { launchChromium } from "../local/browser";
-import { SAMPLE_PASSWORD } from "../local/loginDirectory";
-import { startTenantCommand } from "../local/tenantCommand";
-import { STACK_FILES_HELP } from "../local/stack/stackFiles";
+import { launchChromium } from "../local/sim/browser";
+import { SAMPLE_PASSWORD } from "../local/tenant/loginDirectory";
+import { startTenantCommand } from "../local/sim/tenantCommand";
+import { STACK_FILES_HELP } from "../tools/stack/stackFiles";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run bench:tenant [-- --logins <n>] [--json]

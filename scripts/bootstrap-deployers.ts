@@ -8,7 +8,7 @@
  * - read-only deployer `<project>-<stack>-deployer-preview`: runs previews and drift checks
  *   (environments `<stack>-preview` and `<stack>-drift`).
  * Each is a non_interactive client with only client_credentials and client_secret_post, granted
- * the Management API with exactly the scopes of the deployer table (infra/deployerScopes.ts) for
+ * the Management API with exactly the scopes of the deployer table (tools/deployerScopes.ts) for
  * the stack's extensibility mode.
  *
  * Duplicates are refused: the tenant's clients are listed first, and a deployer whose name exists
@@ -24,11 +24,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { BOOTSTRAP_TOKEN_SCOPES, DeployerRole, deployerScopes } from "../infra/deployerScopes";
+import { BOOTSTRAP_TOKEN_SCOPES, DeployerRole, deployerScopes } from "../tools/deployerScopes";
 import { ExtensibilityMode } from "../infra/loginContract";
-import { parseStackName, parseYamlInput } from "../infra/untrustedInput";
-import { hasStackFile, stackFilePath, stackNames } from "../local/stack/stackFiles";
-import { PROJECT, ROOT } from "../local/stack/tokens";
+import { parseStackName, parseYamlInput } from "../tools/untrustedInput";
+import { hasStackFile, stackFilePath, stackNames } from "../tools/stack/stackFiles";
+import { PROJECT, ROOT } from "../tools/stack/tokens";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 import { loadPipelineTable } from "../tools/pipelineTable";
 
@@ -36,7 +36,7 @@ const USAGE = `usage: AUTH0_BOOTSTRAP_TOKEN=<token> npm run bootstrap -- --domai
                      [--stack <name> ...] [--extensibility actions|rules] [--secrets-dir <dir>]
 
 Creates the write and the read-only deploying applications of each stack in the tenant, granted
-the Management API with exactly the deployer table's scopes (infra/deployerScopes.ts), and prints
+the Management API with exactly the deployer table's scopes (tools/deployerScopes.ts), and prints
 the gh secret set commands for the environments .github/pipeline.json gives that tenant's
 deployers (<stack>, <stack>-preview and <stack>-drift by default).
 Refuses to create a deployer whose name exists (a rerun creates nothing but a grant a deployer

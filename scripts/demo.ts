@@ -6,8 +6,8 @@
  *
  * 1. Deploys Pulumi.dev.yaml, in actions mode and in rules mode, as `pulumi up` does: the real
  *    program (infra/) run against the engine double, applied through the provider double to a local
- *    Management API (local/localDeploy.ts), and reads what the deploy left there
- *    (local/deployedTenant.ts).
+ *    Management API (local/engine/localDeploy.ts), and reads what the deploy left there
+ *    (local/tenant/deployedTenant.ts).
  * 2. Serves that tenant locally over HTTPS (token endpoint, JWKS, Management API, the custom API,
  *    the Authorization Extension API) with a throwaway CA.
  * 3. Runs a few logins through the deployed login code in the Actions or Rules runtime, printing
@@ -18,24 +18,24 @@
  * 5. Runs scripts/check-login-drift.ts, as the drift workflow does, against the tenant after someone
  *    bound a Marketplace action to post-login by hand.
  */
-import { runChild } from "../local/childProcess";
+import { runChild } from "../tools/childProcess";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { LOGIN_CALLS } from "../infra/loginContract";
-import { deployedTenant, DeployedTenant, deployTenant } from "../local/deployedTenant";
+import { deployedTenant, DeployedTenant, deployTenant } from "../local/tenant/deployedTenant";
 import { modeSettings } from "../local/engine/operation";
-import { Harness } from "../local/loginHarness";
-import { deployerScopes } from "../infra/deployerScopes";
+import { Harness } from "../local/runtime/loginHarness";
+import { deployerScopes } from "../tools/deployerScopes";
 import { ConfigError, loadConfig } from "../infra/config";
-import { LocalTenant } from "../local/servers/localTenant";
-import { LocalManagementApi } from "../local/servers/managementApi";
-import { MANAGEMENT_API } from "../local/servers/model";
-import { PROJECT, stackFileConfig, TEST_PROVIDER_CONFIG } from "../local/stack/program";
-import type { ClientToVerify } from "./verify-grants";
-import { testTls } from "../local/servers/tls";
-import { ROOT } from "../local/stack/program";
-import { STACK_FILES_HELP } from "../local/stack/stackFiles";
+import { LocalTenant } from "../local/tenant/localTenant";
+import { LocalManagementApi } from "../local/tenant/managementApi";
+import { MANAGEMENT_API } from "../local/tenant/model";
+import { PROJECT, stackFileConfig, TEST_PROVIDER_CONFIG } from "../tools/stack/program";
+import type { ClientToVerify } from "../tools/verifyGrants";
+import { testTls } from "../local/tenant/tls";
+import { ROOT } from "../tools/stack/program";
+import { STACK_FILES_HELP } from "../tools/stack/stackFiles";
 import { Command, parseStrict, runCommand } from "../tools/cli";
 
 const USAGE = `usage: npm run demo

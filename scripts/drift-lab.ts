@@ -1,11 +1,11 @@
 /**
  * `npm run drift-lab`: per hand change a tenant admin makes in the dashboard, what detects it in
- * drift.yml, the runbook's repair, and what is left after the repair (local/driftLab.ts).
+ * drift.yml, the runbook's repair, and what is left after the repair (local/sim/driftLab.ts).
  */
 import { ExtensibilityMode } from "../infra/loginContract";
-import { CaseCost, casesFor, DriftLabError, DriftRow, runDriftLab } from "../local/driftLab";
+import { CaseCost, casesFor, DriftLabError, DriftRow, runDriftLab } from "../local/sim/driftLab";
 import { readStackFile } from "../local/engine/cliConfig";
-import { stackFilesDir, stackNames } from "../local/stack/stackFiles";
+import { stackFilesDir, stackNames } from "../tools/stack/stackFiles";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run drift-lab -- --stack <name> [--case <name>] [--json]
@@ -23,7 +23,7 @@ drift"), and counts the changes preview --refresh still plans and the logins tha
   --json           an array of {case, detectedBy, repair, changesAfterRepair,
                    failedLoginsAfterRepair, detectedAfterRepair}
   --no-replay      run the program for every operation, never replaying a recorded run
-                   (local/programMemo.ts): the same rows, slower
+                   (local/engine/programMemo.ts): the same rows, slower
 Exit 0 every case repaired, 1 a case not detected or not repaired, 2 bad arguments.`;
 
 interface Args {

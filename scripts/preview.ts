@@ -14,9 +14,9 @@ import * as fs from "fs";
 import { StackFile, parseStackFile } from "../local/engine/cliConfig";
 import { Step } from "../local/engine/deployment";
 import { OperationResult, ROOT, operate } from "../local/engine/operation";
-import { STACK_FILES_HELP, hasStackFile, stackFilePath, stackFilesDir } from "../local/stack/stackFiles";
+import { STACK_FILES_HELP, hasStackFile, stackFilePath, stackFilesDir } from "../tools/stack/stackFiles";
 import { show } from "../local/engine/wire";
-import { parseJsonInput, parseStackName, refuseReservedKey } from "../infra/untrustedInput";
+import { parseJsonInput, parseStackName, refuseReservedKey } from "../tools/untrustedInput";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 import { loadPipelineTable, stackNames } from "../tools/pipelineTable";
 

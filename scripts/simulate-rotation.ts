@@ -1,20 +1,20 @@
 /**
  * `npm run simulate:rotation [-- --rotations N] [--json]`: secret rotations applied to the local
- * tenant while logins keep running (local/rotationSimulation.ts), the stack's blue/green update
+ * tenant while logins keep running (local/sim/rotationSimulation.ts), the stack's blue/green update
  * side by side with the naive in-place update of one credential. Each rotation is
  * `pulumi config set secretGeneration N+1 && pulumi up` through the engine and provider doubles
- * (local/localDeploy.ts); its steps are the engine's, in its order, with the provider's calls.
+ * (local/engine/localDeploy.ts); its steps are the engine's, in its order, with the provider's calls.
  *
  * Runs: Actions with a 5 s token lifetime (the code caches no token: every login fetches its
  * tokens, the worst case), Actions with 61 s (each token reused for about a second: warm caches,
  * refreshed during the run), and legacy Rules with 5 s. Prints figures, at most 120 columns, or
- * with --json the figures as one JSON document (shape: RotationFigures in local/figures.ts, read
+ * with --json the figures as one JSON document (shape: RotationFigures in local/sim/figures.ts, read
  * by `npm run figures`). Progress goes to stderr when it is a terminal. Never prints a secret.
  */
 import { ExtensibilityMode } from "../infra/loginContract";
-import { RotationFigures, RotationRun, ROTATION_FIGURES_KIND } from "../local/figures";
-import { planRotations, RotationPlan, simulateRotations, Strategy } from "../local/rotationSimulation";
-import { Progress, wrap } from "../local/progress";
+import { RotationFigures, RotationRun, ROTATION_FIGURES_KIND } from "../local/sim/figures";
+import { planRotations, RotationPlan, simulateRotations, Strategy } from "../local/sim/rotationSimulation";
+import { Progress, wrap } from "../local/sim/progress";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const FIRST_GENERATION = 1;

@@ -1,18 +1,18 @@
 /**
  * `npm run tenant -- --stack dev`: the stack deployed to a local tenant (pulumi up through the
- * engine and provider doubles, local/localDeploy.ts), served as an OpenID Provider on 127.0.0.1 until Ctrl-C, with a sample application page to log in from. Every login runs the
- * stack's post-login code, in the stack's order (local/servers/openidProvider.ts). Prints the
+ * engine and provider doubles, local/engine/localDeploy.ts), served as an OpenID Provider on 127.0.0.1 until Ctrl-C, with a sample application page to log in from. Every login runs the
+ * stack's post-login code, in the stack's order (local/tenant/openidProvider.ts). Prints the
  * issuer, the sample page, the users and the request log; never a token, secret or password.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deployTenant } from "../local/deployedTenant";
-import { LoginDirectory, UsersFileError } from "../local/loginDirectory";
-import type { OpenIdProvider } from "../local/servers/openidProvider";
-import { SAMPLE_CLIENT_ID } from "../local/servers/sampleApp";
-import { parseStackName } from "../infra/untrustedInput";
-import { STACK_FILES_HELP, hasStackFile, stackFilesDir } from "../local/stack/stackFiles";
+import { deployTenant } from "../local/tenant/deployedTenant";
+import { LoginDirectory, UsersFileError } from "../local/tenant/loginDirectory";
+import type { OpenIdProvider } from "../local/tenant/openidProvider";
+import { SAMPLE_CLIENT_ID } from "../local/tenant/sampleApp";
+import { parseStackName } from "../tools/untrustedInput";
+import { STACK_FILES_HELP, hasStackFile, stackFilesDir } from "../tools/stack/stackFiles";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 
 const DEFAULT_PORT = 4433;
@@ -116,9 +116,9 @@ async function serve(args: Args): Promise<number> {
     const deploying = deployTenant({ stack: args.stack }, { directory: args.directory.directory });
     deploying.catch(() => undefined);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { OpenIdProvider } = require("../local/servers/openidProvider") as typeof import("../local/servers/openidProvider");
+    const { OpenIdProvider } = require("../local/tenant/openidProvider") as typeof import("../local/tenant/openidProvider");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { testTls } = require("../local/servers/tls") as typeof import("../local/servers/tls");
+    const { testTls } = require("../local/tenant/tls") as typeof import("../local/tenant/tls");
     let op: OpenIdProvider;
     try {
         op = await OpenIdProvider.start({

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
-import { ROOT } from "../local/stack/tokens";
+import { ROOT } from "../tools/stack/tokens";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
 import { FILE_TIMES_ENV, type FileTime } from "../test/support/fileTimes";
 

@@ -12,9 +12,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadProject, mergeStackConfig, parseStackFile } from "../local/engine/cliConfig";
-import { PROJECT, ROOT, runProgram, stackFileConfig } from "../local/stack/program";
-import { stackFilePath, stackNames } from "../local/stack/stackFiles";
-import { reviewStackConfig } from "../scripts/review-stack-config";
+import { PROJECT, ROOT, runProgram, stackFileConfig } from "../tools/stack/program";
+import { stackFilePath, stackNames } from "../tools/stack/stackFiles";
+import { reviewStackConfig } from "../tools/reviewStackConfig";
 import { loadPipelineTable, stackNames as tableStackNames } from "../tools/pipelineTable";
 
 interface Declared { type?: string; secret?: boolean }

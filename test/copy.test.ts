@@ -6,15 +6,15 @@
  * environment, as in the test job). Inside the copy, the tests that read committed repository
  * files pass, and `npm run preview` succeeds for every stack.
  *
- * test/delivery/workflows.test.ts is left out: it takes every stack file for a long-lived stack
+ * test/github/workflows.test.ts is left out: it takes every stack file for a long-lived stack
  * of the workflow matrices, so a laptop stack (staging here) fails it until the workflows read the
  * long-lived stacks from one declared file.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChildResult, runChild } from "../local/childProcess";
-import { stackFilePath } from "../local/stack/stackFiles";
+import { ChildResult, runChild } from "../tools/childProcess";
+import { stackFilePath } from "../tools/stack/stackFiles";
 import { ANOTHER_TENANT, replaceValues } from "./support/anotherTenant";
 import { copyRepository } from "./support/repositoryCopy";
 
@@ -22,10 +22,10 @@ import { copyRepository } from "./support/repositoryCopy";
 const REPOSITORY_TESTS = [
     "test/committedStackFiles.test.ts",
     "test/ci/fixturesOnly.test.ts",
-    "test/delivery/docsClaims.test.ts",
+    "test/docs/docsClaims.test.ts",
     "test/infra/pulumiYaml.test.ts",
-    "test/delivery/workflows.test.ts",
-    "test/delivery/pipelineTrust.test.ts",
+    "test/github/workflows.test.ts",
+    "test/tools/pipelineTrust.test.ts",
 ];
 
 /** A `secure:` value as Pulumi Cloud's service provider writes it (base64 of the service's ciphertext). */

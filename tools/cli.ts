@@ -4,7 +4,7 @@
  * to stderr and exit 2; a failure while running prints one line to stderr and exits 1.
  */
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { InputError } from "../infra/untrustedInput";
+import { InputError } from "./untrustedInput";
 
 /**
  * Arguments or environment the script cannot work with (exit code 2). An

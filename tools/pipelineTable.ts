@@ -2,7 +2,7 @@
  * The declared table of the repository settings the pipeline relies on, `.github/pipeline.json`:
  * the long-lived stacks in promotion order, the GitHub environments with their protection and
  * the credential each secret stands for, the repository-level settings. The workflows read the
- * stacks from it with jq, test/delivery/pipelineTrust.test.ts holds every workflow to it, and
+ * stacks from it with jq, test/tools/pipelineTrust.test.ts holds every workflow to it, and
  * `npm run check:github` compares the live repository with it (tools/githubSettings.ts).
  */
 import * as fs from "fs";

@@ -1,7 +1,7 @@
 /**
  * The pipeline's trust boundaries as rules over the workflow files and the declared table
  * (`.github/pipeline.json`, tools/pipelineTable.ts). Each rule returns findings; none means the
- * workflows keep the boundary. test/delivery/pipelineTrust.test.ts runs them on the real
+ * workflows keep the boundary. test/tools/pipelineTrust.test.ts runs them on the real
  * workflows and on mutated copies, one per rule, so every rule is shown to catch what it names.
  * docs/threat-model.md lists, per attack path, the rule that holds it.
  *

@@ -31,7 +31,7 @@
  * double never calls Auth0. A `secure:` value of the project's namespace is read by the program,
  * so there it refuses, naming the key and what it needs.
  */
-import { parseYamlInput } from "../../infra/untrustedInput";
+import { parseYamlInput } from "../../tools/untrustedInput";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";

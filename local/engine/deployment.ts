@@ -32,6 +32,7 @@
  * What a property change means for each type comes from the providers (./providerFacts.ts), what
  * a property may hold from the installed packages (./schema.ts).
  */
+import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/loginContract";
 import * as crypto from "crypto";
 import { MonitorHandlers, RegisterResult, Registration, Severity } from "./monitor";
 import { PROVIDER_FACTS, TypeFacts, Validation } from "./providerFacts";
@@ -424,7 +425,7 @@ export class Deployment implements MonitorHandlers {
         if (problems.length) throw new Error(`${token}: ${problems.join("; ")}`);
         if (token === "auth0:index/getResourceServer:getResourceServer") {
             const identifier = reveal(args.identifier);
-            if (identifier === "urn:auth0-authz-api" && this.opts.tenant.authzExtensionApiScopes) {
+            if (identifier === AUTHZ_EXTENSION_AUDIENCE && this.opts.tenant.authzExtensionApiScopes) {
                 return {
                     id: "authz-extension-api",
                     identifier,

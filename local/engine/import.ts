@@ -36,28 +36,14 @@ import { ROOT, withSettings } from "./operation";
 import { PROVIDER_FACTS } from "./providerFacts";
 import { Auth0ProviderDouble } from "./providers/auth0";
 import { checkProps, schemaOf } from "./schema";
-import { stackFilesDir } from "../stack/stackFiles";
+import { stackFilesDir } from "../../tools/stack/stackFiles";
 import { Props, Secret } from "./wire";
+import type { ImportFile, ImportSpec } from "../../tools/importFile";
+
+export type { ImportFile, ImportSpec };
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
-/** One entry of a `pulumi import --file` document (the CLI's `importSpec`). */
-export interface ImportSpec {
-    readonly type: string;
-    /** The logical name, as the program names the resource; unique in the file, so children name it as `parent`. */
-    readonly name: string;
-    /** The import id the type expects; absent for components. */
-    readonly id?: string;
-    /** The `name` of the parent component in the same file. */
-    readonly parent?: string;
-    readonly component?: true;
-    /** The provider plugin version to import with; without it the newest installed plugin runs. */
-    readonly version?: string;
-}
-
-export interface ImportFile {
-    readonly resources: readonly ImportSpec[];
-}
 
 export interface ImportRequest {
     readonly stack: string;

@@ -4,8 +4,9 @@
  * policy pack — with nothing half-computed returned when any of them refuses.
  */
 import * as path from "path";
+import { ROOT } from "../../tools/repository";
 import { ExtensibilityMode } from "../../infra/loginContract";
-import { stackFilesDir } from "../stack/stackFiles";
+import { stackFilesDir } from "../../tools/stack/stackFiles";
 import { CliConfigError, MergedConfig, Project, StackFile, UndecryptedValue, loadProject, mergeStackConfig, readStackFile } from "./cliConfig";
 import { applyDeletes, Deployment, Diagnostic, StateResource, Step, TenantModel, Violation } from "./deployment";
 import { ProgramRunRequest, ProgramRunResult, runProgram } from "./languageHost";
@@ -16,7 +17,7 @@ import { CommandRunner, shellRunner } from "./providers/command";
 import { refresh } from "./refresh";
 import { Props, Secret } from "./wire";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export { ROOT };
 
 /** Where the double keeps ts-node's compile cache between runs (a user may set it too). */
 export const COMPILE_CACHE = path.join(ROOT, "node_modules", ".cache", "engine-double");
@@ -74,7 +75,7 @@ export interface OperationRequest {
     readonly priority?: number;
     /**
      * Runs the program against the engine's handlers; default: the language host's (runProgram).
-     * The drift lab passes one that records a run, or replays a recorded one (local/driftLab.ts).
+     * The drift lab passes one that records a run, or replays a recorded one (local/sim/driftLab.ts).
      */
     readonly program?: (req: ProgramRunRequest, handlers: MonitorHandlers) => Promise<ProgramRunResult>;
 }

@@ -13,7 +13,7 @@
  * field of these types that the stack can set is here; the nested credential blocks of
  * ClientCredentials the stack never sets are listed there and left out here). To refresh on a
  * version bump: re-read the files below at the new tag (`git show <tag>:<file>`), update lines
- * and facts, and run `npm test` — test/engine/providerFacts.test.ts fails on a property the
+ * and facts, and run `npm test` — test/local/engine/providerFacts.test.ts fails on a property the
  * installed package no longer declares.
  */
 

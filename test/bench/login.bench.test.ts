@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ChildResult, runChild } from "../../local/childProcess";
-import { ROOT } from "../../local/stack/program";
+import { ChildResult, runChild } from "../../tools/childProcess";
+import { ROOT } from "../../tools/stack/program";
 import type { Figures } from "../../bench/loginRuns";
 import { textReport } from "../../bench/report";
 

@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runChild } from "../../local/childProcess";
-import { ROOT } from "../../local/stack/program";
+import { runChild } from "../../tools/childProcess";
+import { ROOT } from "../../tools/stack/program";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { nodeProblem } = require(path.join(ROOT, ".ci", "check-node.cjs")) as { nodeProblem: (version: string, range: string, nodePath?: string) => string | undefined };

@@ -7,8 +7,8 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT } from "../../local/stack/program";
-import { stackNames } from "../../local/stack/stackFiles";
+import { ROOT } from "../../tools/stack/program";
+import { stackNames } from "../../tools/stack/stackFiles";
 import { dependenceOnCommittedFiles, sampleValues } from "../support/committedValues";
 
 /**
@@ -22,11 +22,11 @@ const ALLOWED = [
     "test/copy.test.ts",
     "test/support/anotherTenant.ts",
     "test/support/fixtureStacks.ts",
-    "test/local/stackFiles.test.ts",
+    "test/tools/stack/stackFiles.test.ts",
     "test/support/committedValues.ts",
     "test/ci/fixturesOnly.test.ts",
     // They write stack files into scratch repositories or copies of their own and read those back.
-    "test/rotation/rotateSecretsWorkflow.test.ts",
+    "test/github/rotateSecretsWorkflow.test.ts",
     "test/scripts/initStack.test.ts",
     "test/scripts/bootstrapDeployers.test.ts",
     "test/docs/firstDeploy.test.ts",

@@ -1,8 +1,8 @@
+import { ROOT } from "../../tools/repository";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const ROOT = path.resolve(__dirname, "../..");
 
 function testFiles(dir: string): string[] {
     return fs

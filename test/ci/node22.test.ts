@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runChild } from "../../local/childProcess";
-import { ROOT } from "../../local/stack/program";
+import { runChild } from "../../tools/childProcess";
+import { ROOT } from "../../tools/stack/program";
 
 const SCRIPT = path.join(ROOT, ".ci", "node22.sh");
 

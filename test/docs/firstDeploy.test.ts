@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { ChildResult, runChild } from "../../local/childProcess";
-import { ROOT } from "../../local/stack/program";
-import { compileCacheWarm } from "../engine/warmCompileCache";
+import { ChildResult, runChild } from "../../tools/childProcess";
+import { ROOT } from "../../tools/stack/program";
+import { compileCacheWarm } from "../local/engine/warmCompileCache";
 import { copyRepository, RepositoryCopy } from "../support/repositoryCopy";
 
 const DOC = "docs/first-deploy.md";

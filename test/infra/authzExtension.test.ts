@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { missingAuthzExtensionApi } from "../../local/stack/mocks";
-import { runProgram } from "../../local/stack/program";
+import { missingAuthzExtensionApi } from "../../tools/stack/mocks";
+import { runProgram } from "../../tools/stack/program";
 
 const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
 

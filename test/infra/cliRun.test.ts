@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { DOUBLE_DEPLOYER, operate } from "../../local/engine/operation";
-import { explain } from "../engine/support";
-import { compileCacheWarm } from "../engine/warmCompileCache";
+import { explain } from "../local/engine/support";
+import { compileCacheWarm } from "../local/engine/warmCompileCache";
 
 /**
  * The program run as the CLI runs it, through the engine double (local/engine): the CLI's config

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigSource, TenantConfig, loadConfig } from "../../infra/config";
-import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
+import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../tools/stack/program";
 
 /** A config source over the dev stack file (the fixture) plus overrides (`undefined` removes a key). */
 function source(overrides: Record<string, string | undefined> = {}, env: Record<string, string> = {}, stack = "dev"): ConfigSource {

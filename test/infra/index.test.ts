@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { settingsRead } from "../../infra/loginCode";
 import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
 import { RULE_ORDER_BASE } from "../../infra/loginFlow";
-import { missingAuthzExtensionApi, installedAuthzExtensionApi } from "../../local/stack/mocks";
-import { ProgramRun, ROOT, T, runProgram } from "../../local/stack/program";
+import { missingAuthzExtensionApi, installedAuthzExtensionApi } from "../../tools/stack/mocks";
+import { ProgramRun, ROOT, T, runProgram } from "../../tools/stack/program";
 
 const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
 const RULES_MODE = { extensibility: "rules", managementApiScopes: '["update:users_app_metadata"]' };

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { readLoginCode, settingsRead } from "../../infra/loginCode";
 import { LOGIN_SETTINGS } from "../../infra/loginContract";
-import { ROOT } from "../../local/stack/program";
+import { ROOT } from "../../tools/stack/program";
 
 /** Every directory tempRoot made, removed after the suite. */
 const tempRoots: string[] = [];

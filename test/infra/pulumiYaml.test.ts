@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ConfigSource, PROJECT_CONFIG_KEYS, loadConfig } from "../../infra/config";
-import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../local/stack/program";
+import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../tools/stack/program";
 
 interface Declared { type?: string; description?: string; secret?: boolean; items?: { type?: string } }
 const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string; main: string; runtime: unknown; config: Record<string, Declared> };

@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { M2mApplication } from "../../infra/m2mApplication";
 import { SLOTS, Slot, lastGenerationOf, slotFor } from "../../infra/rotation";
-import { TenantMocks } from "../../local/stack/mocks";
-import { ProgramRun, T, promiseOf, runProgram } from "../../local/stack/program";
+import { TenantMocks } from "../../tools/stack/mocks";
+import { ProgramRun, T, promiseOf, runProgram } from "../../tools/stack/program";
 
 const other = (slot: Slot): Slot => (slot === "blue" ? "green" : "blue");
 const named = (run: ProgramRun, type: string, name: string) => run.one(type, name);

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { fetch } from "undici";
 import { ConfigError } from "../../infra/config";
-import { ACTION, deployerScopes, RULE, RULE_CONFIG, TRIGGER_ACTIONS } from "../../infra/deployerScopes";
-import { replayProviderCalls } from "../../local/providerReplay";
+import { ACTION, deployerScopes, RULE, RULE_CONFIG, TRIGGER_ACTIONS } from "../../tools/deployerScopes";
+import { replayProviderCalls } from "../../local/sim/providerReplay";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
-import { LocalTenant } from "../../local/servers/localTenant";
-import { DEPRECATED_FEATURE_MESSAGE } from "../../local/servers/managementApi";
-import { MANAGEMENT_API_SCOPES } from "../../local/servers/model";
-import { testTls } from "../../local/servers/tls";
-import { runProgram, T } from "../../local/stack/program";
+import { LocalTenant } from "../../local/tenant/localTenant";
+import { DEPRECATED_FEATURE_MESSAGE } from "../../local/tenant/managementApi";
+import { MANAGEMENT_API_SCOPES } from "../../local/tenant/model";
+import { testTls } from "../../local/tenant/tls";
+import { runProgram, T } from "../../tools/stack/program";
 
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 const EMPTY_TENANT = { clients: [], apis: [{ identifier: "https://unused.test/", scopes: [] }], grants: [], users: [], groups: [], entitlements: {}, customApi: "https://unused.test/" };

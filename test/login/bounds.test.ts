@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { Harness, SettingsOverrides } from "../../local/loginHarness";
+import { Harness, SettingsOverrides } from "../../local/runtime/loginHarness";
 import { EXECUTION_LIMIT_MS } from "../../local/runtime/types";
-import { AUTHZ_EXTENSION_API } from "../../local/servers/model";
+import { AUTHZ_EXTENSION_API } from "../../local/tenant/model";
 import { aTenant, CUSTOM_API } from "./support/builders";
 import { SideBySide } from "./support/sideBySide";
 import { ENTITLEMENTS_CLAIM, EXPECTED_GROUPS, GROUPS_CLAIM, harnessesFor, loginCodeConstant } from "./support/spec";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Audience } from "../../infra/loginContract";
-import { Harness } from "../../local/loginHarness";
-import { Endpoint, Fault } from "../../local/servers/faults";
+import { Harness } from "../../local/runtime/loginHarness";
+import { Endpoint, Fault } from "../../local/tenant/faults";
 import { aTenant, aUser } from "./support/builders";
 import { assertAllowedWithEverything, ENTITLEMENTS_CLAIM, GROUPS_CLAIM, harnessesFor, loginCodeConstant } from "./support/spec";
 

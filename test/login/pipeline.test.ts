@@ -4,10 +4,10 @@ import { setTimeout as delay } from "node:timers/promises";
 import { Audience, ExtensibilityMode, LOGIN_CALLS, LoginSettingName, scopesNeeded } from "../../infra/loginContract";
 import { ActionsRuntime } from "../../local/runtime/actions";
 import { LoginResult } from "../../local/runtime/types";
-import { LOCAL_CLAIM_NAMESPACE } from "../../local/servers/localTenant";
-import { AUTHZ_EXTENSION_API } from "../../local/servers/model";
+import { LOCAL_CLAIM_NAMESPACE } from "../../local/tenant/localTenant";
+import { AUTHZ_EXTENSION_API } from "../../local/tenant/model";
 import { aTenant, aUser, ENTITLEMENTS_OF_MEMBERS, GROUPS_OF_MEMBERS, M2M_CLIENT, TenantBuilder } from "./support/builders";
-import { Harness, SettingsOverrides } from "../../local/loginHarness";
+import { Harness, SettingsOverrides } from "../../local/runtime/loginHarness";
 import { SideBySide } from "./support/sideBySide";
 import { loginCodeConstant, stopAndCheck } from "./support/spec";
 

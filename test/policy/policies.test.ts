@@ -12,9 +12,9 @@ import {
     PROTECTED_TYPES,
     stackOfUrn,
 } from "../../policy/policies";
-import { T } from "../../local/stack/program";
+import { T } from "../../tools/stack/program";
 import { RULE_ORDER_BASE } from "../../infra/loginFlow";
-import { AnalyzedProgram, AnalyzedResource, aResource, analyzeProgram, evaluate } from "./support/analyzer";
+import { AnalyzedProgram, AnalyzedResource, aResource, analyzeProgram, evaluate } from "../support/analyzer";
 
 /** Rules mode calls the Management API, so its stacks grant the one scope the rules use. */
 const RULES = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };

@@ -2,11 +2,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BOOTSTRAP_TOKEN_SCOPES, deployerScopes } from "../../infra/deployerScopes";
-import { ChildResult, runChild } from "../../local/childProcess";
-import { LocalTenant } from "../../local/servers/localTenant";
-import { testTls } from "../../local/servers/tls";
-import { ROOT } from "../../local/stack/program";
+import { BOOTSTRAP_TOKEN_SCOPES, deployerScopes } from "../../tools/deployerScopes";
+import { ChildResult, runChild } from "../../tools/childProcess";
+import { LocalTenant } from "../../local/tenant/localTenant";
+import { testTls } from "../../local/tenant/tls";
+import { ROOT } from "../../tools/stack/program";
 
 const EMPTY_TENANT = { clients: [], apis: [{ identifier: "https://unused.test/", scopes: [] }], grants: [], users: [], groups: [], entitlements: {}, customApi: "https://unused.test/" };
 

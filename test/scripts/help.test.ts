@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { runChild } from "../../local/childProcess";
-import { ROOT } from "../../local/stack/program";
+import { runChild } from "../../tools/childProcess";
+import { ROOT } from "../../tools/stack/program";
 import { Command, readCommandLine } from "../../tools/cli";
 
 const SCRIPTS = path.join(ROOT, "scripts");

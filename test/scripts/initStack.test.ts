@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadProject, mergeStackConfig, readStackFile } from "../../local/engine/cliConfig";
-import { ChildResult, runChild } from "../../local/childProcess";
+import { ChildResult, runChild } from "../../tools/childProcess";
 import { command as initCommand } from "../../scripts/init-stack";
 import { readCommandLine } from "../../tools/cli";
 import { copyRepository, RepositoryCopy } from "../support/repositoryCopy";

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "../../local/stack/tokens";
+import { ROOT } from "../../tools/stack/tokens";
 
 /** A script run as a user types it, with `input` on stdin. */
 function script(name: string, args: readonly string[], input = "") {

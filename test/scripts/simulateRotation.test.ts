@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { runChild } from "../../local/childProcess";
-import { readFigures, RotationFigures } from "../../local/figures";
-import { ROOT } from "../../local/stack/program";
+import { runChild } from "../../tools/childProcess";
+import { readFigures, RotationFigures } from "../../local/sim/figures";
+import { ROOT } from "../../tools/stack/program";
 import { formatRotationReport } from "../../scripts/simulate-rotation";
-import { compileCacheWarm } from "../engine/warmCompileCache";
+import { compileCacheWarm } from "../local/engine/warmCompileCache";
 import { FIXTURE_ENV } from "../support/fixtureStacks";
 
 describe("npm run simulate:rotation", function () {

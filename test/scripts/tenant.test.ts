@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent } from "undici";
-import { runChild } from "../../local/childProcess";
-import { deployTenant } from "../../local/deployedTenant";
-import { SAMPLE_PASSWORD } from "../../local/loginDirectory";
-import { ROOT } from "../../local/stack/program";
-import { startTenantCommand } from "../../local/tenantCommand";
+import { runChild } from "../../tools/childProcess";
+import { deployTenant } from "../../local/tenant/deployedTenant";
+import { SAMPLE_PASSWORD } from "../../local/tenant/loginDirectory";
+import { ROOT } from "../../tools/stack/program";
+import { startTenantCommand } from "../../local/sim/tenantCommand";
 import { FIXTURE_ENV } from "../support/fixtureStacks";
 
 function tenant(args: string[]) {
@@ -73,7 +73,7 @@ describe("scripts/tenant.ts (npm run tenant)", function () {
             assert.match(running.output(), /SIGINT: stopping\nstopped: every server closed\n$/);
             await assert.rejects(fetch(running.issuer, { dispatcher: agent }), (err: Error) => /ECONNREFUSED/.test(String((err.cause as Error)?.message ?? err)));
             await assert.rejects(fetch(running.appUrl), (err: Error) => /ECONNREFUSED/.test(String((err.cause as Error)?.message ?? err)));
-            // The command's deploy, kept by local/localDeploy.ts: the secrets its tenant held.
+            // The command's deploy, kept by local/engine/localDeploy.ts: the secrets its tenant held.
             const deployed = await deployTenant({ stack: "dev" });
             for (const secret of [SAMPLE_PASSWORD, davePassword, ...deployed.credentials.map((c) => c.clientSecret)]) {
                 assert.ok(!running.output().includes(secret), "a secret or password printed");

@@ -2,13 +2,13 @@
  * Mocha's first require (.mocharc.cjs): every test reads the fixture stack files of
  * test/fixtures/stacks, never the committed Pulumi.<stack>.yaml, whose values are a team's own
  * tenant's. Set before mocha forks its workers, so they and every command a test starts inherit
- * it (local/stack/stackFiles.ts). The one test of the committed files passes ROOT explicitly
+ * it (tools/stack/stackFiles.ts). The one test of the committed files passes ROOT explicitly
  * (test/committedStackFiles.test.ts).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { STACK_FILES_ENV } from "../../local/stack/stackFiles";
+import { STACK_FILES_ENV } from "../../tools/stack/stackFiles";
 
 /** The fixtures' directory: Pulumi.dev.yaml, Pulumi.prod.yaml and Pulumi.rules.yaml. */
 export const FIXTURE_STACKS = path.resolve(__dirname, "..", "fixtures", "stacks");

@@ -3,7 +3,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT } from "../../local/stack/program";
+import { ROOT } from "../../tools/stack/program";
 
 /** A throw-away copy of the repository's working tree, for commands that write into it. */
 export interface RepositoryCopy {

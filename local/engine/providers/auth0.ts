@@ -1,6 +1,6 @@
 /**
  * The provider double: Create, Read, Update and Delete of every type the stack declares, made the
- * way the pinned providers make them — the Management API calls of infra/deployerScopes.ts's
+ * way the pinned providers make them — the Management API calls of tools/deployerScopes.ts's
  * PROVIDER_CALLS (method, path, the provider file:line of each), the fields each sends, what Read
  * copies back into state and what it never reads — against the local tenant's Management API,
  * with a deployer's scopes (the API refuses a call the token's scopes do not cover).
@@ -20,8 +20,8 @@
  * random.RandomPassword and command:local:Command make no Management API call: their outputs are
  * kept as the engine double computes them (local/engine/deployment.ts computedOutput).
  */
-import { ProviderOperation } from "../../../infra/deployerScopes";
-import { LocalManagementApi, Reply } from "../../servers/managementApi";
+import { ProviderOperation } from "../../../tools/deployerScopes";
+import { LocalManagementApi, Reply } from "../../tenant/managementApi";
 import { Props, Secret, Value, reveal } from "../wire";
 
 export interface ProviderCallMade {

@@ -8,7 +8,7 @@ import {
     MANAGEMENT_API,
     TenantModel,
     UserModel,
-} from "../../../local/servers/model";
+} from "../../../local/tenant/model";
 
 export const CUSTOM_API = "https://entitlements.tenant.local";
 export const CUSTOM_API_SCOPES = ["read:entitlements", "write:entitlements"];

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { ExtensibilityMode } from "../../../infra/loginContract";
-import { Harness } from "../../../local/loginHarness";
+import { Harness } from "../../../local/runtime/loginHarness";
 import { aTenant, TenantBuilder } from "./builders";
 import { stopAndCheck } from "./spec";
 

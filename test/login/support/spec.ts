@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { ExtensibilityMode } from "../../../infra/loginContract";
-import { Harness, LOGIN_FILES } from "../../../local/loginHarness";
-import { NetworkDistance } from "../../../local/servers/https";
-import { LOCAL_CLAIM_NAMESPACE } from "../../../local/servers/localTenant";
+import { Harness, LOGIN_FILES } from "../../../local/runtime/loginHarness";
+import { NetworkDistance } from "../../../local/tenant/https";
+import { LOCAL_CLAIM_NAMESPACE } from "../../../local/tenant/localTenant";
 import { LoginResult } from "../../../local/runtime/types";
 import { aTenant, ENTITLEMENTS_OF_MEMBERS, GROUPS_OF_MEMBERS, M2M_CLIENT, TenantBuilder } from "./builders";
 
