@@ -118,6 +118,10 @@ describe("the verification inside up, run for real against a local tenant over H
             assert.match(said, /exit status 1: running "node --import tsx scripts\/verify-grants\.ts"/, said);
             assert.match(said, /missing scopes read:entitlements \(declared, not in the token\)/, said);
             assert.match(said, /verify-grants: 1 of 2 grants do not work as declared/, said);
+            // The engine reports the failed step on its URN and shuts the monitor down; the program
+            // ends without an unhandled-exception report of its own (./deployment.test.ts).
+            assert.ok(up.diagnostics.some((d) => d.severity === "error" && d.urn.endsWith("command:local:Command::verify-grants-check") && /exit status 1/.test(d.message)), said);
+            assert.doesNotMatch(said, /unhandled exception/, said);
             for (const run of runs) {
                 for (const client of JSON.parse(run.environment.VERIFY_GRANTS_CLIENTS) as Array<{ clientSecret: string }>) {
                     assert.ok(!said.includes(client.clientSecret), "no client secret in the output");

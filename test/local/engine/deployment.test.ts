@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { Deployment, StateResource } from "../../../local/engine/deployment";
+import { Deployment, MonitorShutDown, StateResource } from "../../../local/engine/deployment";
 import { Registration } from "../../../local/engine/monitor";
 import { PROVIDER_FACTS } from "../../../local/engine/providerFacts";
 import { SchemaError, schemaOf } from "../../../local/engine/schema";
@@ -211,5 +211,38 @@ describe("engine double: generated values", () => {
             results.push(state.find((r) => r.name === "secret")!.outputs.result);
         }
         assert.equal(new Set(results.map(String)).size, 3, `three distinct results: ${results.join(", ")}`);
+    });
+});
+
+describe("engine double: a step that fails in an update", () => {
+    // pulumi/pulumi 1b5949891b: the step executor reports the step's error and cancels the deployment
+    // (pkg/resource/deploy/step_executor.go 404-460); the resource monitor then answers the waiting
+    // RegisterResource, and every later one, with codes.Unavailable (source_eval.go 3036-3045), which
+    // the Node SDK takes as the engine shutting down: it stops its RPCs and reports nothing itself
+    // (sdk/nodejs/runtime/resource.ts, registerResource's callback).
+    it("must report the step's error on its URN, answer it and every later registration as a monitor shut down", async () => {
+        const failing = { run: 0 };
+        const d = new Deployment({
+            project: "auth0-tenant", stack: "prod", dryRun: false, prior: [], tenant: {}, providerConfig: { auth0: { domain: "t.eu.auth0.com" } },
+            commands: () => {
+                failing.run++;
+                return Promise.reject(new Error('exit status 1: running "false"'));
+            },
+            programDir: "/repo",
+        });
+        await d.register({ ...registration("pulumi:pulumi:Stack", "auth0-tenant-prod", {}), parent: "", custom: false });
+        const check = registration("command:local:Command", "check", { create: "false" }, { version: "1.2.1" });
+        await assert.rejects(d.register(check), (err: Error) => {
+            assert.ok(err instanceof MonitorShutDown, `${err.constructor.name}: ${err.message}`);
+            assert.equal(err.message, "resource monitor shut down while waiting on step's done channel");
+            return true;
+        });
+        assert.deepEqual(
+            d.diagnostics.map((x) => [x.severity, x.urn, x.message]),
+            [["error", "urn:pulumi:prod::auth0-tenant::command:local:Command::check", 'exit status 1: running "false"']],
+        );
+        assert.equal(d.cancelled, true);
+        await assert.rejects(d.register(server("https://api")), (err: Error) => err instanceof MonitorShutDown && /while sending resource registration/.test(err.message));
+        assert.equal(failing.run, 1);
     });
 });
