@@ -34,7 +34,9 @@
  */
 import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/loginContract";
 import * as crypto from "crypto";
-import { MonitorHandlers, RegisterResult, Registration, Severity } from "./monitor";
+import { MonitorHandlers, MonitorShutDown, RegisterResult, Registration, Severity } from "./monitor";
+
+export { MonitorShutDown };
 import { PROVIDER_FACTS, TypeFacts, Validation } from "./providerFacts";
 import { Auth0ProviderDouble } from "./providers/auth0";
 import { COMMAND_TYPE, CommandRunner, commandRunOf } from "./providers/command";
@@ -188,7 +190,14 @@ export class Deployment implements MonitorHandlers {
         return urn;
     }
 
+    /** Whether a step failed in this update, cancelling the deployment (see `failStep`). */
+    get cancelled(): boolean {
+        return this.cancelledBy !== undefined;
+    }
+    private cancelledBy: string | undefined;
+
     register(req: Registration): Promise<RegisterResult> {
+        if (this.cancelledBy !== undefined) return Promise.reject(new MonitorShutDown("resource monitor shut down while sending resource registration"));
         try {
             return this.registerNow(req);
         } catch (err) {
@@ -315,7 +324,7 @@ export class Deployment implements MonitorHandlers {
                         // A failed run leaves no new state (the prior copy, if any, stays), so the
                         // next update runs it again.
                         this.state.delete(urn);
-                        throw err;
+                        throw this.failStep(urn, err);
                     },
                 );
         }
@@ -323,7 +332,25 @@ export class Deployment implements MonitorHandlers {
         const applied = op === "update" && old?.id
             ? first.then(() => double.update(req.type, old.id!, old.inputs, inputs)).then((read) => ({ id: old.id, read }))
             : first.then(() => double.create(req.type, inputs)).then((c) => ({ id: c.id, read: c.outputs }));
-        return applied.then(({ id: realId, read }) => finish(realId, { ...made, ...stored(read, facts) }));
+        return applied.then(
+            ({ id: realId, read }) => finish(realId, { ...made, ...stored(read, facts) }),
+            (err: unknown) => {
+                throw this.failStep(urn, err);
+            },
+        );
+    }
+
+    /**
+     * A step that fails in an update: its error is reported on its URN and the deployment is
+     * cancelled (pulumi/pulumi 1b5949891b pkg/resource/deploy/step_executor.go 404-460, without
+     * --continue-on-error); the waiting registration is answered as the monitor shutting down.
+     */
+    private failStep(urn: string, err: unknown): MonitorShutDown {
+        if (err instanceof MonitorShutDown) return err;
+        const message = err instanceof Error ? err.message : String(err);
+        this.diagnostics.push({ severity: "error", message, urn });
+        this.cancelledBy ??= urn;
+        return new MonitorShutDown("resource monitor shut down while waiting on step's done channel");
     }
 
     /**

@@ -51,6 +51,16 @@ export interface RegisterResult {
     readonly outputs: Props;
 }
 
+/**
+ * The resource monitor's answer once the deployment is cancelled: codes.Unavailable (pulumi/pulumi
+ * 1b5949891b pkg/resource/deploy/source_eval.go 3036-3045). The Node SDK takes it as the engine
+ * shutting down: it stops its RPCs and reports nothing itself (sdk/nodejs/runtime/resource.ts,
+ * registerResource's callback), so the step's own error, reported on its URN, is what the CLI shows.
+ */
+export class MonitorShutDown extends Error {
+    override readonly name = "MonitorShutDown";
+}
+
 export type Severity = "debug" | "info" | "warning" | "error";
 
 export interface MonitorHandlers {
@@ -101,7 +111,8 @@ function handle<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnar
             .then(() => fn(call.request))
             .then(
                 (res) => callback(null, res),
-                (err: unknown) => callback({ code: grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) }, null),
+                (err: unknown) =>
+                    callback({ code: err instanceof MonitorShutDown ? grpc.status.UNAVAILABLE : grpc.status.UNKNOWN, details: err instanceof Error ? err.message : String(err) }, null),
             );
     };
 }

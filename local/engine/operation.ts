@@ -171,7 +171,8 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         },
         deployment,
     );
-    const succeeded = !run.error && !run.bail;
+    // A cancelled update (a step failed) applies no deletes and keeps the prior copies of what it did not reach.
+    const succeeded = !run.error && !run.bail && !deployment.cancelled;
     const state = deployment.finish(succeeded);
     if (succeeded && !req.dryRun) await applyDeletes(deployment, prior);
     if (succeeded) req.onState?.(state);
