@@ -1,7 +1,7 @@
 /**
  * Every Management API call the Auth0 provider makes for what this stack declares, and the scope
  * Auth0 documents for it: the one table the deployer's least-privilege scopes, the docs' scope
- * lists (scripts/generate-scope-docs.ts) and the local Management API (local/tenant/) come from.
+ * lists (tools/scopeDocs.ts) and the local Management API (local/tenant/) come from.
  *
  * Provider: terraform-provider-auth0 v1.53.0 (commit 7ab86e5310e6), the version @pulumi/auth0
  * 3.49.0 wraps; paths from the SDK it calls, go-auth0 v1.33.0 (commit e9bf8e5a24a1),
@@ -217,7 +217,7 @@ export function deployerScopes(role: DeployerRole, mode: ExtensibilityMode): str
 }
 
 /**
- * The calls `npm run bootstrap` (scripts/bootstrap-deployers.ts) makes with a one-off token to
+ * The calls `npm run bootstrap` (tools/bootstrapDeployers.ts) makes with a one-off token to
  * create the two deployers, each with the scope Auth0's Management API v2 reference gives it:
  * Get clients (GET /api/v2/clients, read:clients; paged by `page`/`per_page`, recorded in
  * terraform-provider-auth0 v1.53.0 test/data/recordings/TestAccDataClients.yaml), Create a client

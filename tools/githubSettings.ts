@@ -1,6 +1,6 @@
 /**
  * Compares a live GitHub repository with the declared table (`.github/pipeline.json`) through
- * `gh api`, GET requests only. Run by `npm run check:github` (scripts/check-github-settings.ts).
+ * `gh api`, GET requests only. Run by `npm run check:github` (tools/checkGithubSettings.ts).
  *
  * The answers' shapes, from GitHub's REST documentation:
  * - GET /repos/{owner}/{repo}/environments: `{ total_count, environments: [{ name,

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ROOT } from "../../tools/stack/program";
-import { WORKFLOWS_DIR, lintWorkflows, workflowFiles } from "../../scripts/lint-workflows";
+import { WORKFLOWS_DIR, lintWorkflows, workflowFiles } from "../../tools/lintWorkflows";
 import { loadPipelineTable, stackNames } from "../../tools/pipelineTable";
 import { isAlertJob } from "../../tools/pipelineTrust";
 

@@ -9,7 +9,7 @@ import { LocalTenant } from "../../local/tenant/localTenant";
 import { MANAGEMENT_API_SCOPES } from "../../local/tenant/model";
 import { testTls } from "../../local/tenant/tls";
 import { ROOT } from "../../tools/stack/program";
-import { checkScopeDocs, SCOPE_DOC_FILES } from "../../scripts/generate-scope-docs";
+import { checkScopeDocs, SCOPE_DOC_FILES } from "../../tools/scopeDocs";
 
 const MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
 const EMPTY_TENANT = { clients: [], apis: [{ identifier: "https://unused.test/", scopes: [] }], grants: [], users: [], groups: [], entitlements: {}, customApi: "https://unused.test/" };

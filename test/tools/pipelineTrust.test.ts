@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { parseStackName } from "../../tools/untrustedInput";
-import { workflowFiles } from "../../scripts/lint-workflows";
+import { workflowFiles } from "../../tools/lintWorkflows";
 import { loadPipelineTable, stackNames } from "../../tools/pipelineTable";
 import { checkPipeline, Finding, isAlertJob, Job, Rule, Workflow, WorkflowFile } from "../../tools/pipelineTrust";
 

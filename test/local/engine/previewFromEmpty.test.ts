@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ChildResult, runChild } from "../../../tools/childProcess";
-import { credentialCheck } from "../../../scripts/preview";
+import { credentialCheck } from "../../../local/engine/preview";
 import { loadPipelineTable, stackNames } from "../../../tools/pipelineTable";
 import { fixtureStacksWith, scratchFixtureStacks, ScratchStacks } from "../../support/fixtureStacks";
 import { ROOT } from "../../../tools/stack/program";

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { formatFileTimes, readFileTimes } from "../../scripts/test-times";
+import { formatFileTimes, readFileTimes } from "./testTimes";
 
-describe("npm run test:times (scripts/test-times.ts)", () => {
+describe("npm run test:times (test/support/testTimes.ts)", () => {
     const record = [
         { file: "test/a.test.ts", ms: 1000, loadMs: 500, cpuS: 0.5, loadCpuS: 0.25, tests: 3, each: [] },
         { file: "test/b.test.ts", ms: 4000, loadMs: 0, cpuS: 3, loadCpuS: 0, tests: 1, each: [] },
