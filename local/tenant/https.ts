@@ -1,5 +1,6 @@
 import { createServer as createHttpsServer, Server } from "node:https";
 import { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { testTls } from "./tls";
@@ -126,4 +127,51 @@ function mulberry32(seed: number): () => number {
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     res.writeHead(status, { "content-type": "application/json", ...headers });
     res.end(JSON.stringify(body));
+}
+
+/** The request's path, without its query string (which may carry a code or a state). */
+export function pathOf(req: IncomingMessage): string {
+    return new URL(req.url ?? "/", "https://local").pathname;
+}
+
+/** A form-encoded or JSON body as an object; anything else (no body, bad JSON, a JSON scalar) is `{}`. */
+export function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+    if ((contentType ?? "").includes("application/x-www-form-urlencoded")) {
+        return Object.fromEntries(new URLSearchParams(raw));
+    }
+    try {
+        const parsed: unknown = JSON.parse(raw);
+        return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    } catch {
+        return {};
+    }
+}
+
+/** A route's path template as a regular expression: each `{name}` matches one segment, captured. */
+export function pathPattern(template: string): RegExp {
+    const source = template
+        .split(/\{[a-z_]+\}/)
+        .map((text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+        .join("([^/]+)");
+    return new RegExp(`^${source}$`);
+}
+
+/**
+ * A request whose body was read, with that body to read again, for a handler that reads it. A
+ * stream of its own (not an IncomingMessage on the same socket, which would close the socket
+ * once read), carrying the request's method, URL, headers and socket.
+ */
+export function replay(req: IncomingMessage, body: string): IncomingMessage {
+    const copy = Readable.from([Buffer.from(body, "utf8")]);
+    return Object.assign(copy, {
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        httpVersion: req.httpVersion,
+        httpVersionMajor: req.httpVersionMajor,
+        httpVersionMinor: req.httpVersionMinor,
+        socket: req.socket,
+        connection: req.socket,
+    }) as unknown as IncomingMessage;
 }

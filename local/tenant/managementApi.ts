@@ -1,8 +1,12 @@
 /**
- * The part of Auth0's Management API v2 the provider calls for what the stack declares, served by
- * the local tenant: every (method, path) of PROVIDER_CALLS, BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS and ADOPT_CALLS (tools/deployerScopes.ts), each
- * requiring the scope the table names, over an in-memory tenant. The local tenant verifies the
- * bearer JWT first and hands this module the token's scopes.
+ * The part of Auth0's Management API v2 the provider calls for what the stack declares, and the
+ * login code's own call, served by the local tenant: every (method, path) of PROVIDER_CALLS,
+ * BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS and ADOPT_CALLS (tools/deployerScopes.ts) and the Management
+ * API call of LOGIN_CALLS (infra/loginContract.ts: the rules' app_metadata update), each requiring
+ * the scope its table names, over an in-memory tenant. The one fake Management API: the local
+ * tenant (local/tenant/managementEndpoint.ts), the hand-made tenant (handMadeTenant.ts) and the
+ * provider double's in-process transport (local/engine/providers/auth0.ts) each establish the
+ * caller's scopes their own way, then hand them to handle().
  *
  * Answers as Auth0 does where it refuses:
  * - a token without the call's scope: 403 `insufficient_scope` "Insufficient scope, expected any
@@ -20,7 +24,10 @@
  *   report it; the message text is not in any stored source).
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { LOGIN_CALLS } from "../../infra/loginContract";
 import { ADOPT_CALLS, BOOTSTRAP_CALLS, DRIFT_CHECK_CALLS, HttpMethod, PROVIDER_CALLS } from "../../tools/deployerScopes";
+import { pathPattern } from "./https";
+import { UserStore } from "./users";
 
 export type Reply = { status: number; body: unknown };
 type Item = Record<string, unknown>;
@@ -38,17 +45,22 @@ interface Route {
     readonly template: string;
 }
 
-/** One route per (method, path) of the table; a path's parameters match one segment each. */
+/** The login code's Management API calls, each with its one scope. */
+const LOGIN_MANAGEMENT_CALLS = LOGIN_CALLS.filter((call) => call.audience === "managementApi").map((call) => {
+    if (call.scopes.length !== 1) throw new Error(`local Management API: ${call.method} ${call.path} must name one scope, names ${call.scopes.length}`);
+    return { method: call.method, path: call.path, scope: call.scopes[0] };
+});
+
+/** One route per (method, path) of the tables; a path's parameters match one segment each. */
 const ROUTES: readonly Route[] = (() => {
     const seen = new Map<string, Route>();
-    for (const call of [...PROVIDER_CALLS, ...BOOTSTRAP_CALLS, ...DRIFT_CHECK_CALLS, ...ADOPT_CALLS]) {
+    for (const call of [...PROVIDER_CALLS, ...BOOTSTRAP_CALLS, ...DRIFT_CHECK_CALLS, ...ADOPT_CALLS, ...LOGIN_MANAGEMENT_CALLS]) {
         const key = `${call.method} ${call.path}`;
         const previous = seen.get(key);
         // PATCH /clients/{id} is listed under update:clients and, for client_secret, update:client_keys:
         // the route keeps the first; the field rule below adds the second.
         if (previous) continue;
-        const source = call.path.split(/\{[a-z_]+\}/).map(escapeRegExp).join("([^/]+)");
-        seen.set(key, { method: call.method, pattern: new RegExp(`^${source}$`), scope: call.scope, template: call.path });
+        seen.set(key, { method: call.method, pattern: pathPattern(call.path), scope: call.scope, template: call.path });
     }
     return [...seen.values()];
 })();
@@ -110,10 +122,15 @@ export class LocalManagementApi {
     readonly logEvents: LogEvent[] = [];
     /** Every call answered, `METHOD path-template status`, for tests. */
     readonly log: string[] = [];
+    /**
+     * The tenant's users. A deploy writes none, so snapshot() leaves them out: the local tenant
+     * puts its model's users here when it starts.
+     */
+    readonly users = new UserStore();
 
     constructor(public rulesAvailability: RulesAvailability = "available") {}
 
-    /** Everything the tenant holds, copied (the call log aside). */
+    /** Everything the tenant holds, copied (the call log and the users aside). */
     snapshot(): ManagementSnapshot {
         return structuredClone({
             rulesAvailability: this.rulesAvailability,
@@ -370,6 +387,16 @@ export class LocalManagementApi {
                 return { status: 204, body: undefined };
             case "GET /api/v2/logs":
                 return this.searchLogs(query);
+            case "PATCH /api/v2/users/{user_id}": {
+                if (!this.users.has(id)) return notFound("The user does not exist.", "inexistent_user");
+                // The login code's grant updates app_metadata only; anything else is refused rather than stored.
+                const appMetadata = body.app_metadata;
+                if (Object.keys(body).some((field) => field !== "app_metadata") || typeof appMetadata !== "object" || appMetadata === null) {
+                    return badRequest("Only app_metadata may be updated with this grant");
+                }
+                this.users.mergeAppMetadata(id, appMetadata as Item);
+                return { status: 200, body: this.users.get(id) };
+            }
             default:
                 throw new Error(`local Management API: no handler for ${route.method} ${route.template}`);
         }
@@ -450,8 +477,4 @@ function pickFields(item: Item, query: URLSearchParams): Item {
     const names = new Set(fields.split(","));
     const include = query.get("include_fields") !== "false";
     return Object.fromEntries(Object.entries(item).filter(([k]) => names.has(k) === include));
-}
-
-function escapeRegExp(text: string): string {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
