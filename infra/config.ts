@@ -20,8 +20,8 @@ import type { ConfigSource } from "./config/reader";
 import { readUndeclaredKeys } from "./config/undeclaredKeys";
 
 export { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED, privilegedScopeRisk } from "./managementScopes";
-export { CONFIG_DEFAULTS, PROJECT_CONFIG_KEYS, configDefault } from "./config/keys";
-export type { DefaultedConfigKey, ProjectConfigKey } from "./config/keys";
+export { CONFIG_DEFAULTS, PROJECT_CONFIG_KEYS } from "./config/keys";
+export type { ProjectConfigKey } from "./config/keys";
 export { RULES_END_OF_LIFE } from "./config/extensibility";
 export type { ApiScope } from "./config/api";
 export type { AuthzExtensionConfig } from "./config/authzExtension";

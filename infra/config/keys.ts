@@ -82,12 +82,3 @@ export const CONFIG_DEFAULTS = {
     /** The stack owns the tenant's login flow; review stacks set false. */
     loginFlowOwner: true,
 } as const satisfies Partial<Record<ProjectConfigKey, unknown>>;
-
-/** A key that has a default. */
-export type DefaultedConfigKey = keyof typeof CONFIG_DEFAULTS;
-
-/** The default of `key` for `project`, as Pulumi.yaml states it (the project-dependent ones applied). */
-export function configDefault(key: DefaultedConfigKey, project: string): unknown {
-    const value = CONFIG_DEFAULTS[key];
-    return typeof value === "function" ? value(project) : value;
-}
