@@ -40,8 +40,8 @@ export type ProjectConfigKey = (typeof PROJECT_CONFIG_KEYS)[number];
  * the project's defaults. loadConfig applies them; Pulumi.yaml repeats each as the key's
  * `default:`, because the CLI reads them there: it refuses a stack that leaves a key without a
  * default unset, and hands the program the default as if the stack had set it (pulumi/pulumi
- * pkg/workspace/config.go at 1b59498, mergeConfig, lines 316-341).
- * test/local/engine/pulumiYamlDefaults.test.ts holds the two equal.
+ * pkg/workspace/config.go at 1b59498, mergeConfig, lines 316-341). test/infra/pulumiYaml.test.ts
+ * holds the two equal; test/local/engine/pulumiYamlDefaults.test.ts shows loadConfig applies each.
  *
  * A key without an entry has no default a project file could state: apiIdentifier's is per stack
  * (`urn:<project>:<stack>:api`), managementApiScopes' is what the mode's login code calls
