@@ -1,3 +1,4 @@
+import { CONFIG_DEFAULTS } from "../../infra/config/keys";
 import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED } from "../../infra/managementScopes";
 import { DRIFT_CHECK_CALLS, PROVIDER_CALLS } from "../../tools/deployerScopes";
 import { Audience, AUTHZ_EXTENSION_AUDIENCE, FailurePolicy, scopesNeeded, ExtensibilityMode } from "../../infra/loginContract";
@@ -70,11 +71,11 @@ export interface TenantModel {
     readonly customApi: string;
 }
 
-/** The failure policies the stack sets when its config names none (infra/config.ts). */
+/** The failure policies the stack sets when its config names none (CONFIG_DEFAULTS, infra/config/keys.ts). */
 export const STACK_DEFAULT_POLICIES: Readonly<Record<"groups" | "api" | "management", FailurePolicy>> = {
-    groups: "deny",
-    api: "continue",
-    management: "continue",
+    groups: CONFIG_DEFAULTS.failurePolicyGroups,
+    api: CONFIG_DEFAULTS.failurePolicyApi,
+    management: CONFIG_DEFAULTS.failurePolicyManagement,
 };
 
 /** The grants the login code of `mode` needs for `client`: exactly the contract's scopes. */

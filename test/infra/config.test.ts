@@ -278,6 +278,28 @@ describe("infra/config", () => {
         assert.ok(problems.some((p) => p.includes("did you mean `protect`")), problems.join("\n"));
     });
 
+    it("must report a problem of every section in one refusal, in the order the sections are read", () => {
+        const problems = refusal({
+            protec: "true",
+            "auth0:domain": "Fixture-Dev.us.auth0.com",
+            loginCodeOrder: '["enrich-from-apis"]',
+            apiTokenLifetime: "5",
+            managementApiScopes: '["bogus:thing"]',
+            authzExtensionEnabled: "true",
+            authzExtensionUrl: "https://authz.example.com/extension",
+            failurePolicyApi: "retry",
+            secretGeneration: "0",
+        });
+        const keyOf = (problem: string) => /^[a-z0-9-]+:[A-Za-z]+/.exec(problem)?.[0];
+        assert.deepStrictEqual(
+            problems.map(keyOf),
+            ["protec", "auth0:domain", "loginCodeOrder", "apiTokenLifetime", "managementApiScopes", "authzExtensionUrl", "failurePolicyApi", "secretGeneration"].map((k) =>
+                k.includes(":") ? k : `${PROJECT}:${k}`,
+            ),
+            problems.join("\n"),
+        );
+    });
+
     it("must never echo a secret value in a refusal", () => {
         const problems = refusal({ "auth0:domain": "https://x", "auth0:clientSecret": "deployer-secret-not-real", apiIdentifier: "bad id" });
         for (const p of problems) assert.ok(!p.includes("deployer-secret-not-real"), p);

@@ -2,10 +2,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ConfigSource, PROJECT_CONFIG_KEYS, loadConfig } from "../../infra/config";
+import { CONFIG_DEFAULTS, ConfigSource, PROJECT_CONFIG_KEYS, loadConfig } from "../../infra/config";
 import { PROJECT, ROOT, TEST_PROVIDER_CONFIG, stackFileConfig } from "../../tools/stack/program";
 
-interface Declared { type?: string; description?: string; secret?: boolean; items?: { type?: string } }
+interface Declared { type?: string; description?: string; secret?: boolean; items?: { type?: string }; default?: unknown }
 const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string; main: string; runtime: unknown; config: Record<string, Declared> };
 
 /** Every `<namespace>:<key>` that loadConfig asks for, recorded while it reads a stack. */
@@ -45,5 +45,12 @@ describe("Pulumi.yaml and the stack files", () => {
 
     it("must list in infra/config.ts exactly the keys Pulumi.yaml declares, so no declared key is refused as unknown", () => {
         assert.deepStrictEqual([...PROJECT_CONFIG_KEYS].sort(), Object.keys(project.config).sort());
+    });
+
+    it("must state as its defaults exactly CONFIG_DEFAULTS, the ones the program applies (infra/config/keys.ts)", () => {
+        const declared = Object.fromEntries(Object.entries(project.config).flatMap(([key, decl]) => (decl.default === undefined ? [] : [[key, decl.default]])));
+        // A default that depends on the project is stated in Pulumi.yaml for its own name.
+        const applied = Object.fromEntries(Object.entries(CONFIG_DEFAULTS).map(([key, value]) => [key, typeof value === "function" ? value(project.name) : value]));
+        assert.deepStrictEqual(declared, applied);
     });
 });
