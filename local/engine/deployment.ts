@@ -97,7 +97,7 @@ export interface Diagnostic {
 }
 
 /** What the tenant answers to the data sources the program reads. */
-export interface TenantModel {
+export interface DataSourceAnswers {
     /** Scopes of the Authorization Extension's API, or absent when its API access is off. */
     readonly authzExtensionApiScopes?: readonly string[];
 }
@@ -108,7 +108,7 @@ export interface DeploymentOptions {
     readonly dryRun: boolean;
     /** The state before this operation (empty for a new stack). */
     readonly prior: readonly StateResource[];
-    readonly tenant: TenantModel;
+    readonly tenant: DataSourceAnswers;
     /** Provider configuration by package (`auth0` → {domain, ...}), from the stack's config. */
     readonly providerConfig: Readonly<Record<string, Props>>;
     /**

@@ -6,7 +6,7 @@ import { settingsRead } from "../../infra/loginCode";
 import { LOGIN_SETTINGS, scopesNeeded } from "../../infra/loginContract";
 import { RULE_ORDER_BASE } from "../../infra/loginFlow";
 import { missingAuthzExtensionApi, installedAuthzExtensionApi } from "../../tools/stack/mocks";
-import { ProgramRun, ROOT, T, runProgram } from "../../tools/stack/program";
+import { ProgramRun, ROOT, T, runUnderMocks } from "../../tools/stack/program";
 
 const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
 const RULES_MODE = { extensibility: "rules", managementApiScopes: '["update:users_app_metadata"]' };
@@ -28,7 +28,7 @@ describe("infra/index (the tenant program under mocks)", function () {
     describe("dev stack, actions mode", () => {
         let run: ProgramRun;
         before(async () => {
-            run = await runProgram({ stack: "dev" });
+            run = await runUnderMocks({ stack: "dev" });
         });
 
         it("must declare the custom API with RS256, the configured lifetime, and no inline scopes", () => {
@@ -186,7 +186,7 @@ describe("infra/index (the tenant program under mocks)", function () {
     describe("dev stack, rules mode", () => {
         let run: ProgramRun;
         before(async () => {
-            run = await runProgram({ stack: "dev", config: RULES_MODE });
+            run = await runUnderMocks({ stack: "dev", config: RULES_MODE });
         });
 
         it("must deploy one Rule per file, its script byte for byte, in the configured order", () => {
@@ -201,7 +201,7 @@ describe("infra/index (the tenant program under mocks)", function () {
         });
 
         it("must follow the configured order, not the file names", async () => {
-            const reversed = await runProgram({ stack: "dev", config: { ...RULES_MODE, loginCodeOrder: '["enrich-from-apis", "require-verified-email"]' } });
+            const reversed = await runUnderMocks({ stack: "dev", config: { ...RULES_MODE, loginCodeOrder: '["enrich-from-apis", "require-verified-email"]' } });
             const order = Object.fromEntries(reversed.ofType(T.rule).map((r) => [r.name, r.inputs.order]));
             assert.deepStrictEqual(order, { "login-rule-enrich-from-apis": RULE_ORDER_BASE, "login-rule-require-verified-email": RULE_ORDER_BASE + 1 });
         });
@@ -246,8 +246,8 @@ describe("infra/index (the tenant program under mocks)", function () {
 
     describe("switching a stack from rules to actions", () => {
         it("must create and bind the actions in the same update that drops the rules, replacing nothing shared", async () => {
-            const before = await runProgram({ stack: "dev", config: RULES_MODE });
-            const after = await runProgram({ stack: "dev" });
+            const before = await runUnderMocks({ stack: "dev", config: RULES_MODE });
+            const after = await runUnderMocks({ stack: "dev" });
             const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
             const beforeKeys = new Set(before.declared.map(key));
             const afterKeys = new Set(after.declared.map(key));
@@ -271,7 +271,7 @@ describe("infra/index (the tenant program under mocks)", function () {
     describe("the Authorization Extension", () => {
         it("must not look it up, grant it, or hand its URL to the code when disabled", async () => {
             // No handler for getResourceServer: any lookup would throw.
-            const run = await runProgram({ config: { authzExtensionEnabled: "false" }, calls: {} });
+            const run = await runUnderMocks({ config: { authzExtensionEnabled: "false" }, calls: {} });
             assert.ok(!run.ofType(T.clientGrant).some((g) => g.inputs.audience === "urn:auth0-authz-api"));
             const secrets = run.one(T.action, "login-action-enrich-from-apis").inputs.secretsWos as { name: string }[];
             assert.ok(!secrets.some((s) => s.name === "AUTHZ_EXTENSION_URL"));
@@ -279,14 +279,14 @@ describe("infra/index (the tenant program under mocks)", function () {
 
         it("must fail with install instructions when enabled but its API is missing", async () => {
             await assert.rejects(
-                runProgram({ calls: { [GET_RESOURCE_SERVER]: missingAuthzExtensionApi() } }),
+                runUnderMocks({ calls: { [GET_RESOURCE_SERVER]: missingAuthzExtensionApi() } }),
                 /install the Authorization Extension.*enable API access/,
             );
         });
 
         it("must fail naming the scope when the extension's API lacks one the code needs", async () => {
             await assert.rejects(
-                runProgram({ calls: { [GET_RESOURCE_SERVER]: installedAuthzExtensionApi(["read:users"]) } }),
+                runUnderMocks({ calls: { [GET_RESOURCE_SERVER]: installedAuthzExtensionApi(["read:users"]) } }),
                 /does not define read:groups/,
             );
         });
@@ -294,8 +294,8 @@ describe("infra/index (the tenant program under mocks)", function () {
 
     describe("several stacks in one tenant", () => {
         it("must give a review stack names and identifiers that collide with nothing of dev's", async () => {
-            const dev = await runProgram({ stack: "dev" });
-            const review = await runProgram({ stack: "pr-7", config: { apiIdentifier: undefined, loginFlowOwner: "false" } });
+            const dev = await runUnderMocks({ stack: "dev" });
+            const review = await runUnderMocks({ stack: "pr-7", config: { apiIdentifier: undefined, loginFlowOwner: "false" } });
             const tenantNames = (run: ProgramRun) => [
                 ...run.ofType(T.client).map((r) => `client:${r.inputs.name as string}`),
                 ...run.ofType(T.resourceServer).map((r) => `api:${r.inputs.identifier as string}`),
@@ -315,8 +315,8 @@ describe("infra/index (the tenant program under mocks)", function () {
 
     describe("protection", () => {
         it("must protect prod's API, applications, credentials and post-login binding, nothing a routine change replaces or deletes, and nothing of dev", async () => {
-            const prod = await runProgram({ stack: "prod" });
-            const dev = await runProgram({ stack: "dev" });
+            const prod = await runUnderMocks({ stack: "prod" });
+            const dev = await runUnderMocks({ stack: "dev" });
             const protectedOf = (run: ProgramRun) =>
                 run.constructed.filter((c) => c.type !== "pulumi:pulumi:Stack").map((c) => [c.name, (c.resource as unknown as { __protect?: boolean }).__protect === true]);
             const prodProtected = protectedOf(prod).filter(([, p]) => p).map(([name]) => name).sort();
@@ -333,7 +333,7 @@ describe("infra/index (the tenant program under mocks)", function () {
 
     describe("refusals", () => {
         it("must declare nothing when the configuration is invalid", async () => {
-            const err = await runProgram({ config: { extensibility: "hooks" } }).then(
+            const err = await runUnderMocks({ config: { extensibility: "hooks" } }).then(
                 () => assert.fail("expected the program to fail"),
                 (e: Error & { declared: { type: string }[] }) => e,
             );

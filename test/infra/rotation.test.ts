@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { M2mApplication } from "../../infra/m2mApplication";
 import { SLOTS, Slot, lastGenerationOf, slotFor } from "../../infra/rotation";
 import { TenantMocks } from "../../tools/stack/mocks";
-import { ProgramRun, T, promiseOf, runProgram } from "../../tools/stack/program";
+import { ProgramRun, T, promiseOf, runUnderMocks } from "../../tools/stack/program";
 
 const other = (slot: Slot): Slot => (slot === "blue" ? "green" : "blue");
 const named = (run: ProgramRun, type: string, name: string) => run.one(type, name);
@@ -53,8 +53,8 @@ describe("infra/rotation", () => {
             });
             for (const n of [1, 2, 3]) {
                 it(`must leave the credential in use at ${n} untouched and point the code at the fresh one only after it exists`, async () => {
-                    const before = await runProgram({ config: config(n) });
-                    const after = await runProgram({ config: config(n + 1) });
+                    const before = await runUnderMocks({ config: config(n) });
+                    const after = await runUnderMocks({ config: config(n + 1) });
                     const inUse = slotFor(n);
                     const fresh = slotFor(n + 1);
                     assert.notStrictEqual(inUse, fresh);
@@ -106,10 +106,10 @@ describe("infra/rotation", () => {
 
     it("must change the action's write-only secrets version whenever a value changes, so the provider pushes it", async () => {
         const version = (run: ProgramRun) => run.one(T.action, "login-action-enrich-from-apis").inputs.secretsWoVersion;
-        const one = await runProgram({ config: { secretGeneration: "1" } });
-        const two = await runProgram({ config: { secretGeneration: "2" } });
-        const otherPolicy = await runProgram({ config: { secretGeneration: "1", failurePolicyApi: "deny" } });
-        const same = await runProgram({ config: { secretGeneration: "1" } });
+        const one = await runUnderMocks({ config: { secretGeneration: "1" } });
+        const two = await runUnderMocks({ config: { secretGeneration: "2" } });
+        const otherPolicy = await runUnderMocks({ config: { secretGeneration: "1", failurePolicyApi: "deny" } });
+        const same = await runUnderMocks({ config: { secretGeneration: "1" } });
         assert.notStrictEqual(version(two), version(one));
         assert.notStrictEqual(version(otherPolicy), version(one));
         assert.strictEqual(version(same), version(one));

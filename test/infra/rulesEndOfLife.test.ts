@@ -8,7 +8,7 @@ import { LocalTenant } from "../../local/tenant/localTenant";
 import { DEPRECATED_FEATURE_MESSAGE } from "../../local/tenant/managementApi";
 import { MANAGEMENT_API_SCOPES } from "../../local/tenant/model";
 import { testTls } from "../../local/tenant/tls";
-import { runProgram, T } from "../../tools/stack/program";
+import { runUnderMocks, T } from "../../tools/stack/program";
 
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 const EMPTY_TENANT = { clients: [], apis: [{ identifier: "https://unused.test/", scopes: [] }], grants: [], users: [], groups: [], entitlements: {}, customApi: "https://unused.test/" };
@@ -33,7 +33,7 @@ describe("Rules' end of life (what a real tenant refuses)", function () {
     };
 
     it("must refuse rules mode for a deploy without the acknowledgment, before anything is declared, naming actions", async function () {
-        const err = await runProgram({ config: { ...RULES_MODE, rulesEndOfLifeAcknowledged: undefined } }).then(
+        const err = await runUnderMocks({ config: { ...RULES_MODE, rulesEndOfLifeAcknowledged: undefined } }).then(
             () => assert.fail("rules mode was accepted"),
             (e: unknown) => e as ConfigError & { declared: unknown[] },
         );
@@ -70,7 +70,7 @@ describe("Rules' end of life (what a real tenant refuses)", function () {
             const taken = await send(tenant, token, "POST", "/api/v2/rules", { name: "clash", script: "function (u, c, cb) { cb(null, u, c); }", order: 2 });
             assert.equal(taken.status, 409);
             assert.equal(taken.body.errorCode, "rule_conflict");
-            const run = await runProgram({ config: RULES_MODE });
+            const run = await runUnderMocks({ config: RULES_MODE });
             for (const rule of run.ofType(T.rule)) {
                 const created = await send(tenant, token, "POST", "/api/v2/rules", { name: rule.inputs.name, script: rule.inputs.script, order: rule.inputs.order, enabled: true });
                 assert.equal(created.status, 201, `${String(rule.inputs.name)} at order ${String(rule.inputs.order)}: ${JSON.stringify(created.body)}`);
@@ -96,7 +96,7 @@ describe("Rules' end of life (what a real tenant refuses)", function () {
         try {
             const all = await tenant.managementToken(MANAGEMENT_API_SCOPES);
             // Rules mode deployed while the tenant still had Rules.
-            const rulesRun = await runProgram({ config: RULES_MODE });
+            const rulesRun = await runUnderMocks({ config: RULES_MODE });
             const ruleIds: string[] = [];
             for (const rule of rulesRun.ofType(T.rule)) {
                 ruleIds.push(String((await send(tenant, all, "POST", "/api/v2/rules", { name: rule.inputs.name, script: rule.inputs.script, order: rule.inputs.order })).body.id));
@@ -107,7 +107,7 @@ describe("Rules' end of life (what a real tenant refuses)", function () {
 
             // The switch, in the engine's order, with the write deployer of the switch.
             const token = await tenant.managementToken([...deployerScopes("write", "actions"), "delete:rules", "delete:rules_configs", "read:rules", "read:rules_configs"]);
-            const actionsRun = await runProgram({});
+            const actionsRun = await runUnderMocks({});
             const actionIds: string[] = [];
             for (const action of actionsRun.ofType(ACTION)) {
                 const created = await send(tenant, token, "POST", "/api/v2/actions/actions", { name: action.inputs.name, code: action.inputs.code, supported_triggers: [{ id: "post-login", version: "v3" }] });

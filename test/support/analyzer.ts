@@ -6,7 +6,7 @@ import {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { ProgramRun, Scenario, runProgram } from "../../tools/stack/program";
+import { ProgramRun, Scenario, runUnderMocks } from "../../tools/stack/program";
 
 /**
  * Feeds policies what the Pulumi engine would hand the analyzer: every resource the real program
@@ -99,13 +99,13 @@ export interface AnalyzedProgram {
     ofType(type: string): AnalyzedResource[];
 }
 
-/** Runs the real program (see runProgram) and returns the resources a policy pack would analyze. */
+/** Runs the real program (see runUnderMocks) and returns the resources a policy pack would analyze. */
 export async function analyzeProgram(scenario: Scenario): Promise<AnalyzedProgram> {
     recordRegistrations();
     const resources: AnalyzedResource[] = [];
     recording = resources;
     try {
-        const run = await runProgram(scenario);
+        const run = await runUnderMocks(scenario);
         return { run, resources, ofType: (type) => resources.filter((r) => r.type === type) };
     } finally {
         recording = undefined;

@@ -12,7 +12,7 @@ import { LocalManagementApi } from "../../local/tenant/managementApi";
 import { HandClickedTenant, HandClickedTenantServer } from "../../local/tenant/handMadeTenant";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { testTls } from "../../local/tenant/tls";
-import { PROJECT, ProgramRun, ROOT, T, runProgram } from "../../tools/stack/program";
+import { PROJECT, ProgramRun, ROOT, T, runUnderMocks } from "../../tools/stack/program";
 import { UsageError, adopt, whyTenantUnread } from "../../tools/adoptCommand";
 import * as net from "node:net";
 import { FIXTURE_ENV } from "../support/fixtureStacks";
@@ -144,7 +144,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
         let plan: AdoptionPlan;
 
         before(async function () {
-            run = await runProgram({ stack: "dev", config: RULES_MODE });
+            run = await runUnderMocks({ stack: "dev", config: RULES_MODE });
             tenant = await readTenant(management(), "rules");
             plan = await planAdoption(run, tenant, {
                 loginClient: "Login code M2M",
@@ -261,7 +261,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             out = path.join(dir, "adopt.json");
             const caFile = path.join(dir, "ca.pem");
             fs.writeFileSync(caFile, (await testTls()).cert);
-            run = await runProgram({ stack: "dev" });
+            run = await runUnderMocks({ stack: "dev" });
             const args = ["--import", "tsx", "scripts/adopt.ts", "--stack", "dev", "--domain", server.address, "--out", out, "--client", "Login code M2M"];
             child = await runChild(process.execPath, [...args, "--match", "login-action-enrich-from-apis=enrich with api data"], {
                 cwd: ROOT,

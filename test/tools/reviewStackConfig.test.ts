@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import { stackFilePath } from "../../tools/stack/stackFiles";
-import { T, runProgram } from "../../tools/stack/program";
+import { T, runUnderMocks } from "../../tools/stack/program";
 import { reviewStackConfig, reviewStackName, ReviewTenant } from "../../tools/reviewStackConfig";
 import { loadPipelineTable } from "../../tools/pipelineTable";
 
@@ -71,11 +71,11 @@ describe("scripts/review-stack-config (review stacks in the review tenant)", () 
     });
 
     describe("the program under the generated configs", () => {
-        const runs: Record<string, Awaited<ReturnType<typeof runProgram>>> = {};
+        const runs: Record<string, Awaited<ReturnType<typeof runUnderMocks>>> = {};
         before(async () => {
-            runs.dev = await runProgram({ stack: "dev" });
+            runs.dev = await runUnderMocks({ stack: "dev" });
             for (const pr of ["7", "8"]) {
-                runs[`pr-${pr}`] = await runProgram({ stack: `pr-${pr}`, fromStackFile: false, config: configOf(reviewStackConfig(DEV_STACK_FILE, pr).text) });
+                runs[`pr-${pr}`] = await runUnderMocks({ stack: `pr-${pr}`, fromStackFile: false, config: configOf(reviewStackConfig(DEV_STACK_FILE, pr).text) });
             }
         });
 

@@ -79,7 +79,7 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
  * Runs the real program (`infra/index.ts`) under Pulumi's mock runtime for one scenario and
  * returns everything it declared. Each run loads the program afresh.
  */
-export async function runProgram(scenario: Scenario = {}): Promise<ProgramRun> {
+export async function runUnderMocks(scenario: Scenario = {}): Promise<ProgramRun> {
     const stack = scenario.stack ?? "dev";
     const config: Record<string, string> = { ...TEST_PROVIDER_CONFIG };
     if (scenario.fromStackFile ?? true) {
