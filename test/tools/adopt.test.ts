@@ -12,7 +12,8 @@ import { LocalManagementApi } from "../../local/tenant/managementApi";
 import { HandClickedTenant, HandClickedTenantServer } from "../../local/tenant/handMadeTenant";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { testTls } from "../../local/tenant/tls";
-import { PROJECT, ProgramRun, ROOT, T, runUnderMocks } from "../../tools/stack/program";
+import { PROJECT, ProgramRun, ROOT, runUnderMocks } from "../../tools/stack/program";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 import { UsageError, adopt, whyTenantUnread } from "../../tools/adoptCommand";
 import * as net from "node:net";
 import { FIXTURE_ENV } from "../support/fixtureStacks";
@@ -200,7 +201,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             for (const name of ["login-code-green-client", "login-code-green-credentials", "login-code-green-grant-api", "login-config-CLAIM_NAMESPACE", "login-config-M2M_CREDENTIALS"]) {
                 assert.ok(missing.includes(name), name);
             }
-            assert.deepEqual(plan.notImportable.filter((n) => n.type === T.randomPassword).map((n) => n.name), ["login-code-blue-secret", "login-code-green-secret"]);
+            assert.deepEqual(plan.notImportable.filter((n) => n.type === RESOURCE_TYPES.randomPassword).map((n) => n.name), ["login-code-blue-secret", "login-code-green-secret"]);
             for (const m of [...plan.missing, ...plan.notImportable]) assert.ok(!plan.file.resources.some((s) => s.name === m.name), m.name);
         });
 
