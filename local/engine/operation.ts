@@ -21,6 +21,8 @@ export { ROOT };
 
 /** Where the double keeps ts-node's compile cache between runs (a user may set it too). */
 export const COMPILE_CACHE = path.join(ROOT, "node_modules", ".cache", "engine-double");
+/** The same caches for the program and the pack: both are compiled by the SDK's ts-node 7.0.1. */
+export const COMPILE_CACHES = { TS_NODE_CACHE_DIRECTORY: COMPILE_CACHE, NODE_COMPILE_CACHE: path.join(COMPILE_CACHE, "v8") };
 
 /** Credentials the double hands the provider when the environment has none (never sent anywhere). */
 export const DOUBLE_DEPLOYER = { AUTH0_CLIENT_ID: "engine-double-deployer", AUTH0_CLIENT_SECRET: "engine-double-deployer-secret-not-real" };
@@ -152,9 +154,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         tenant: req.tenant ?? INSTALLED_AUTHZ_EXTENSION,
         providerConfig,
     });
-    // The same caches for the program and the pack: both are compiled by the SDK's ts-node 7.0.1.
-    const compileCaches = { TS_NODE_CACHE_DIRECTORY: COMPILE_CACHE, NODE_COMPILE_CACHE: path.join(COMPILE_CACHE, "v8") };
-    const env: Record<string, string> = { ...compileCaches };
+    const env: Record<string, string> = { ...COMPILE_CACHES };
     if (!process.env.AUTH0_CLIENT_ID && !process.env.AUTH0_API_TOKEN) Object.assign(env, DOUBLE_DEPLOYER);
     const run = await (req.program ?? runLanguageHost)(
         {
@@ -189,7 +189,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         );
         try {
             policy = await runPolicyPack(
-                { packDir: path.resolve(root, req.policyPack), project: project.name, stack: req.stack, dryRun: req.dryRun, config: merged.config, analyzed, stack_: state, env: compileCaches, priority: req.priority },
+                { packDir: path.resolve(root, req.policyPack), project: project.name, stack: req.stack, dryRun: req.dryRun, config: merged.config, analyzed, stack_: state, env: COMPILE_CACHES, priority: req.priority },
                 endpoint.address,
             );
         } finally {

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as path from "node:path";
 import {
     POLICIES,
     actionsRunOnNode22,
@@ -14,7 +15,11 @@ import {
 } from "../../policy/policies";
 import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 import { RULE_ORDER_BASE } from "../../infra/loginFlow";
-import { AnalyzedProgram, AnalyzedResource, aResource, analyzeProgram, evaluate } from "../support/analyzer";
+import { COMPILE_CACHES } from "../../local/engine/operation";
+import { PolicyConfig, PolicyPackSession } from "../../local/engine/policyHost";
+import { PROJECT, ROOT } from "../../tools/stack/program";
+import { AnalyzedProgram, AnalyzedResource, aResource, analyzeProgram, asStateResource } from "../support/analyzedProgram";
+import { compileCacheWarm } from "../local/engine/warmCompileCache";
 
 /** Rules mode calls the Management API, so its stacks grant the one scope the rules use. */
 const RULES = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
@@ -23,15 +28,28 @@ function withProps(resource: AnalyzedResource, props: Record<string, unknown>): 
     return { ...resource, props: { ...resource.props, ...props } };
 }
 
+/** The pack as `--policy-pack policy` runs it, served once for the file (see local/engine/policyHost.ts). */
+let pack: PolicyPackSession | undefined;
+
+/** The named policies alone, each given its config, over the resources, as the pack's analyzer server runs them. */
+function evaluate(policies: readonly { readonly name: string }[], resources: readonly AnalyzedResource[], config: Record<string, PolicyConfig> = {}) {
+    if (!pack) throw new Error("the policy pack is not running");
+    return pack.evaluate(policies.map((p) => p.name), resources.map(asStateResource), config);
+}
+
 describe("policy pack", () => {
     const programs: Record<string, AnalyzedProgram> = {};
-    before(async () => {
+    before(async function () {
+        this.timeout(120_000);
+        await compileCacheWarm();
+        pack = await PolicyPackSession.start({ packDir: path.join(ROOT, "policy"), project: PROJECT, stack: "dev", dryRun: true, config: {}, env: COMPILE_CACHES });
         programs.devActions = await analyzeProgram({ stack: "dev" });
         programs.devRules = await analyzeProgram({ stack: "dev", config: RULES });
         programs.prodActions = await analyzeProgram({ stack: "prod" });
         programs.prodRules = await analyzeProgram({ stack: "prod", config: RULES });
         programs.review = await analyzeProgram({ stack: "pr-42", config: { apiIdentifier: undefined, loginFlowOwner: "false" } });
     });
+    after(() => pack?.close());
 
     describe("the resources the program declares", () => {
         for (const name of ["devActions", "devRules", "prodActions", "prodRules", "review"]) {
@@ -40,6 +58,10 @@ describe("policy pack", () => {
                 assert.deepStrictEqual(findings, []);
             });
         }
+
+        it("must refuse to check a policy the pack does not serve, naming it", async () => {
+            await assert.rejects(evaluate([{ name: "no-such-policy" }], []), /serves no policy no-such-policy/);
+        });
 
         it("must give every policy something to check", () => {
             const types = (p: AnalyzedProgram) => new Set(p.resources.map((r) => r.type));
