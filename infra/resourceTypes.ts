@@ -27,9 +27,6 @@ export const RESOURCE_TYPES = {
     localCommand: "command:local:Command",
 } as const;
 
-/** One of the tokens above. */
-export type ResourceType = (typeof RESOURCE_TYPES)[keyof typeof RESOURCE_TYPES];
-
 /** The tokens of the data sources (provider functions) the program invokes. */
 export const DATA_SOURCE_TYPES = {
     getResourceServer: "auth0:index/getResourceServer:getResourceServer",
