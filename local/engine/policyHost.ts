@@ -11,9 +11,10 @@
  * dependencies (3500-3600). Providers the engine creates (default providers) are resources too.
  *
  * The policy tests (test/policy/) host the pack the same way: one PolicyPackSession per test file,
- * configured per check through the Analyzer protocol's `Configure` (what `--policy-pack-config`
- * makes the CLI send: pkg/resource/plugin/analyzer_plugin.go `Configure`), so every finding they
- * assert comes from @pulumi/policy's own server code rather than a copy of it.
+ * configured per check through the Analyzer protocol's `Configure`, which is how the CLI hands a
+ * pack its `--policy-pack-config` (pkg/engine/update.go 300-325 reconciles the file with the
+ * pack's initial config and calls `Configure`; pkg/resource/plugin/analyzer_plugin.go:639 sends
+ * it), so every finding they assert comes from @pulumi/policy's own server code, not a copy.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
@@ -63,7 +64,7 @@ export interface PackPolicy {
     readonly enforcement: (typeof LEVELS)[number];
 }
 
-/** A policy's configuration: its properties (the pack's config file's entry for it), or its level. */
+/** A policy's properties, as its entry in a `--policy-pack-config` file gives them. */
 export type PolicyConfig = Readonly<Record<string, unknown>>;
 
 function options(r: StateResource): analyzerProto.AnalyzerResourceOptions {
