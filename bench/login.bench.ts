@@ -8,7 +8,7 @@
  * about time. `--help` for the options.
  */
 import { parseArgs } from "node:util";
-import type { Figures } from "./loginRuns";
+import type { LoginBenchFigures } from "./loginRuns";
 import { Progress } from "../local/sim/progress";
 
 /** Waves per discarded warm-up run (at most --logins logins). */
@@ -96,8 +96,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const progress = new Progress(process.stderr);
     const update = (text: string) => progress.update(text);
     const worker = new TenantWorker();
-    const figures: Figures[] = [];
-    const firstLogins: Figures[] = [];
+    const figures: LoginBenchFigures[] = [];
+    const firstLogins: LoginBenchFigures[] = [];
     try {
         // A run per mode and approach, discarded, in the measured runs' shape: the process's own
         // start (loading, and V8 compiling and then optimizing the code paths) is not a cold

@@ -49,7 +49,7 @@ export const APPROACHES: readonly Approach[] = [THIS_CODE, SEED_000, SEED_002];
 /** Rules only: what the app_metadata update adds, each login a new user's first. */
 export const FIRST_LOGINS: Approach = { label: "this code, first logins", files: LOGIN_FILES, firstLogins: true };
 
-export interface Figures {
+export interface LoginBenchFigures {
     readonly mode: ExtensibilityMode;
     readonly approach: string;
     readonly tokenRequests: Record<Audience, number>;
@@ -151,7 +151,7 @@ export async function run(
     approach: Approach,
     options: RunOptions,
     progress: (text: string) => void,
-): Promise<Figures> {
+): Promise<LoginBenchFigures> {
     // First logins need a new user each; returning users log in once per wave.
     const users = approach.firstLogins ? options.logins : options.wave;
     const tenantModel = model(mode, users, approach.firstLogins ?? false);

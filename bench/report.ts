@@ -3,7 +3,7 @@
  * the JSON figures. Pure functions of the figures, so their shape is tested without a run.
  */
 import { wrap } from "../local/sim/progress";
-import type { Figures } from "./loginRuns";
+import type { LoginBenchFigures } from "./loginRuns";
 
 export const MAX_COLUMNS = 120;
 
@@ -18,7 +18,7 @@ export interface ReportOptions {
 export interface ReportLabels {
     readonly ours: string;
     readonly seeds: readonly string[];
-    readonly audiences: readonly (keyof Figures["tokenRequests"])[];
+    readonly audiences: readonly (keyof LoginBenchFigures["tokenRequests"])[];
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -38,7 +38,7 @@ interface Row {
     readonly warmP99: number;
 }
 
-function summarize(f: Figures, audiences: readonly (keyof Figures["tokenRequests"])[]): Row {
+function summarize(f: LoginBenchFigures, audiences: readonly (keyof LoginBenchFigures["tokenRequests"])[]): Row {
     return {
         mode: f.mode,
         approach: f.approach,
@@ -79,7 +79,7 @@ function table(rows: readonly Row[], rttMs: number): string[] {
 }
 
 /** The figures as JSON: kind, rttMs, logins, and per mode and approach token requests, latency and round trips. */
-export function jsonReport(figures: readonly Figures[], labels: ReportLabels, options: ReportOptions) {
+export function jsonReport(figures: readonly LoginBenchFigures[], labels: ReportLabels, options: ReportOptions) {
     const trips = (value: number) => round(value / options.rttMs);
     return {
         kind: "bench",
@@ -99,7 +99,7 @@ export function jsonReport(figures: readonly Figures[], labels: ReportLabels, op
 }
 
 /** The text report, line by line: what the run was, the table, this code against each seed, the notes. */
-export function textReport(figures: readonly Figures[], extraRows: readonly Figures[], labels: ReportLabels, options: ReportOptions): string[] {
+export function textReport(figures: readonly LoginBenchFigures[], extraRows: readonly LoginBenchFigures[], labels: ReportLabels, options: ReportOptions): string[] {
     const lines: string[] = [];
     const distance =
         options.rttMs > 0

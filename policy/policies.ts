@@ -7,6 +7,7 @@ import {
 } from "@pulumi/policy";
 import { MANAGEMENT_SCOPES_ALLOWED, MANAGEMENT_SCOPES_PRIVILEGED, privilegedScopeRisk } from "../infra/config";
 import { ExtensibilityMode, LOGIN_SETTINGS, scopesNeeded } from "../infra/loginContract";
+import { RESOURCE_TYPES } from "../infra/resourceTypes";
 
 /**
  * The tenant's policies, importable without starting the analyzer server (`policy/index.ts`
@@ -295,13 +296,13 @@ interface ProtectionConfig {
  * components and providers hold nothing in Auth0.
  */
 export const PROTECTED_TYPES: readonly string[] = [
-    "auth0:index/resourceServer:ResourceServer",
-    "auth0:index/resourceServerScopes:ResourceServerScopes",
-    "auth0:index/client:Client",
-    "auth0:index/clientCredentials:ClientCredentials",
-    "auth0:index/triggerActions:TriggerActions",
+    RESOURCE_TYPES.resourceServer,
+    RESOURCE_TYPES.resourceServerScopes,
+    RESOURCE_TYPES.client,
+    RESOURCE_TYPES.clientCredentials,
+    RESOURCE_TYPES.triggerActions,
 ];
-export const REPLACED_BY_ROUTINE_CHANGES: readonly string[] = ["random:index/randomPassword:RandomPassword", "command:local:Command"];
+export const REPLACED_BY_ROUTINE_CHANGES: readonly string[] = [RESOURCE_TYPES.randomPassword, RESOURCE_TYPES.localCommand];
 
 export const protectedStacksProtectResources: ResourceValidationPolicy = {
     name: "protected-stacks-protect-resources",

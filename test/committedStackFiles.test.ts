@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadProject, mergeStackConfig, parseStackFile } from "../local/engine/cliConfig";
-import { PROJECT, ROOT, runProgram, stackFileConfig } from "../tools/stack/program";
+import { PROJECT, ROOT, runUnderMocks, stackFileConfig } from "../tools/stack/program";
 import { stackFilePath, stackNames } from "../tools/stack/stackFiles";
 import { reviewStackConfig } from "../tools/reviewStackConfig";
 import { loadPipelineTable, stackNames as tableStackNames } from "../tools/pipelineTable";
@@ -63,7 +63,7 @@ describe("the committed stack files (whatever tenant they name)", function () {
         });
 
         it(`must be accepted by the program (infra/config.ts) for Pulumi.${stack}.yaml`, async () => {
-            const run = await runProgram({ stack, stackDir: ROOT });
+            const run = await runUnderMocks({ stack, stackDir: ROOT });
             assert.ok(run.declared.length > 0, "the program declared nothing");
         });
     }
@@ -85,7 +85,7 @@ describe("the committed stack files (whatever tenant they name)", function () {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-stack-"));
             try {
                 fs.writeFileSync(stackFilePath(review.stack, dir), review.text);
-                await runProgram({ stack: review.stack, stackDir: dir });
+                await runUnderMocks({ stack: review.stack, stackDir: dir });
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }

@@ -12,7 +12,8 @@ import { ManagementClient } from "auth0";
 import { adoptScopes } from "./deployerScopes";
 import { ExtensibilityMode } from "../infra/loginContract";
 import { ImportFile, ImportSpec } from "./importFile";
-import { ProgramRun, T, promiseOf } from "./stack/program";
+import { ProgramRun, promiseOf } from "./stack/program";
+import { RESOURCE_TYPES } from "../infra/resourceTypes";
 import { DeclaredResource } from "./stack/mocks";
 
 /** The provider version every import names: the installed @pulumi/auth0's (package.json pins it). */
@@ -147,7 +148,7 @@ async function programNodes(run: ProgramRun): Promise<ProgramNode[]> {
 /** The mock client id of each declared Client, so grants and credentials can name their client. */
 async function mockClientIds(run: ProgramRun): Promise<Map<string, string>> {
     const byMockId = new Map<string, string>();
-    for (const c of run.constructedOf(T.client)) {
+    for (const c of run.constructedOf(RESOURCE_TYPES.client)) {
         const clientId = (c.resource as unknown as { clientId: pulumi.Output<string> }).clientId;
         byMockId.set(await promiseOf(clientId), c.name);
     }
@@ -164,11 +165,11 @@ export class AdoptionRefused extends Error {}
 
 /** Types found through another object, never by a name of their own, and what they are found by. */
 const FOLLOWS: Readonly<Record<string, string>> = {
-    [T.clientCredentials]: "its application (--client, or --match <the client's logical name>)",
-    [T.clientGrant]: "its application and audience",
-    [T.resourceServerScopes]: "its API's identifier",
-    [T.ruleConfig]: "its key",
-    [T.triggerActions]: "its trigger",
+    [RESOURCE_TYPES.clientCredentials]: "its application (--client, or --match <the client's logical name>)",
+    [RESOURCE_TYPES.clientGrant]: "its application and audience",
+    [RESOURCE_TYPES.resourceServerScopes]: "its API's identifier",
+    [RESOURCE_TYPES.ruleConfig]: "its key",
+    [RESOURCE_TYPES.triggerActions]: "its trigger",
 };
 
 /** The scopes adopt needs for the stack's mode (tools/deployerScopes.ts). */
@@ -235,11 +236,11 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     };
 
     // Clients first: credentials and grants are matched through their client.
-    const ordered = [...nodes.filter((n) => n.type === T.client), ...nodes.filter((n) => n.type !== T.client)];
+    const ordered = [...nodes.filter((n) => n.type === RESOURCE_TYPES.client), ...nodes.filter((n) => n.type !== RESOURCE_TYPES.client)];
     for (const node of ordered) {
         if (!node.custom) continue;
         switch (node.type) {
-            case T.resourceServer: {
+            case RESOURCE_TYPES.resourceServer: {
                 const declaredIdentifier = str(node.inputs.identifier);
                 const wanted = matches[node.name] ?? declaredIdentifier;
                 const rs = tenant.resourceServers.find((r) => r.identifier === wanted || r.id === wanted);
@@ -254,13 +255,13 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
                 } else found(node, rs.id, `identifier ${rs.identifier}`);
                 break;
             }
-            case T.resourceServerScopes: {
+            case RESOURCE_TYPES.resourceServerScopes: {
                 const identifier = str(node.inputs.resourceServerIdentifier);
                 if (tenant.resourceServers.some((r) => r.identifier === identifier)) found(node, identifier, `identifier ${identifier}`);
                 else lack(node, `no API with identifier ${identifier}`);
                 break;
             }
-            case T.client: {
+            case RESOURCE_TYPES.client: {
                 const client = byNameOrId(node, "application", tenant.clients, (c) => c.client_id);
                 const appType = str(node.inputs.appType);
                 if (client && client.app_type !== undefined && appType && client.app_type !== appType) {
@@ -285,8 +286,8 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
                 } else if (client) adoptedClients.set(node.name, client.client_id);
                 break;
             }
-            case T.clientCredentials:
-            case T.clientGrant: {
+            case RESOURCE_TYPES.clientCredentials:
+            case RESOURCE_TYPES.clientGrant: {
                 const programClient = clientsByMockId.get(str(node.inputs.clientId));
                 if (!programClient) throw new Error(`${node.name}: its clientId names no client of the stack`);
                 const clientId = adoptedClients.get(programClient);
@@ -294,7 +295,7 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
                     lack(node, `its application ${programClient} is not in the tenant`);
                     break;
                 }
-                if (node.type === T.clientCredentials) {
+                if (node.type === RESOURCE_TYPES.clientCredentials) {
                     // Not imported: the provider's Read of an import (no client_secret_wo_version yet) reads the
                     // hand-made client_secret into the state (client/flatten.go 834-838). Its create takes the
                     // adopted application over instead: it sets the stack's authentication method and secret
@@ -314,10 +315,10 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
                 else lack(node, `application ${clientId} has no ${subjectType} grant to ${audience}`);
                 break;
             }
-            case T.rule:
+            case RESOURCE_TYPES.rule:
                 byNameOrId(node, "rule", tenant.rules, (r) => r.id);
                 break;
-            case T.action: {
+            case RESOURCE_TYPES.action: {
                 const action = byNameOrId(node, "action", tenant.actions, (a) => a.id);
                 // The first up sends the stack's secrets; the provider refuses it for any secret the action
                 // holds that they do not name ("Unmanaged Action Secret", internal/auth0/action/expand.go
@@ -335,13 +336,13 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
                 }
                 break;
             }
-            case T.ruleConfig: {
+            case RESOURCE_TYPES.ruleConfig: {
                 const key = str(node.inputs.key);
                 if (tenant.ruleConfigKeys.includes(key)) found(node, key, `key ${key}`);
                 else lack(node, `no rule setting ${key}`);
                 break;
             }
-            case T.triggerActions: {
+            case RESOURCE_TYPES.triggerActions: {
                 // Every tenant has each trigger; importing it adopts its current bindings.
                 const trigger = str(node.inputs.trigger);
                 found(node, trigger, `trigger ${trigger} (always exists; its bindings are replaced by the stack's)`);
@@ -363,7 +364,7 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     // Grants of adopted applications that the program does not declare stay as they are.
     const declaredGrants = new Set(
         nodes
-            .filter((n) => n.type === T.clientGrant)
+            .filter((n) => n.type === RESOURCE_TYPES.clientGrant)
             .map((n) => `${adoptedClients.get(clientsByMockId.get(str(n.inputs.clientId)) ?? "")}|${str(n.inputs.audience)}|${subjectTypeOf(n.inputs.subjectType)}`),
     );
     const leftAlone: string[] = tenant.clientGrants
@@ -372,9 +373,9 @@ export async function planAdoption(run: ProgramRun, tenant: TenantSnapshot, opti
     // Hand-made login code the stack does not adopt keeps running; say so.
     const adoptedIds = new Set(adopted.map((a) => `${a.type}|${a.id}`));
     leftAlone.push(
-        ...tenant.rules.filter((r) => !adoptedIds.has(`${T.rule}|${r.id}`)).map((r) => `rule ${r.id} (${JSON.stringify(r.name)}), which still runs if enabled`),
-        ...tenant.ruleConfigKeys.filter((k) => !adoptedIds.has(`${T.ruleConfig}|${k}`)).map((k) => `rule setting ${k}`),
-        ...tenant.actions.filter((a) => !adoptedIds.has(`${T.action}|${a.id}`)).map((a) => `action ${a.id} (${JSON.stringify(a.name)})`),
+        ...tenant.rules.filter((r) => !adoptedIds.has(`${RESOURCE_TYPES.rule}|${r.id}`)).map((r) => `rule ${r.id} (${JSON.stringify(r.name)}), which still runs if enabled`),
+        ...tenant.ruleConfigKeys.filter((k) => !adoptedIds.has(`${RESOURCE_TYPES.ruleConfig}|${k}`)).map((k) => `rule setting ${k}`),
+        ...tenant.actions.filter((a) => !adoptedIds.has(`${RESOURCE_TYPES.action}|${a.id}`)).map((a) => `action ${a.id} (${JSON.stringify(a.name)})`),
     );
 
     // Components: every ancestor of an adopted resource, parents before children.

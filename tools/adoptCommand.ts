@@ -29,7 +29,7 @@ import * as path from "path";
 import { ManagementClient } from "auth0";
 import { adoptScopes, describePlan, planAdoption, readTenant } from "./adopt";
 import { ExtensibilityMode } from "../infra/loginContract";
-import { runProgram, stackFileConfig } from "./stack/program";
+import { runUnderMocks, stackFileConfig } from "./stack/program";
 import { parseStackName, refuseReservedKey } from "./untrustedInput";
 import { Command, parseStrict, UsageError } from "./cli";
 import { stackFilePath } from "./stack/stackFiles";
@@ -100,7 +100,7 @@ export async function adopt(argv: readonly string[], env: NodeJS.ProcessEnv, fet
     if (!tenantDomain) throw new UsageError(`no tenant domain: set auth0:domain in Pulumi.${args.stack}.yaml or AUTH0_DOMAIN`);
     const domain = args.domain ?? tenantDomain;
 
-    const run = await runProgram({ stack: args.stack });
+    const run = await runUnderMocks({ stack: args.stack });
     const mode: ExtensibilityMode = run.outputs.extensibility === "rules" ? "rules" : "actions";
     const audience = `https://${tenantDomain}/api/v2/`;
     const management = new ManagementClient({ domain, audience, clientId, clientSecret, ...(fetch ? { fetch } : {}) });

@@ -38,6 +38,7 @@ import { parseJsonInput } from "./untrustedInput";
 import { CheckResult, ClientToVerify, verifyGrants } from "./verifyGrants";
 
 import { Command, parseStrict, UsageError } from "./cli";
+import { RESOURCE_TYPES } from "../infra/resourceTypes";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Failed logins shown by description, at most. */
@@ -48,9 +49,6 @@ const ONE_DAY_MS = 86_400_000;
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,3})?Z$/;
 /** How Pulumi marks a secret value in a state export. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const ACTION = "auth0:index/action:Action";
-const TRIGGER_ACTIONS = "auth0:index/triggerActions:TriggerActions";
-const COMMAND = "command:local:Command";
 
 interface StateResource {
     readonly urn: string;
@@ -83,14 +81,14 @@ export function declaredLoginFlow(exported: unknown): DeclaredLoginFlow {
     const resources = (exported as { deployment?: { resources?: StateResource[] } })?.deployment?.resources;
     if (!Array.isArray(resources)) throw new Error("stdin: not a `pulumi stack export` (no deployment.resources)");
     const nameOf = (r: StateResource) => r.urn.split("::").pop() ?? r.urn;
-    const check = resources.find((r) => r.type === COMMAND && nameOf(r).endsWith("-check"));
+    const check = resources.find((r) => r.type === RESOURCE_TYPES.localCommand && nameOf(r).endsWith("-check"));
     if (!check) throw new Error("state: no grant-verification command (verify-grants-check); has the stack been deployed?");
     const environment = reveal(check.inputs?.environment, "verify-grants-check environment") as Record<string, unknown>;
     const domain = reveal(environment.VERIFY_GRANTS_DOMAIN, "VERIFY_GRANTS_DOMAIN");
     const clients = reveal(environment.VERIFY_GRANTS_CLIENTS, "VERIFY_GRANTS_CLIENTS");
     if (typeof domain !== "string" || typeof clients !== "string") throw new Error("state: the verification command has no VERIFY_GRANTS_DOMAIN / VERIFY_GRANTS_CLIENTS");
     const actions = resources
-        .filter((r) => r.type === ACTION)
+        .filter((r) => r.type === RESOURCE_TYPES.action)
         .map((r) => {
             const secrets = (reveal(r.inputs?.secretsWos, `${nameOf(r)}.secretsWos`) ?? []) as { name: unknown }[];
             return {
@@ -99,7 +97,7 @@ export function declaredLoginFlow(exported: unknown): DeclaredLoginFlow {
                 secretNames: secrets.map((s) => String(reveal(s.name, `${nameOf(r)}.secretsWos.name`))).sort(),
             };
         });
-    const trigger = resources.find((r) => r.type === TRIGGER_ACTIONS && reveal(r.inputs?.trigger, "trigger") === "post-login");
+    const trigger = resources.find((r) => r.type === RESOURCE_TYPES.triggerActions && reveal(r.inputs?.trigger, "trigger") === "post-login");
     const postLogin = trigger
         ? ((reveal(trigger.inputs?.actions, "post-login actions") ?? []) as { id: unknown; displayName: unknown }[]).map((a) => ({
               actionId: String(reveal(a.id, "binding id")),

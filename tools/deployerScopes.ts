@@ -42,6 +42,7 @@
  * These three are the table's least certain rows: check them against the tenant's API Explorer.
  */
 import { ExtensibilityMode } from "../infra/loginContract";
+import { DATA_SOURCE_TYPES, RESOURCE_TYPES } from "../infra/resourceTypes";
 
 export type ProviderOperation = "create" | "read" | "update" | "delete";
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -62,23 +63,13 @@ export interface ProviderCall {
 }
 
 const TF = "internal/auth0";
-export const CLIENT = "auth0:index/client:Client";
-export const CLIENT_CREDENTIALS = "auth0:index/clientCredentials:ClientCredentials";
-export const CLIENT_GRANT = "auth0:index/clientGrant:ClientGrant";
-export const RESOURCE_SERVER = "auth0:index/resourceServer:ResourceServer";
-export const RESOURCE_SERVER_SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes";
-export const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
-export const ACTION = "auth0:index/action:Action";
-export const TRIGGER_ACTIONS = "auth0:index/triggerActions:TriggerActions";
-export const RULE = "auth0:index/rule:Rule";
-export const RULE_CONFIG = "auth0:index/ruleConfig:RuleConfig";
 
 const client = (operation: ProviderOperation, method: HttpMethod, path: string, scope: string, source: string, when?: string): ProviderCall =>
-    ({ type: CLIENT, operation, method, path, scope, source, when });
+    ({ type: RESOURCE_TYPES.client, operation, method, path, scope, source, when });
 const credentials = (operation: ProviderOperation, method: HttpMethod, path: string, scope: string, source: string, when?: string): ProviderCall =>
-    ({ type: CLIENT_CREDENTIALS, operation, method, path, scope, source, when });
+    ({ type: RESOURCE_TYPES.clientCredentials, operation, method, path, scope, source, when });
 const grant = (operation: ProviderOperation, method: HttpMethod, path: string, scope: string, source: string): ProviderCall =>
-    ({ type: CLIENT_GRANT, operation, method, path, scope, source });
+    ({ type: RESOURCE_TYPES.clientGrant, operation, method, path, scope, source });
 const server = (type: string, operation: ProviderOperation, method: HttpMethod, path: string, scope: string, source: string): ProviderCall =>
     ({ type, operation, method, path, scope, source });
 const action = (type: string, operation: ProviderOperation, method: HttpMethod, path: string, scope: string, source: string, when?: string): ProviderCall =>
@@ -121,65 +112,65 @@ export const PROVIDER_CALLS: readonly ProviderCall[] = [
     grant("delete", "DELETE", "/api/v2/client-grants/{id}", "delete:client_grants", `${TF}/client/resource_grant.go:201`),
 
     // auth0.ResourceServer: resourceserver/resource.go
-    server(RESOURCE_SERVER, "create", "POST", "/api/v2/resource-servers", "create:resource_servers", `${TF}/resourceserver/resource.go:369`),
-    server(RESOURCE_SERVER, "create", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource.go:489`),
-    server(RESOURCE_SERVER, "read", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource.go:489`),
-    server(RESOURCE_SERVER, "update", "PATCH", "/api/v2/resource-servers/{id}", "update:resource_servers", `${TF}/resourceserver/resource.go:383`),
-    server(RESOURCE_SERVER, "update", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource.go:489`),
-    server(RESOURCE_SERVER, "delete", "DELETE", "/api/v2/resource-servers/{id}", "delete:resource_servers", `${TF}/resourceserver/resource.go:508`),
+    server(RESOURCE_TYPES.resourceServer, "create", "POST", "/api/v2/resource-servers", "create:resource_servers", `${TF}/resourceserver/resource.go:369`),
+    server(RESOURCE_TYPES.resourceServer, "create", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource.go:489`),
+    server(RESOURCE_TYPES.resourceServer, "read", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource.go:489`),
+    server(RESOURCE_TYPES.resourceServer, "update", "PATCH", "/api/v2/resource-servers/{id}", "update:resource_servers", `${TF}/resourceserver/resource.go:383`),
+    server(RESOURCE_TYPES.resourceServer, "update", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource.go:489`),
+    server(RESOURCE_TYPES.resourceServer, "delete", "DELETE", "/api/v2/resource-servers/{id}", "delete:resource_servers", `${TF}/resourceserver/resource.go:508`),
 
     // auth0.ResourceServerScopes: resourceserver/resource_scopes.go (the id is the identifier)
-    server(RESOURCE_SERVER_SCOPES, "create", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource_scopes.go:63`),
-    server(RESOURCE_SERVER_SCOPES, "create", "PATCH", "/api/v2/resource-servers/{id}", "update:resource_servers", `${TF}/resourceserver/resource_scopes.go:81`),
-    server(RESOURCE_SERVER_SCOPES, "create", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource_scopes.go:93`),
-    server(RESOURCE_SERVER_SCOPES, "read", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource_scopes.go:93`),
-    server(RESOURCE_SERVER_SCOPES, "update", "PATCH", "/api/v2/resource-servers/{id}", "update:resource_servers", `${TF}/resourceserver/resource_scopes.go:110`),
-    server(RESOURCE_SERVER_SCOPES, "update", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource_scopes.go:93`),
-    server(RESOURCE_SERVER_SCOPES, "delete", "PATCH", "/api/v2/resource-servers/{id}", "update:resource_servers", `${TF}/resourceserver/resource_scopes.go:124`),
+    server(RESOURCE_TYPES.resourceServerScopes, "create", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource_scopes.go:63`),
+    server(RESOURCE_TYPES.resourceServerScopes, "create", "PATCH", "/api/v2/resource-servers/{id}", "update:resource_servers", `${TF}/resourceserver/resource_scopes.go:81`),
+    server(RESOURCE_TYPES.resourceServerScopes, "create", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource_scopes.go:93`),
+    server(RESOURCE_TYPES.resourceServerScopes, "read", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource_scopes.go:93`),
+    server(RESOURCE_TYPES.resourceServerScopes, "update", "PATCH", "/api/v2/resource-servers/{id}", "update:resource_servers", `${TF}/resourceserver/resource_scopes.go:110`),
+    server(RESOURCE_TYPES.resourceServerScopes, "update", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/resource_scopes.go:93`),
+    server(RESOURCE_TYPES.resourceServerScopes, "delete", "PATCH", "/api/v2/resource-servers/{id}", "update:resource_servers", `${TF}/resourceserver/resource_scopes.go:124`),
 
     // auth0.getResourceServer (the Authorization Extension's API): resourceserver/data_source.go
-    server(GET_RESOURCE_SERVER, "read", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/data_source.go:71`),
+    server(DATA_SOURCE_TYPES.getResourceServer, "read", "GET", "/api/v2/resource-servers/{id}", "read:resource_servers", `${TF}/resourceserver/data_source.go:71`),
 
     // auth0.Action (deploy: true): action/resource.go, action/expand.go
-    action(ACTION, "create", "POST", "/api/v2/actions/actions", "create:actions", `${TF}/action/resource.go:215`),
-    action(ACTION, "create", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/resource.go:279`),
-    action(ACTION, "create", "POST", "/api/v2/actions/actions/{id}/deploy", "create:actions", `${TF}/action/resource.go:302`),
-    action(ACTION, "create", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/resource.go:231`),
-    action(ACTION, "read", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/resource.go:231`),
-    action(ACTION, "update", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/expand.go:158`, "secrets changed: the unmanaged-secret check"),
-    action(ACTION, "update", "PATCH", "/api/v2/actions/actions/{id}", "update:actions", `${TF}/action/resource.go:249`),
-    action(ACTION, "update", "POST", "/api/v2/actions/actions/{id}/deploy", "create:actions", `${TF}/action/resource.go:302`),
-    action(ACTION, "update", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/resource.go:231`),
-    action(ACTION, "delete", "DELETE", "/api/v2/actions/actions/{id}", "delete:actions", `${TF}/action/resource.go:263`),
+    action(RESOURCE_TYPES.action, "create", "POST", "/api/v2/actions/actions", "create:actions", `${TF}/action/resource.go:215`),
+    action(RESOURCE_TYPES.action, "create", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/resource.go:279`),
+    action(RESOURCE_TYPES.action, "create", "POST", "/api/v2/actions/actions/{id}/deploy", "create:actions", `${TF}/action/resource.go:302`),
+    action(RESOURCE_TYPES.action, "create", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/resource.go:231`),
+    action(RESOURCE_TYPES.action, "read", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/resource.go:231`),
+    action(RESOURCE_TYPES.action, "update", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/expand.go:158`, "secrets changed: the unmanaged-secret check"),
+    action(RESOURCE_TYPES.action, "update", "PATCH", "/api/v2/actions/actions/{id}", "update:actions", `${TF}/action/resource.go:249`),
+    action(RESOURCE_TYPES.action, "update", "POST", "/api/v2/actions/actions/{id}/deploy", "create:actions", `${TF}/action/resource.go:302`),
+    action(RESOURCE_TYPES.action, "update", "GET", "/api/v2/actions/actions/{id}", "read:actions", `${TF}/action/resource.go:231`),
+    action(RESOURCE_TYPES.action, "delete", "DELETE", "/api/v2/actions/actions/{id}", "delete:actions", `${TF}/action/resource.go:263`),
 
     // auth0.TriggerActions: action/resource_trigger_actions.go
-    action(TRIGGER_ACTIONS, "create", "PATCH", "/api/v2/actions/triggers/{trigger}/bindings", "update:actions", `${TF}/action/resource_trigger_actions.go:80`),
-    action(TRIGGER_ACTIONS, "create", "GET", "/api/v2/actions/triggers/{trigger}/bindings", "read:actions", `${TF}/action/resource_trigger_actions.go:95`),
-    action(TRIGGER_ACTIONS, "read", "GET", "/api/v2/actions/triggers/{trigger}/bindings", "read:actions", `${TF}/action/resource_trigger_actions.go:95`),
-    action(TRIGGER_ACTIONS, "update", "PATCH", "/api/v2/actions/triggers/{trigger}/bindings", "update:actions", `${TF}/action/resource_trigger_actions.go:122`),
-    action(TRIGGER_ACTIONS, "update", "GET", "/api/v2/actions/triggers/{trigger}/bindings", "read:actions", `${TF}/action/resource_trigger_actions.go:95`),
-    action(TRIGGER_ACTIONS, "delete", "PATCH", "/api/v2/actions/triggers/{trigger}/bindings", "update:actions", `${TF}/action/resource_trigger_actions.go:132`),
+    action(RESOURCE_TYPES.triggerActions, "create", "PATCH", "/api/v2/actions/triggers/{trigger}/bindings", "update:actions", `${TF}/action/resource_trigger_actions.go:80`),
+    action(RESOURCE_TYPES.triggerActions, "create", "GET", "/api/v2/actions/triggers/{trigger}/bindings", "read:actions", `${TF}/action/resource_trigger_actions.go:95`),
+    action(RESOURCE_TYPES.triggerActions, "read", "GET", "/api/v2/actions/triggers/{trigger}/bindings", "read:actions", `${TF}/action/resource_trigger_actions.go:95`),
+    action(RESOURCE_TYPES.triggerActions, "update", "PATCH", "/api/v2/actions/triggers/{trigger}/bindings", "update:actions", `${TF}/action/resource_trigger_actions.go:122`),
+    action(RESOURCE_TYPES.triggerActions, "update", "GET", "/api/v2/actions/triggers/{trigger}/bindings", "read:actions", `${TF}/action/resource_trigger_actions.go:95`),
+    action(RESOURCE_TYPES.triggerActions, "delete", "PATCH", "/api/v2/actions/triggers/{trigger}/bindings", "update:actions", `${TF}/action/resource_trigger_actions.go:132`),
 
     // auth0.Rule: rule/resource.go
-    action(RULE, "create", "POST", "/api/v2/rules", "create:rules", `${TF}/rule/resource.go:73`),
-    action(RULE, "create", "GET", "/api/v2/rules/{id}", "read:rules", `${TF}/rule/resource.go:84`),
-    action(RULE, "read", "GET", "/api/v2/rules/{id}", "read:rules", `${TF}/rule/resource.go:84`),
-    action(RULE, "update", "PATCH", "/api/v2/rules/{id}", "update:rules", `${TF}/rule/resource.go:97`),
-    action(RULE, "update", "GET", "/api/v2/rules/{id}", "read:rules", `${TF}/rule/resource.go:84`),
-    action(RULE, "delete", "DELETE", "/api/v2/rules/{id}", "delete:rules", `${TF}/rule/resource.go:107`),
+    action(RESOURCE_TYPES.rule, "create", "POST", "/api/v2/rules", "create:rules", `${TF}/rule/resource.go:73`),
+    action(RESOURCE_TYPES.rule, "create", "GET", "/api/v2/rules/{id}", "read:rules", `${TF}/rule/resource.go:84`),
+    action(RESOURCE_TYPES.rule, "read", "GET", "/api/v2/rules/{id}", "read:rules", `${TF}/rule/resource.go:84`),
+    action(RESOURCE_TYPES.rule, "update", "PATCH", "/api/v2/rules/{id}", "update:rules", `${TF}/rule/resource.go:97`),
+    action(RESOURCE_TYPES.rule, "update", "GET", "/api/v2/rules/{id}", "read:rules", `${TF}/rule/resource.go:84`),
+    action(RESOURCE_TYPES.rule, "delete", "DELETE", "/api/v2/rules/{id}", "delete:rules", `${TF}/rule/resource.go:107`),
 
     // auth0.RuleConfig: rule/resource_config.go; a read lists every key (go-auth0 rule_config.go:30)
-    action(RULE_CONFIG, "create", "PUT", "/api/v2/rules-configs/{key}", "update:rules_configs", `${TF}/rule/resource_config.go:51`),
-    action(RULE_CONFIG, "create", "GET", "/api/v2/rules-configs", "read:rules_configs", `${TF}/rule/resource_config.go:63`),
-    action(RULE_CONFIG, "read", "GET", "/api/v2/rules-configs", "read:rules_configs", `${TF}/rule/resource_config.go:63`),
-    action(RULE_CONFIG, "update", "PUT", "/api/v2/rules-configs/{key}", "update:rules_configs", `${TF}/rule/resource_config.go:77`),
-    action(RULE_CONFIG, "update", "GET", "/api/v2/rules-configs", "read:rules_configs", `${TF}/rule/resource_config.go:63`),
-    action(RULE_CONFIG, "delete", "DELETE", "/api/v2/rules-configs/{key}", "delete:rules_configs", `${TF}/rule/resource_config.go:87`),
+    action(RESOURCE_TYPES.ruleConfig, "create", "PUT", "/api/v2/rules-configs/{key}", "update:rules_configs", `${TF}/rule/resource_config.go:51`),
+    action(RESOURCE_TYPES.ruleConfig, "create", "GET", "/api/v2/rules-configs", "read:rules_configs", `${TF}/rule/resource_config.go:63`),
+    action(RESOURCE_TYPES.ruleConfig, "read", "GET", "/api/v2/rules-configs", "read:rules_configs", `${TF}/rule/resource_config.go:63`),
+    action(RESOURCE_TYPES.ruleConfig, "update", "PUT", "/api/v2/rules-configs/{key}", "update:rules_configs", `${TF}/rule/resource_config.go:77`),
+    action(RESOURCE_TYPES.ruleConfig, "update", "GET", "/api/v2/rules-configs", "read:rules_configs", `${TF}/rule/resource_config.go:63`),
+    action(RESOURCE_TYPES.ruleConfig, "delete", "DELETE", "/api/v2/rules-configs/{key}", "delete:rules_configs", `${TF}/rule/resource_config.go:87`),
 ];
 
 /** Auth0 types the stack declares in every mode, and per mode. */
-const COMMON_TYPES = [CLIENT, CLIENT_CREDENTIALS, CLIENT_GRANT, RESOURCE_SERVER, RESOURCE_SERVER_SCOPES, GET_RESOURCE_SERVER];
-const MODE_TYPES: Record<ExtensibilityMode, readonly string[]> = { actions: [ACTION, TRIGGER_ACTIONS], rules: [RULE, RULE_CONFIG] };
+const COMMON_TYPES = [RESOURCE_TYPES.client, RESOURCE_TYPES.clientCredentials, RESOURCE_TYPES.clientGrant, RESOURCE_TYPES.resourceServer, RESOURCE_TYPES.resourceServerScopes, DATA_SOURCE_TYPES.getResourceServer];
+const MODE_TYPES: Record<ExtensibilityMode, readonly string[]> = { actions: [RESOURCE_TYPES.action, RESOURCE_TYPES.triggerActions], rules: [RESOURCE_TYPES.rule, RESOURCE_TYPES.ruleConfig] };
 
 /** The Auth0 types a stack in `mode` declares (infra/index.ts). */
 export function declaredTypes(mode: ExtensibilityMode): readonly string[] {

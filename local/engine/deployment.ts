@@ -39,9 +39,10 @@ import { MonitorHandlers, MonitorShutDown, RegisterResult, Registration, Severit
 export { MonitorShutDown };
 import { PROVIDER_FACTS, TypeFacts, Validation } from "./providerFacts";
 import { Auth0ProviderDouble } from "./providers/auth0";
-import { COMMAND_TYPE, CommandRunner, commandRunOf } from "./providers/command";
+import { CommandRunner, commandRunOf } from "./providers/command";
 import { SchemaError, checkProps, schemaOf } from "./schema";
 import { Props, Secret, UNKNOWN, Value, containsUnknown, reveal, sameValue } from "./wire";
+import { DATA_SOURCE_TYPES, RESOURCE_TYPES } from "../../infra/resourceTypes";
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
@@ -99,7 +100,7 @@ export interface Diagnostic {
 }
 
 /** What the tenant answers to the data sources the program reads. */
-export interface TenantModel {
+export interface DataSourceAnswers {
     /** Scopes of the Authorization Extension's API, or absent when its API access is off. */
     readonly authzExtensionApiScopes?: readonly string[];
 }
@@ -110,7 +111,7 @@ export interface DeploymentOptions {
     readonly dryRun: boolean;
     /** The state before this operation (empty for a new stack). */
     readonly prior: readonly StateResource[];
-    readonly tenant: TenantModel;
+    readonly tenant: DataSourceAnswers;
     /** Provider configuration by package (`auth0` → {domain, ...}), from the stack's config. */
     readonly providerConfig: Readonly<Record<string, Props>>;
     /**
@@ -305,7 +306,7 @@ export class Deployment implements MonitorHandlers {
             return { urn, id: id ?? "", outputs };
         };
         const double = this.opts.provider;
-        const commands = req.type === COMMAND_TYPE ? this.opts.commands : undefined;
+        const commands = req.type === RESOURCE_TYPES.localCommand ? this.opts.commands : undefined;
         if (this.opts.dryRun || (!double && !commands) || op === "same") return Promise.resolve(finish(id, outputs));
         // Reserve the URN while the provider works, so a duplicate is still caught.
         this.state.set(urn, { ...base, id, inputs, outputs, provider });
@@ -422,7 +423,7 @@ export class Deployment implements MonitorHandlers {
      */
     async applyDelete(gone: StateResource): Promise<void> {
         if (this.opts.dryRun || !gone.id) return;
-        if (gone.type === COMMAND_TYPE) {
+        if (gone.type === RESOURCE_TYPES.localCommand) {
             const commands = this.opts.commands;
             const run = commands && commandRunOf("delete", gone.urn, gone.inputs, this.programDir, gone.outputs);
             if (commands && run) await commands(run);
@@ -450,7 +451,7 @@ export class Deployment implements MonitorHandlers {
         const schema = schemaOf(token, true);
         const problems = checkProps(schema.inputs, args, "", `${argsName(token)} (${schema.packageName} ${schema.packageVersion})`);
         if (problems.length) throw new Error(`${token}: ${problems.join("; ")}`);
-        if (token === "auth0:index/getResourceServer:getResourceServer") {
+        if (token === DATA_SOURCE_TYPES.getResourceServer) {
             const identifier = reveal(args.identifier);
             if (identifier === AUTHZ_EXTENSION_AUDIENCE && this.opts.tenant.authzExtensionApiScopes) {
                 return {
@@ -571,12 +572,12 @@ function stored(inputs: Props, facts: TypeFacts): Props {
 
 /** A computed output of a created resource, stable per (resource, creation). */
 function computedOutput(type: string, name: string, property: string, inputs: Props, generation: number): Value {
-    if (type === "random:index/randomPassword:RandomPassword" && property === "result") {
+    if (type === RESOURCE_TYPES.randomPassword && property === "result") {
         const length = typeof inputs.length === "number" ? inputs.length : 16;
         return crypto.createHash("sha512").update(`${name}:${generation}`).digest("base64url").replace(/[^A-Za-z0-9]/g, "").slice(0, length).padEnd(length, "x");
     }
-    if (type === "command:local:Command" && (property === "stdout" || property === "stderr")) return "";
-    if (type === "command:local:Command" && (property === "assets" || property === "archive")) return undefined;
+    if (type === RESOURCE_TYPES.localCommand && (property === "stdout" || property === "stderr")) return "";
+    if (type === RESOURCE_TYPES.localCommand && (property === "assets" || property === "archive")) return undefined;
     return `${name}-${property}-${generation}`;
 }
 

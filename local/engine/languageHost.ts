@@ -98,7 +98,7 @@ export function languageHostConfig(config: Record<string, string>): string {
 const NODEJS_EXITED_AFTER_USER_ACTIONABLE_MESSAGE = 32;
 
 /** Runs the program once against `handlers`, as `pulumi preview` / `pulumi up` would. */
-export async function runProgram(req: ProgramRunRequest, handlers: MonitorHandlers): Promise<ProgramRunResult> {
+export async function runLanguageHost(req: ProgramRunRequest, handlers: MonitorHandlers): Promise<ProgramRunResult> {
     const { pwd, entryPoint } = programDirectory(req.root, req.main);
     const parallel = req.parallel ?? 16;
     const info: DeploymentInfo = {

@@ -8,8 +8,8 @@ import { ROOT } from "../../tools/repository";
 import { ExtensibilityMode } from "../../infra/loginContract";
 import { stackFilesDir } from "../../tools/stack/stackFiles";
 import { CliConfigError, MergedConfig, Project, StackFile, UndecryptedValue, loadProject, mergeStackConfig, readStackFile } from "./cliConfig";
-import { applyDeletes, Deployment, Diagnostic, StateResource, Step, TenantModel, Violation } from "./deployment";
-import { ProgramRunRequest, ProgramRunResult, runProgram } from "./languageHost";
+import { applyDeletes, DataSourceAnswers, Deployment, Diagnostic, StateResource, Step, Violation } from "./deployment";
+import { ProgramRunRequest, ProgramRunResult, runLanguageHost } from "./languageHost";
 import { MonitorHandlers, serveEngine } from "./monitor";
 import { PolicyFinding, runPolicyPack } from "./policyHost";
 import { Auth0ProviderDouble } from "./providers/auth0";
@@ -21,12 +21,14 @@ export { ROOT };
 
 /** Where the double keeps ts-node's compile cache between runs (a user may set it too). */
 export const COMPILE_CACHE = path.join(ROOT, "node_modules", ".cache", "engine-double");
+/** The same caches for the program and the pack: both are compiled by the SDK's ts-node 7.0.1. */
+export const COMPILE_CACHES = { TS_NODE_CACHE_DIRECTORY: COMPILE_CACHE, NODE_COMPILE_CACHE: path.join(COMPILE_CACHE, "v8") };
 
 /** Credentials the double hands the provider when the environment has none (never sent anywhere). */
 export const DOUBLE_DEPLOYER = { AUTH0_CLIENT_ID: "engine-double-deployer", AUTH0_CLIENT_SECRET: "engine-double-deployer-secret-not-real" };
 
 /** The Authorization Extension's API as a tenant with the extension's API access on reports it. */
-export const INSTALLED_AUTHZ_EXTENSION: TenantModel = { authzExtensionApiScopes: ["read:users", "read:groups", "read:roles"] };
+export const INSTALLED_AUTHZ_EXTENSION: DataSourceAnswers = { authzExtensionApiScopes: ["read:users", "read:groups", "read:roles"] };
 
 /**
  * The settings (`pulumi config set`) that put a stack in a mode: rules call the Management API
@@ -48,7 +50,7 @@ export interface OperationRequest {
     readonly set?: Readonly<Record<string, unknown>>;
     readonly dryRun: boolean;
     readonly prior?: readonly StateResource[];
-    readonly tenant?: TenantModel;
+    readonly tenant?: DataSourceAnswers;
     /** Run the policy pack in this directory, as `--policy-pack <dir>`. */
     readonly policyPack?: string;
     readonly root?: string;
@@ -74,7 +76,7 @@ export interface OperationRequest {
     /** The scheduling priority (`nice`) of the program's and the pack's processes; default: the caller's. */
     readonly priority?: number;
     /**
-     * Runs the program against the engine's handlers; default: the language host's (runProgram).
+     * Runs the program against the engine's handlers; default: the language host's (runLanguageHost).
      * The drift lab passes one that records a run, or replays a recorded one (local/sim/driftLab.ts).
      */
     readonly program?: (req: ProgramRunRequest, handlers: MonitorHandlers) => Promise<ProgramRunResult>;
@@ -152,11 +154,9 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         tenant: req.tenant ?? INSTALLED_AUTHZ_EXTENSION,
         providerConfig,
     });
-    // The same caches for the program and the pack: both are compiled by the SDK's ts-node 7.0.1.
-    const compileCaches = { TS_NODE_CACHE_DIRECTORY: COMPILE_CACHE, NODE_COMPILE_CACHE: path.join(COMPILE_CACHE, "v8") };
-    const env: Record<string, string> = { ...compileCaches };
+    const env: Record<string, string> = { ...COMPILE_CACHES };
     if (!process.env.AUTH0_CLIENT_ID && !process.env.AUTH0_API_TOKEN) Object.assign(env, DOUBLE_DEPLOYER);
-    const run = await (req.program ?? runProgram)(
+    const run = await (req.program ?? runLanguageHost)(
         {
             root,
             main: project.main,
@@ -190,7 +190,7 @@ export async function operate(req: OperationRequest): Promise<OperationResult> {
         );
         try {
             policy = await runPolicyPack(
-                { packDir: path.resolve(root, req.policyPack), project: project.name, stack: req.stack, dryRun: req.dryRun, config: merged.config, analyzed, stack_: state, env: compileCaches, priority: req.priority },
+                { packDir: path.resolve(root, req.policyPack), project: project.name, stack: req.stack, dryRun: req.dryRun, config: merged.config, analyzed, stack_: state, env: COMPILE_CACHES, priority: req.priority },
                 endpoint.address,
             );
         } finally {

@@ -19,7 +19,7 @@
  * error, stops the replay (ReplayMismatch) and the caller runs the program for real; an update is
  * replayed on a copy of the tenant, so a replay stopped halfway changes nothing.
  */
-import { ProgramRunRequest, ProgramRunResult, runProgram } from "./languageHost";
+import { ProgramRunRequest, ProgramRunResult, runLanguageHost } from "./languageHost";
 import { MonitorHandlers, Registration, RegisterResult, Severity } from "./monitor";
 import { Props, ResourceRef, Secret, UNKNOWN, Value } from "./wire";
 
@@ -47,7 +47,7 @@ export function runKey(dryRun: boolean, set: Readonly<Record<string, unknown>> =
 }
 
 /** The language host's run, with every request and answer kept in `onDone`'s transcript. */
-export function recording(key: string, onDone: (t: Transcript) => void, run: ProgramRunner = runProgram): ProgramRunner {
+export function recording(key: string, onDone: (t: Transcript) => void, run: ProgramRunner = runLanguageHost): ProgramRunner {
     return async (req, handlers) => {
         const events: Event[] = [];
         const recorder: MonitorHandlers = {

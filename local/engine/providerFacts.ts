@@ -16,6 +16,7 @@
  * and facts, and run `npm test` — test/local/engine/providerFacts.test.ts fails on a property the
  * installed package no longer declares.
  */
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 
 export interface Cited {
     /** `file:line` in the provider's source at the version above. */
@@ -71,7 +72,7 @@ const APP_TYPES = [
 ];
 
 export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
-    "auth0:index/resourceServer:ResourceServer": {
+    [RESOURCE_TYPES.resourceServer]: {
         provider: AUTH0,
         file: RS,
         autonamedName: { source: `${RS}:37` },
@@ -82,14 +83,14 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
             { kind: "oneOf", property: "tokenDialect", values: ["access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz"], ignoreCase: true, source: `${RS}:134` },
         ],
     },
-    "auth0:index/resourceServerScopes:ResourceServerScopes": {
+    [RESOURCE_TYPES.resourceServerScopes]: {
         provider: AUTH0,
         file: RSS,
         forceNew: { resourceServerIdentifier: { source: `${RSS}:23` } },
         writeOnly: {},
         validations: [],
     },
-    "auth0:index/client:Client": {
+    [RESOURCE_TYPES.client]: {
         provider: AUTH0,
         file: CLIENT,
         autonamedName: { source: `${CLIENT}:80` },
@@ -101,7 +102,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
             { kind: "oneOf", property: "jwtConfiguration.alg", values: ["HS256", "RS256", "PS256"], ignoreCase: false, source: `${CLIENT}:310` },
         ],
     },
-    "auth0:index/clientCredentials:ClientCredentials": {
+    [RESOURCE_TYPES.clientCredentials]: {
         provider: AUTH0,
         file: CREDS,
         forceNew: { clientId: { source: `${CREDS}:42` } },
@@ -120,7 +121,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
             { kind: "intAtLeast", property: "clientSecretWoVersion", min: 1, source: `${CREDS}:103` },
         ],
     },
-    "auth0:index/clientGrant:ClientGrant": {
+    [RESOURCE_TYPES.clientGrant]: {
         provider: AUTH0,
         file: GRANT,
         forceNew: {
@@ -136,7 +137,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
             { kind: "oneOf", property: "subjectType", values: ["client", "user"], ignoreCase: true, source: `${GRANT}:77` },
         ],
     },
-    "auth0:index/action:Action": {
+    [RESOURCE_TYPES.action]: {
         provider: AUTH0,
         file: ACTION,
         autonamedName: { source: `${ACTION}:35` },
@@ -149,7 +150,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
             { kind: "requiredWith", property: "secretsWoVersion", others: ["secretsWos"], source: `${ACTION}:157` },
         ],
     },
-    "auth0:index/triggerActions:TriggerActions": {
+    [RESOURCE_TYPES.triggerActions]: {
         provider: AUTH0,
         file: TRIGGER,
         forceNew: { trigger: { source: `${TRIGGER}:33` } },
@@ -167,7 +168,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
             },
         ],
     },
-    "auth0:index/rule:Rule": {
+    [RESOURCE_TYPES.rule]: {
         provider: AUTH0,
         file: RULE,
         autonamedName: { source: `${RULE}:35` },
@@ -184,14 +185,14 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
             },
         ],
     },
-    "auth0:index/ruleConfig:RuleConfig": {
+    [RESOURCE_TYPES.ruleConfig]: {
         provider: AUTH0,
         file: RULE_CONFIG,
         forceNew: { key: { source: `${RULE_CONFIG}:31` } },
         writeOnly: {},
         validations: [],
     },
-    "random:index/randomPassword:RandomPassword": {
+    [RESOURCE_TYPES.randomPassword]: {
         provider: "terraform-provider-random f8d869dc98d9",
         file: PASSWORD,
         // Every attribute of random_password carries a RequiresReplace plan modifier.
@@ -207,7 +208,7 @@ export const PROVIDER_FACTS: Readonly<Record<string, TypeFacts>> = {
         writeOnly: {},
         validations: [],
     },
-    "command:local:Command": {
+    [RESOURCE_TYPES.localCommand]: {
         provider: "pulumi-command v1.2.1",
         file: "provider/pkg/provider/common/inputs.go",
         // `triggers` is replaceOnChanges (inputs.go:10); the SDK also sends it as the resource

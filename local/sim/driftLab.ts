@@ -11,7 +11,8 @@
  * case's three operations (detect, repair, check) each run the program, or replay a recorded run
  * when every answer is the recorded one (LabOperations, local/engine/programMemo.ts).
  */
-import { deployerScopes, RULE_CONFIG } from "../../tools/deployerScopes";
+import { deployerScopes } from "../../tools/deployerScopes";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 import { AUTHZ_EXTENSION_AUDIENCE, ExtensibilityMode } from "../../infra/loginContract";
 import { slotFor } from "../../infra/rotation";
 import { DeclaredLoginFlow, declaredLoginFlow, loginFlowDrift, Tenant } from "../../tools/checkLoginDrift";
@@ -95,7 +96,7 @@ const EMERGENCY_ROTATION: Repair = {
  */
 const DELETE_RULE_CONFIGS: Repair = {
     command: () => "delete the stack's rule configs in the dashboard (Rules > Settings; the keys pulumi stack output loginCodeSettings names), then pulumi up --refresh",
-    byHand: (t, d) => d.state.filter((r) => r.type === RULE_CONFIG).forEach((r) => t.api.rulesConfigs.delete(String(r.id))),
+    byHand: (t, d) => d.state.filter((r) => r.type === RESOURCE_TYPES.ruleConfig).forEach((r) => t.api.rulesConfigs.delete(String(r.id))),
 };
 
 const byName = (state: readonly StateResource[], name: string): StateResource => {
@@ -104,7 +105,7 @@ const byName = (state: readonly StateResource[], name: string): StateResource =>
     return found;
 };
 const idOf = (state: readonly StateResource[], name: string): string => String(byName(state, name).id);
-const actionIdsOf = (state: readonly StateResource[]) => state.filter((r) => r.type === "auth0:index/action:Action").map((r) => String(r.id));
+const actionIdsOf = (state: readonly StateResource[]) => state.filter((r) => r.type === RESOURCE_TYPES.action).map((r) => String(r.id));
 
 export const CASES: Readonly<Record<string, DriftCase>> = {
     "grant-deleted": {

@@ -6,22 +6,8 @@
  */
 import { Dispatcher, fetch } from "undici";
 import { ExtensibilityMode } from "../../infra/loginContract";
-import {
-    ACTION,
-    CLIENT,
-    CLIENT_CREDENTIALS,
-    CLIENT_GRANT,
-    declaredTypes,
-    GET_RESOURCE_SERVER,
-    PROVIDER_CALLS,
-    ProviderCall,
-    ProviderOperation,
-    RESOURCE_SERVER,
-    RESOURCE_SERVER_SCOPES,
-    RULE,
-    RULE_CONFIG,
-    TRIGGER_ACTIONS,
-} from "../../tools/deployerScopes";
+import { DATA_SOURCE_TYPES, RESOURCE_TYPES } from "../../infra/resourceTypes";
+import { declaredTypes, PROVIDER_CALLS, ProviderCall, ProviderOperation } from "../../tools/deployerScopes";
 
 export interface ReplayedCall {
     readonly call: ProviderCall;
@@ -37,7 +23,7 @@ const OPERATIONS: readonly ProviderOperation[] = ["create", "read", "update", "d
  * `setupToken`. Resolves with every call and its status; never throws on a 4xx.
  */
 /** The id the rest of a lifecycle addresses: a client's client_id, anything else's id. */
-const idOf = (type: string, body: Record<string, unknown>): string => String(type === CLIENT ? body.client_id : body.id);
+const idOf = (type: string, body: Record<string, unknown>): string => String(type === RESOURCE_TYPES.client ? body.client_id : body.id);
 
 export async function replayProviderCalls(
     origin: string,
@@ -66,43 +52,43 @@ export async function replayProviderCalls(
     const fixtureAction = (await send(setupToken, "POST", "/api/v2/actions/actions", { name: `fixture-${suffix}`, code: "exports.onExecutePostLogin = async () => {};", supported_triggers: [{ id: "post-login", version: "v3" }] })).body!;
 
     const ids: Record<string, string> = {
-        [CLIENT_CREDENTIALS]: String(fixtureClient.client_id),
-        [RESOURCE_SERVER_SCOPES]: fixtureApi,
-        [GET_RESOURCE_SERVER]: fixtureApi,
-        [TRIGGER_ACTIONS]: "post-login",
-        [RULE_CONFIG]: `FIXTURE_${suffix.toUpperCase()}`,
+        [RESOURCE_TYPES.clientCredentials]: String(fixtureClient.client_id),
+        [RESOURCE_TYPES.resourceServerScopes]: fixtureApi,
+        [DATA_SOURCE_TYPES.getResourceServer]: fixtureApi,
+        [RESOURCE_TYPES.triggerActions]: "post-login",
+        [RESOURCE_TYPES.ruleConfig]: `FIXTURE_${suffix.toUpperCase()}`,
     };
     const bodyOf = (call: ProviderCall): unknown => {
         switch (`${call.type} ${call.method}`) {
-            case `${CLIENT} POST`:
+            case `${RESOURCE_TYPES.client} POST`:
                 return { name: `replay-${suffix}`, app_type: "non_interactive", grant_types: ["client_credentials"] };
-            case `${CLIENT} PATCH`:
+            case `${RESOURCE_TYPES.client} PATCH`:
                 return { description: "updated by the replay" };
-            case `${CLIENT_CREDENTIALS} PATCH`:
+            case `${RESOURCE_TYPES.clientCredentials} PATCH`:
                 return call.scope === "update:client_keys" ? { client_secret: `replay-secret-${suffix}-${"x".repeat(40)}` } : { token_endpoint_auth_method: "client_secret_post" };
-            case `${CLIENT_GRANT} POST`:
+            case `${RESOURCE_TYPES.clientGrant} POST`:
                 return { client_id: fixtureClient.client_id, audience: fixtureApi, scope: [], subject_type: "client" };
-            case `${CLIENT_GRANT} PATCH`:
+            case `${RESOURCE_TYPES.clientGrant} PATCH`:
                 return { scope: ["read:replay"] };
-            case `${RESOURCE_SERVER} POST`:
+            case `${RESOURCE_TYPES.resourceServer} POST`:
                 return { identifier: `https://replay-${suffix}.test/`, name: `replay-${suffix}` };
-            case `${RESOURCE_SERVER} PATCH`:
+            case `${RESOURCE_TYPES.resourceServer} PATCH`:
                 return { token_lifetime: 3600 };
-            case `${RESOURCE_SERVER_SCOPES} PATCH`:
+            case `${RESOURCE_TYPES.resourceServerScopes} PATCH`:
                 return { scopes: call.operation === "delete" ? [] : [{ value: "read:replay", description: "replay" }] };
-            case `${ACTION} POST`:
+            case `${RESOURCE_TYPES.action} POST`:
                 return call.path.endsWith("/deploy")
                     ? undefined
                     : { name: `replay-${suffix}`, code: "exports.onExecutePostLogin = async () => {};", supported_triggers: [{ id: "post-login", version: "v3" }], runtime: "node22", secrets: [{ name: "S", value: "v" }] };
-            case `${ACTION} PATCH`:
+            case `${RESOURCE_TYPES.action} PATCH`:
                 return { code: "exports.onExecutePostLogin = async (event) => { void event; };" };
-            case `${TRIGGER_ACTIONS} PATCH`:
+            case `${RESOURCE_TYPES.triggerActions} PATCH`:
                 return { bindings: call.operation === "delete" ? [] : [{ ref: { type: "action_id", value: fixtureAction.id }, display_name: `fixture-${suffix}` }] };
-            case `${RULE} POST`:
+            case `${RESOURCE_TYPES.rule} POST`:
                 return { name: `replay-${suffix}`, script: "function (user, context, callback) { callback(null, user, context); }", order: 900_000 + Math.floor(Math.random() * 1000), enabled: true };
-            case `${RULE} PATCH`:
+            case `${RESOURCE_TYPES.rule} PATCH`:
                 return { enabled: true };
-            case `${RULE_CONFIG} PUT`:
+            case `${RESOURCE_TYPES.ruleConfig} PUT`:
                 return { value: "replayed" };
             default:
                 return undefined;

@@ -43,7 +43,7 @@ import { LocalTenant } from "../tenant/localTenant";
 import { LocalManagementApi } from "../tenant/managementApi";
 import { TenantModel } from "../tenant/model";
 import { testTls } from "../tenant/tls";
-import { T } from "../../tools/stack/tokens";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 
 /** What applying one changed resource does to the running tenant. */
 export type StepEffect =
@@ -79,7 +79,6 @@ export interface RotationPlan {
 }
 
 /** A command run on the deploying machine (the GrantVerification check); it only reads the tenant. */
-const LOCAL_COMMAND = "command:local:Command";
 
 /** Users the simulation logs in: verified, members of a group, with entitlements. */
 export const SIMULATION_DIRECTORY: SampleDirectory = (() => {
@@ -145,23 +144,23 @@ export function rotationSteps(before: Pick<DeployedUpdate, "tenant">, after: Pic
 function effectOf(type: string, name: string, id: string, before: Pick<DeployedUpdate, "tenant">, after: Pick<DeployedUpdate, "writes" | "tenant">): StepEffect {
     const writes = after.writes.filter((w) => w.type === type);
     switch (type) {
-        case T.randomPassword:
+        case RESOURCE_TYPES.randomPassword:
             return { kind: "state" };
-        case LOCAL_COMMAND:
+        case RESOURCE_TYPES.localCommand:
             return { kind: "check" };
-        case T.clientCredentials: {
+        case RESOURCE_TYPES.clientCredentials: {
             const sent = writes.find((w) => w.method === "PATCH" && w.path === `/api/v2/clients/${id}` && typeof w.body.client_secret === "string");
             if (!sent) throw new Error(`rotation updates ${name} but the provider sent client ${id} no secret`);
             return { kind: "client-secret", clientId: id, secret: String(sent.body.client_secret) };
         }
-        case T.action: {
+        case RESOURCE_TYPES.action: {
             const secretsIn = (tenant: DeployedUpdate["tenant"]) =>
                 Object.fromEntries((tenant.actions.find(([actionId]) => actionId === id)?.[1].secrets ?? []).map((s) => [s.name, s.value]));
             const then = secretsIn(before.tenant);
             const now = secretsIn(after.tenant);
             return { kind: "deploy", settings: Object.fromEntries(Object.entries(now).filter((entry): entry is [string, string] => entry[1] !== undefined && then[entry[0]] !== entry[1])) };
         }
-        case T.ruleConfig: {
+        case RESOURCE_TYPES.ruleConfig: {
             const sent = writes.find((w) => w.method === "PUT" && w.path === `/api/v2/rules-configs/${id}`);
             if (!sent) throw new Error(`rotation updates ${name} but the provider wrote no rule config ${id}`);
             return { kind: "deploy", settings: { [id]: String(sent.body.value) } };

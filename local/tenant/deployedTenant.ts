@@ -25,10 +25,10 @@ import { SAMPLE_DIRECTORY, SampleDirectory } from "./sampleDirectory";
 import type { LocalTenant, LocalTenantOptions } from "./localTenant";
 import { LocalManagementApi } from "./managementApi";
 import { ApiModel, AUTHZ_EXTENSION_API, GrantModel, MANAGEMENT_API, TenantModel } from "./model";
-import { ROOT, T } from "../../tools/stack/tokens";
+import { ROOT } from "../../tools/stack/tokens";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 import type { ClientToVerify } from "../../tools/verifyGrants";
 
-const COMMAND = "command:local:Command";
 
 /** One audience a client is granted, as the tenant holds it. */
 export interface DeployedGrant {
@@ -110,7 +110,7 @@ export function deployedTenant(deploy: LocalDeploy, options: ServeOptions = {}):
             .filter((g) => g.client_id === clientId)
             .map((g) => ({ audience: str(g.audience, `grant ${String(g.id)}'s audience`), scopes: [...((g.scope as string[] | undefined) ?? [])] }));
     const credentials: DeployedCredential[] = state
-        .filter((r) => r.type === T.clientCredentials)
+        .filter((r) => r.type === RESOURCE_TYPES.clientCredentials)
         .map((cred) => {
             const clientId = str(cred.id, `${cred.name}'s id`);
             const client = api.clients.get(clientId);
@@ -174,7 +174,7 @@ export function deployedTenant(deploy: LocalDeploy, options: ServeOptions = {}):
             };
         },
         localVerification(tenant) {
-            const command = state.find((r) => r.type === COMMAND && r.name.endsWith("-check"));
+            const command = state.find((r) => r.type === RESOURCE_TYPES.localCommand && r.name.endsWith("-check"));
             const environment = reveal(command?.inputs.environment ?? {}) as Record<string, string> | undefined;
             if (!environment?.VERIFY_GRANTS_CLIENTS) throw new Error("deployed tenant: the stack deployed no grant verification");
             const local = tenant.loginSettings(mode);
@@ -201,7 +201,7 @@ export function deployedTenant(deploy: LocalDeploy, options: ServeOptions = {}):
             const clients = this.localVerification(tenant);
             return stateExport(
                 state.map((r) =>
-                    r.type === COMMAND && r.name.endsWith("-check")
+                    r.type === RESOURCE_TYPES.localCommand && r.name.endsWith("-check")
                         ? { ...r, inputs: { ...r.inputs, environment: { ...(reveal(r.inputs.environment) as Record<string, string>), VERIFY_GRANTS_DOMAIN: tenant.domain, VERIFY_GRANTS_CLIENTS: new Secret(JSON.stringify(clients)) } } }
                         : r,
                 ),
@@ -256,15 +256,15 @@ export function loginCredential(settings: Partial<LoginSettings>): LoginCredenti
  * the rule configs.
  */
 function loginCodeOf(api: LocalManagementApi, state: readonly StateResource[]): { mode: ExtensibilityMode; settings: LoginSettings; loginFiles: string[] } {
-    const actionIds = state.filter((r) => r.type === T.action).map((r) => String(r.id));
-    const ruleIds = state.filter((r) => r.type === T.rule).map((r) => String(r.id));
+    const actionIds = state.filter((r) => r.type === RESOURCE_TYPES.action).map((r) => String(r.id));
+    const ruleIds = state.filter((r) => r.type === RESOURCE_TYPES.rule).map((r) => String(r.id));
     if (actionIds.length > 0 && ruleIds.length > 0) throw new Error("deployed tenant: the stack deployed both actions and rules");
     const mode: ExtensibilityMode = ruleIds.length > 0 ? "rules" : "actions";
     const values: Record<string, string> = {};
     let ordered: { name: string; code: string }[];
     if (mode === "actions") {
         const bound = (api.bindings.get("post-login") ?? []).map((b) => b.actionId);
-        const running = (state.some((r) => r.type === T.triggerActions) ? bound : actionIds).map((id) => {
+        const running = (state.some((r) => r.type === RESOURCE_TYPES.triggerActions) ? bound : actionIds).map((id) => {
             const action = api.actions.get(id);
             if (!action) throw new Error(`deployed tenant: post-login runs action ${id}, which the tenant does not hold`);
             return action;

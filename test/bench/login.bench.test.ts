@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ChildResult, runChild } from "../../tools/childProcess";
 import { ROOT } from "../../tools/stack/program";
-import type { Figures } from "../../bench/loginRuns";
+import type { LoginBenchFigures } from "../../bench/loginRuns";
 import { textReport } from "../../bench/report";
 
 /** `npm run bench -- <args>` from the repository root, as a user types it. */
@@ -83,7 +83,7 @@ describe("npm run bench", function () {
 
     it("must print tables and notes within 120 columns, even at the widest figures", function () {
         // The widest a run can make them: logins that hit Auth0's 20 s limit, at 1 ms per round trip, 100,000 token requests per audience (--logins' most).
-        const widest = (mode: "actions" | "rules", approach: string): Figures => ({
+        const widest = (mode: "actions" | "rules", approach: string): LoginBenchFigures => ({
             mode,
             approach,
             tokenRequests: { authzExtension: 100000, api: 100000, managementApi: 100000 },

@@ -53,7 +53,7 @@ describe("tests use fixtures of their own, never the committed stack files", () 
         assert.deepEqual(sample, ["0123456789abcdef0123456789abcdef", "dev-abc.us.auth0.com", "dev-abc.us12.webtask.run", "https://dev-abc.us12.webtask.run/0123456789abcdef0123456789abcdef/api"]);
         const flagged = (source: string) => dependenceOnCommittedFiles(source, ["dev", "staging"], sample);
         assert.deepEqual(flagged('fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"))'), ["names Pulumi.staging.yaml"]);
-        assert.deepEqual(flagged("runProgram({ stack, stackDir: ROOT })"), ["reads the repository's stack files (ROOT)"]);
+        assert.deepEqual(flagged("runUnderMocks({ stack, stackDir: ROOT })"), ["reads the repository's stack files (ROOT)"]);
         assert.deepEqual(flagged("assert.match(out, /AUTH0_DOMAIN=dev-abc\\.us\\.auth0\\.com$/)"), ["holds dev-abc.us.auth0.com, a value of a committed stack file"]);
         assert.deepEqual(flagged('assert.equal(config.domain, "fixture-dev.us.auth0.com"); // the dev fixture'), []);
         assert.deepEqual(flagged('assert.equal(host, "old-dev-abc.us.auth0.com.example")'), []);
@@ -63,6 +63,6 @@ describe("tests use fixtures of their own, never the committed stack files", () 
         const offenders = testFiles()
             .filter((file) => !ALLOWED.includes(file))
             .flatMap((file) => dependenceOnCommittedFiles(fs.readFileSync(path.join(ROOT, file), "utf8"), stacks, values).map((why) => `${file}: ${why}`));
-        assert.deepEqual(offenders, [], "use test/fixtures/stacks (runProgram and operate read it under mocha), not the committed stack files");
+        assert.deepEqual(offenders, [], "use test/fixtures/stacks (runUnderMocks and operate read it under mocha), not the committed stack files");
     });
 });

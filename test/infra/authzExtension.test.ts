@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { missingAuthzExtensionApi } from "../../tools/stack/mocks";
-import { runProgram } from "../../tools/stack/program";
+import { runUnderMocks } from "../../tools/stack/program";
+import { DATA_SOURCE_TYPES } from "../../infra/resourceTypes";
 
-const GET_RESOURCE_SERVER = "auth0:index/getResourceServer:getResourceServer";
 
 describe("infra/authzExtension (the lookup of the extension's API)", function () {
     it("must fail with one clean message naming auth0-tenant:authzExtensionEnabled when the extension's API is missing", async function () {
-        const err = await runProgram({ calls: { [GET_RESOURCE_SERVER]: missingAuthzExtensionApi() } }).then(
+        const err = await runUnderMocks({ calls: { [DATA_SOURCE_TYPES.getResourceServer]: missingAuthzExtensionApi() } }).then(
             () => assert.fail("the program ran without the extension's API"),
             (e: unknown) => e as Error,
         );

@@ -9,8 +9,8 @@ import { LocalTenant } from "../../local/tenant/localTenant";
 import { TenantMocks } from "../../tools/stack/mocks";
 import { promiseOf, ROOT } from "../../tools/stack/program";
 import { runTsFile } from "../support/child";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 
-const COMMAND_TYPE = "command:local:Command";
 const SECRET = "blue-secret-0123456789abcdef0123456789abcdef0123456789abcdef";
 
 interface Built {
@@ -22,7 +22,7 @@ interface Built {
 function build(name: string, args: GrantVerificationArgs): Built {
     const seen: pulumi.ResourceTransformationArgs[] = [];
     const component = new GrantVerification(name, args, { transformations: [(a) => (seen.push(a), undefined)] });
-    const commands = seen.filter((a) => a.type === COMMAND_TYPE);
+    const commands = seen.filter((a) => a.type === RESOURCE_TYPES.localCommand);
     assert.equal(commands.length, 1, "exactly one Command");
     return { component, command: commands[0] };
 }

@@ -3,13 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { M2mApplication } from "../../infra/m2mApplication";
 import { SLOTS, Slot, lastGenerationOf, slotFor } from "../../infra/rotation";
 import { TenantMocks } from "../../tools/stack/mocks";
-import { ProgramRun, T, promiseOf, runProgram } from "../../tools/stack/program";
+import { ProgramRun, promiseOf, runUnderMocks } from "../../tools/stack/program";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 
 const other = (slot: Slot): Slot => (slot === "blue" ? "green" : "blue");
 const named = (run: ProgramRun, type: string, name: string) => run.one(type, name);
 const secretInputs = (run: ProgramRun, slot: Slot) => ({
-    password: named(run, T.randomPassword, `login-code-${slot}-secret`).inputs,
-    credentials: named(run, T.clientCredentials, `login-code-${slot}-credentials`).inputs,
+    password: named(run, RESOURCE_TYPES.randomPassword, `login-code-${slot}-secret`).inputs,
+    credentials: named(run, RESOURCE_TYPES.clientCredentials, `login-code-${slot}-credentials`).inputs,
 });
 
 /** The resources an input of a constructed resource depends on: what Pulumi orders it after. */
@@ -53,8 +54,8 @@ describe("infra/rotation", () => {
             });
             for (const n of [1, 2, 3]) {
                 it(`must leave the credential in use at ${n} untouched and point the code at the fresh one only after it exists`, async () => {
-                    const before = await runProgram({ config: config(n) });
-                    const after = await runProgram({ config: config(n + 1) });
+                    const before = await runUnderMocks({ config: config(n) });
+                    const after = await runUnderMocks({ config: config(n + 1) });
                     const inUse = slotFor(n);
                     const fresh = slotFor(n + 1);
                     assert.notStrictEqual(inUse, fresh);
@@ -72,17 +73,17 @@ describe("infra/rotation", () => {
                     let settings: Record<string, unknown>;
                     let dependencies: string[];
                     if (mode === "actions") {
-                        const enrich = after.one(T.action, "login-action-enrich-from-apis");
+                        const enrich = after.one(RESOURCE_TYPES.action, "login-action-enrich-from-apis");
                         settings = Object.fromEntries((enrich.inputs.secretsWos as { name: string; value: string }[]).map((s) => [s.name, s.value]));
-                        dependencies = await dependenciesOf(after, T.action, "login-action-enrich-from-apis", (p) => p.secretsWos);
-                        assert.ok(await pulumi.isSecret(pulumi.output(after.constructedOf(T.action).find((c) => c.name === "login-action-enrich-from-apis")!.props.secretsWos)));
+                        dependencies = await dependenciesOf(after, RESOURCE_TYPES.action, "login-action-enrich-from-apis", (p) => p.secretsWos);
+                        assert.ok(await pulumi.isSecret(pulumi.output(after.constructedOf(RESOURCE_TYPES.action).find((c) => c.name === "login-action-enrich-from-apis")!.props.secretsWos)));
                     } else {
                         // One rule config carries both, so the switch is one write.
-                        const configs = Object.fromEntries(after.ofType(T.ruleConfig).map((c) => [c.inputs.key as string, c.inputs.value]));
+                        const configs = Object.fromEntries(after.ofType(RESOURCE_TYPES.ruleConfig).map((c) => [c.inputs.key as string, c.inputs.value]));
                         assert.ok(!("M2M_CLIENT_ID" in configs) && !("M2M_CLIENT_SECRET" in configs), Object.keys(configs).join(", "));
                         const credentials = JSON.parse(configs.M2M_CREDENTIALS as string) as { client_id: string; client_secret: string };
                         settings = { M2M_CLIENT_ID: credentials.client_id, M2M_CLIENT_SECRET: credentials.client_secret };
-                        dependencies = await dependenciesOf(after, T.ruleConfig, "login-config-M2M_CREDENTIALS", (p) => p.value);
+                        dependencies = await dependenciesOf(after, RESOURCE_TYPES.ruleConfig, "login-config-M2M_CREDENTIALS", (p) => p.value);
                     }
                     assert.strictEqual(settings.M2M_CLIENT_ID, freshClientId);
                     assert.strictEqual(settings.M2M_CLIENT_SECRET, freshSecret);
@@ -95,7 +96,7 @@ describe("infra/rotation", () => {
                     // Secrets stay secret on both sides of the rotation.
                     for (const run of [before, after]) {
                         for (const slot of SLOTS) {
-                            const c = run.constructedOf(T.clientCredentials).find((r) => r.name === `login-code-${slot}-credentials`)!;
+                            const c = run.constructedOf(RESOURCE_TYPES.clientCredentials).find((r) => r.name === `login-code-${slot}-credentials`)!;
                             assert.ok(await pulumi.isSecret(pulumi.output(c.props.clientSecretWo)), `${slot} clientSecretWo`);
                         }
                     }
@@ -105,11 +106,11 @@ describe("infra/rotation", () => {
     }
 
     it("must change the action's write-only secrets version whenever a value changes, so the provider pushes it", async () => {
-        const version = (run: ProgramRun) => run.one(T.action, "login-action-enrich-from-apis").inputs.secretsWoVersion;
-        const one = await runProgram({ config: { secretGeneration: "1" } });
-        const two = await runProgram({ config: { secretGeneration: "2" } });
-        const otherPolicy = await runProgram({ config: { secretGeneration: "1", failurePolicyApi: "deny" } });
-        const same = await runProgram({ config: { secretGeneration: "1" } });
+        const version = (run: ProgramRun) => run.one(RESOURCE_TYPES.action, "login-action-enrich-from-apis").inputs.secretsWoVersion;
+        const one = await runUnderMocks({ config: { secretGeneration: "1" } });
+        const two = await runUnderMocks({ config: { secretGeneration: "2" } });
+        const otherPolicy = await runUnderMocks({ config: { secretGeneration: "1", failurePolicyApi: "deny" } });
+        const same = await runUnderMocks({ config: { secretGeneration: "1" } });
         assert.notStrictEqual(version(two), version(one));
         assert.notStrictEqual(version(otherPolicy), version(one));
         assert.strictEqual(version(same), version(one));
@@ -121,7 +122,7 @@ describe("infra/rotation", () => {
         class ReplacedPasswordMocks extends TenantMocks {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const created = super.newResource(args);
-                return args.type === T.randomPassword ? { ...created, state: { ...created.state, result: passwordValue } } : created;
+                return args.type === RESOURCE_TYPES.randomPassword ? { ...created, state: { ...created.state, result: passwordValue } } : created;
             }
         }
         async function versionFor(value: string, generation: number): Promise<{ version: pulumi.Output<unknown>; plain: unknown }> {
@@ -129,7 +130,7 @@ describe("infra/rotation", () => {
             await pulumi.runtime.setMocks(new ReplacedPasswordMocks(), "auth0-tenant", "wo-version-test", false);
             const seen: pulumi.ResourceTransformationArgs[] = [];
             new M2mApplication("app", { displayName: "app", secretGeneration: generation }, { transformations: [(a) => (seen.push(a), undefined)] });
-            const credentials = seen.find((a) => a.type === T.clientCredentials);
+            const credentials = seen.find((a) => a.type === RESOURCE_TYPES.clientCredentials);
             assert.ok(credentials);
             const version = pulumi.output(credentials.props.clientSecretWoVersion as pulumi.Input<unknown>);
             return { version, plain: await promiseOf(version) };

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { fetch } from "undici";
 import { ConfigError } from "../../infra/config";
-import { ACTION, deployerScopes, RULE, RULE_CONFIG, TRIGGER_ACTIONS } from "../../tools/deployerScopes";
+import { deployerScopes } from "../../tools/deployerScopes";
 import { replayProviderCalls } from "../../local/sim/providerReplay";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { LocalTenant } from "../../local/tenant/localTenant";
 import { DEPRECATED_FEATURE_MESSAGE } from "../../local/tenant/managementApi";
 import { MANAGEMENT_API_SCOPES } from "../../local/tenant/model";
 import { testTls } from "../../local/tenant/tls";
-import { runProgram, T } from "../../tools/stack/program";
+import { runUnderMocks } from "../../tools/stack/program";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 
 const RULES_MODE = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
 const EMPTY_TENANT = { clients: [], apis: [{ identifier: "https://unused.test/", scopes: [] }], grants: [], users: [], groups: [], entitlements: {}, customApi: "https://unused.test/" };
@@ -33,7 +34,7 @@ describe("Rules' end of life (what a real tenant refuses)", function () {
     };
 
     it("must refuse rules mode for a deploy without the acknowledgment, before anything is declared, naming actions", async function () {
-        const err = await runProgram({ config: { ...RULES_MODE, rulesEndOfLifeAcknowledged: undefined } }).then(
+        const err = await runUnderMocks({ config: { ...RULES_MODE, rulesEndOfLifeAcknowledged: undefined } }).then(
             () => assert.fail("rules mode was accepted"),
             (e: unknown) => e as ConfigError & { declared: unknown[] },
         );
@@ -47,7 +48,7 @@ describe("Rules' end of life (what a real tenant refuses)", function () {
         try {
             const all = await tenant.managementToken(MANAGEMENT_API_SCOPES);
             const replayed = await replayProviderCalls(`https://${tenant.domain}`, await tenant.managementToken(deployerScopes("write", "rules")), all, "rules", undefined, network.dispatcher);
-            const rulesCalls = replayed.filter((r) => r.call.type === RULE || r.call.type === RULE_CONFIG);
+            const rulesCalls = replayed.filter((r) => r.call.type === RESOURCE_TYPES.rule || r.call.type === RESOURCE_TYPES.ruleConfig);
             assert.ok(rulesCalls.length > 0);
             for (const r of rulesCalls) {
                 assert.equal(r.status, 403, `${r.call.method} ${r.call.path}`);
@@ -70,8 +71,8 @@ describe("Rules' end of life (what a real tenant refuses)", function () {
             const taken = await send(tenant, token, "POST", "/api/v2/rules", { name: "clash", script: "function (u, c, cb) { cb(null, u, c); }", order: 2 });
             assert.equal(taken.status, 409);
             assert.equal(taken.body.errorCode, "rule_conflict");
-            const run = await runProgram({ config: RULES_MODE });
-            for (const rule of run.ofType(T.rule)) {
+            const run = await runUnderMocks({ config: RULES_MODE });
+            for (const rule of run.ofType(RESOURCE_TYPES.rule)) {
                 const created = await send(tenant, token, "POST", "/api/v2/rules", { name: rule.inputs.name, script: rule.inputs.script, order: rule.inputs.order, enabled: true });
                 assert.equal(created.status, 201, `${String(rule.inputs.name)} at order ${String(rule.inputs.order)}: ${JSON.stringify(created.body)}`);
             }
@@ -96,28 +97,28 @@ describe("Rules' end of life (what a real tenant refuses)", function () {
         try {
             const all = await tenant.managementToken(MANAGEMENT_API_SCOPES);
             // Rules mode deployed while the tenant still had Rules.
-            const rulesRun = await runProgram({ config: RULES_MODE });
+            const rulesRun = await runUnderMocks({ config: RULES_MODE });
             const ruleIds: string[] = [];
-            for (const rule of rulesRun.ofType(T.rule)) {
+            for (const rule of rulesRun.ofType(RESOURCE_TYPES.rule)) {
                 ruleIds.push(String((await send(tenant, all, "POST", "/api/v2/rules", { name: rule.inputs.name, script: rule.inputs.script, order: rule.inputs.order })).body.id));
             }
-            const configKeys = rulesRun.ofType(T.ruleConfig).map((c) => String(c.inputs.key));
+            const configKeys = rulesRun.ofType(RESOURCE_TYPES.ruleConfig).map((c) => String(c.inputs.key));
             for (const key of configKeys) assert.equal((await send(tenant, all, "PUT", `/api/v2/rules-configs/${key}`, { value: "v" })).status, 200);
             tenant.management.rulesAvailability = "deprecated";
 
             // The switch, in the engine's order, with the write deployer of the switch.
             const token = await tenant.managementToken([...deployerScopes("write", "actions"), "delete:rules", "delete:rules_configs", "read:rules", "read:rules_configs"]);
-            const actionsRun = await runProgram({});
+            const actionsRun = await runUnderMocks({});
             const actionIds: string[] = [];
-            for (const action of actionsRun.ofType(ACTION)) {
+            for (const action of actionsRun.ofType(RESOURCE_TYPES.action)) {
                 const created = await send(tenant, token, "POST", "/api/v2/actions/actions", { name: action.inputs.name, code: action.inputs.code, supported_triggers: [{ id: "post-login", version: "v3" }] });
                 assert.equal(created.status, 201);
                 actionIds.push(String(created.body.id));
                 assert.equal((await send(tenant, token, "POST", `/api/v2/actions/actions/${actionIds.at(-1)}/deploy`)).status, 200);
             }
-            assert.equal(actionsRun.ofType(TRIGGER_ACTIONS).length, 1);
+            assert.equal(actionsRun.ofType(RESOURCE_TYPES.triggerActions).length, 1);
             const bound = await send(tenant, token, "PATCH", "/api/v2/actions/triggers/post-login/bindings", {
-                bindings: actionIds.map((id, i) => ({ ref: { type: "action_id", value: id }, display_name: String(actionsRun.ofType(ACTION)[i].inputs.name) })),
+                bindings: actionIds.map((id, i) => ({ ref: { type: "action_id", value: id }, display_name: String(actionsRun.ofType(RESOURCE_TYPES.action)[i].inputs.name) })),
             });
             assert.equal(bound.status, 200);
             // Deletes last: refused.

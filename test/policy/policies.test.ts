@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as path from "node:path";
 import {
     POLICIES,
     actionsRunOnNode22,
@@ -12,9 +13,13 @@ import {
     PROTECTED_TYPES,
     stackOfUrn,
 } from "../../policy/policies";
-import { T } from "../../tools/stack/program";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 import { RULE_ORDER_BASE } from "../../infra/loginFlow";
-import { AnalyzedProgram, AnalyzedResource, aResource, analyzeProgram, evaluate } from "../support/analyzer";
+import { COMPILE_CACHES } from "../../local/engine/operation";
+import { PolicyConfig, PolicyPackSession } from "../../local/engine/policyHost";
+import { PROJECT, ROOT } from "../../tools/stack/program";
+import { AnalyzedProgram, AnalyzedResource, aResource, analyzeProgram, asStateResource } from "../support/analyzedProgram";
+import { compileCacheWarm } from "../local/engine/warmCompileCache";
 
 /** Rules mode calls the Management API, so its stacks grant the one scope the rules use. */
 const RULES = { extensibility: "rules", managementApiScopes: JSON.stringify(["update:users_app_metadata"]) };
@@ -23,15 +28,28 @@ function withProps(resource: AnalyzedResource, props: Record<string, unknown>): 
     return { ...resource, props: { ...resource.props, ...props } };
 }
 
+/** The pack as `--policy-pack policy` runs it, served once for the file (see local/engine/policyHost.ts). */
+let pack: PolicyPackSession | undefined;
+
+/** The named policies alone, each given its config, over the resources, as the pack's analyzer server runs them. */
+function evaluate(policies: readonly { readonly name: string }[], resources: readonly AnalyzedResource[], config: Record<string, PolicyConfig> = {}) {
+    if (!pack) throw new Error("the policy pack is not running");
+    return pack.evaluate(policies.map((p) => p.name), resources.map(asStateResource), config);
+}
+
 describe("policy pack", () => {
     const programs: Record<string, AnalyzedProgram> = {};
-    before(async () => {
+    before(async function () {
+        this.timeout(120_000);
+        await compileCacheWarm();
+        pack = await PolicyPackSession.start({ packDir: path.join(ROOT, "policy"), project: PROJECT, stack: "dev", dryRun: true, config: {}, env: COMPILE_CACHES });
         programs.devActions = await analyzeProgram({ stack: "dev" });
         programs.devRules = await analyzeProgram({ stack: "dev", config: RULES });
         programs.prodActions = await analyzeProgram({ stack: "prod" });
         programs.prodRules = await analyzeProgram({ stack: "prod", config: RULES });
         programs.review = await analyzeProgram({ stack: "pr-42", config: { apiIdentifier: undefined, loginFlowOwner: "false" } });
     });
+    after(() => pack?.close());
 
     describe("the resources the program declares", () => {
         for (const name of ["devActions", "devRules", "prodActions", "prodRules", "review"]) {
@@ -41,13 +59,17 @@ describe("policy pack", () => {
             });
         }
 
+        it("must refuse to check a policy the pack does not serve, naming it", async () => {
+            await assert.rejects(evaluate([{ name: "no-such-policy" }], []), /serves no policy no-such-policy/);
+        });
+
         it("must give every policy something to check", () => {
             const types = (p: AnalyzedProgram) => new Set(p.resources.map((r) => r.type));
-            for (const type of [T.client, T.clientCredentials, T.clientGrant, T.action]) {
+            for (const type of [RESOURCE_TYPES.client, RESOURCE_TYPES.clientCredentials, RESOURCE_TYPES.clientGrant, RESOURCE_TYPES.action]) {
                 assert.ok(types(programs.devActions).has(type), `actions mode declares ${type}`);
             }
-            for (const type of [T.rule, T.ruleConfig]) assert.ok(types(programs.devRules).has(type), `rules mode declares ${type}`);
-            const managementGrants = programs.devRules.ofType(T.clientGrant).filter((g) => String(g.props.audience).endsWith("/api/v2/"));
+            for (const type of [RESOURCE_TYPES.rule, RESOURCE_TYPES.ruleConfig]) assert.ok(types(programs.devRules).has(type), `rules mode declares ${type}`);
+            const managementGrants = programs.devRules.ofType(RESOURCE_TYPES.clientGrant).filter((g) => String(g.props.audience).endsWith("/api/v2/"));
             assert.ok(managementGrants.length > 0, "rules mode grants the Management API");
             assert.ok(programs.prodActions.resources.some((r) => r.opts.protect), "prod's identity objects arrive protected");
         });
@@ -55,7 +77,7 @@ describe("policy pack", () => {
 
     describe("m2m-client-credentials-only", () => {
         const check = (resource: AnalyzedResource) => evaluate([m2mClientCredentialsOnly], [resource]);
-        const programClient = () => programs.devActions.ofType(T.client)[0];
+        const programClient = () => programs.devActions.ofType(RESOURCE_TYPES.client)[0];
 
         it("must refuse an M2M client that also allows another grant", async () => {
             const findings = await check(withProps(programClient(), { grantTypes: ["client_credentials", "password"] }));
@@ -69,12 +91,12 @@ describe("policy pack", () => {
         });
 
         it("must leave interactive clients to their own grant types", async () => {
-            const spa = aResource(T.client, "spa", { name: "spa", appType: "spa", grantTypes: ["authorization_code", "refresh_token"] });
+            const spa = aResource(RESOURCE_TYPES.client, "spa", { name: "spa", appType: "spa", grantTypes: ["authorization_code", "refresh_token"] });
             assert.deepStrictEqual(await check(spa), []);
         });
 
         it("must refuse client credentials with authentication method none", async () => {
-            const credentials = withProps(programs.devActions.ofType(T.clientCredentials)[0], { authenticationMethod: "none" });
+            const credentials = withProps(programs.devActions.ofType(RESOURCE_TYPES.clientCredentials)[0], { authenticationMethod: "none" });
             const findings = await check(credentials);
             assert.strictEqual(findings.length, 1);
             assert.match(findings[0].message, /authentication method none/);
@@ -82,9 +104,9 @@ describe("policy pack", () => {
     });
 
     describe("management-api-least-privilege and management-api-scopes-follow-mode", () => {
-        const isManagementGrant = (r: AnalyzedResource) => r.type === T.clientGrant && String(r.props.audience).endsWith("/api/v2/");
+        const isManagementGrant = (r: AnalyzedResource) => r.type === RESOURCE_TYPES.clientGrant && String(r.props.audience).endsWith("/api/v2/");
         const managementGrant = () => programs.devRules.resources.find(isManagementGrant)!;
-        const apiGrant = () => programs.devRules.ofType(T.clientGrant).find((g) => g.props.audience === "https://fixture-api.test/dev")!;
+        const apiGrant = () => programs.devRules.ofType(RESOURCE_TYPES.clientGrant).find((g) => g.props.audience === "https://fixture-api.test/dev")!;
         /** The rules program's resources with its Management API grant carrying `scopes`. */
         const rulesWith = (scopes: string[]) => programs.devRules.resources.map((r) => (isManagementGrant(r) ? withProps(r, { scopes }) : r));
         /** One finding per grant: blue and green each carry the same scopes. */
@@ -171,8 +193,8 @@ describe("policy pack", () => {
     });
 
     describe("login-secrets-stay-secret", () => {
-        const enrichAction = () => programs.devActions.ofType(T.action).find((a) => String(a.props.name).endsWith("enrich-from-apis"))!;
-        const secretConfig = () => programs.devRules.ofType(T.ruleConfig).find((c) => c.props.key === "M2M_CREDENTIALS")!;
+        const enrichAction = () => programs.devActions.ofType(RESOURCE_TYPES.action).find((a) => String(a.props.name).endsWith("enrich-from-apis"))!;
+        const secretConfig = () => programs.devRules.ofType(RESOURCE_TYPES.ruleConfig).find((c) => c.props.key === "M2M_CREDENTIALS")!;
 
         it("sees secret values decrypted, so it checks how they travel rather than their secrecy", () => {
             // The limitation the policy works around: the program passes a Pulumi secret, the
@@ -210,22 +232,22 @@ describe("policy pack", () => {
 
     describe("actions-run-on-node22", () => {
         it("must refuse an action on another runtime", async () => {
-            const action = withProps(programs.prodActions.ofType(T.action)[0], { runtime: "node18" });
+            const action = withProps(programs.prodActions.ofType(RESOURCE_TYPES.action)[0], { runtime: "node18" });
             const findings = await evaluate([actionsRunOnNode22], [action]);
             assert.strictEqual(findings.length, 1);
             assert.match(findings[0].message, /runtime node18; set runtime: "node22"/);
         });
 
         it("must refuse an action that leaves the runtime to the provider's default", async () => {
-            const { runtime: _runtime, ...props } = programs.prodActions.ofType(T.action)[0].props;
+            const { runtime: _runtime, ...props } = programs.prodActions.ofType(RESOURCE_TYPES.action)[0].props;
             void _runtime;
-            const findings = await evaluate([actionsRunOnNode22], [{ ...programs.prodActions.ofType(T.action)[0], props }]);
+            const findings = await evaluate([actionsRunOnNode22], [{ ...programs.prodActions.ofType(RESOURCE_TYPES.action)[0], props }]);
             assert.match(findings[0].message, /no runtime/);
         });
     });
 
     describe("api-calling-rules-run-last", () => {
-        const rules = () => programs.devRules.ofType(T.rule);
+        const rules = () => programs.devRules.ofType(RESOURCE_TYPES.rule);
         const byFile = (file: string) => rules().find((r) => String(r.props.name).endsWith(file))!;
 
         it("must recognise which of the program's rules call APIs", () => {
@@ -247,13 +269,13 @@ describe("policy pack", () => {
         });
 
         it("must ignore disabled rules and mentions of the token endpoint in comments", async () => {
-            const commentOnly = aResource(T.rule, "comment-only", {
+            const commentOnly = aResource(RESOURCE_TYPES.rule, "comment-only", {
                 name: "comment-only",
                 order: RULE_ORDER_BASE + 2,
                 enabled: true,
                 script: "/** Runs before anything calls /oauth/token. */\nfunction (user, context, callback) { return callback(null, user, context); }",
             });
-            const disabledCheap = aResource(T.rule, "disabled", { name: "disabled", order: RULE_ORDER_BASE + 9, enabled: false, script: "function (u, c, cb) { return cb(null, u, c); }" });
+            const disabledCheap = aResource(RESOURCE_TYPES.rule, "disabled", { name: "disabled", order: RULE_ORDER_BASE + 9, enabled: false, script: "function (u, c, cb) { return cb(null, u, c); }" });
             assert.deepStrictEqual(await evaluate([apiCallingRulesRunLast], [...rules(), disabledCheap]), []);
             const findings = await evaluate([apiCallingRulesRunLast], [...rules(), commentOnly]);
             assert.strictEqual(findings.length, 1, "a cheap rule ordered last makes the API-calling rule run too early");
@@ -268,8 +290,8 @@ describe("policy pack", () => {
             const identities = unprotected.resources.filter((r) => PROTECTED_TYPES.includes(r.type));
             assert.strictEqual(findings.length, identities.length);
             assert.strictEqual(identities.length, 7, "the API, its scopes, two clients, two credentials, the post-login binding");
-            assert.ok(findings.some((f) => f.message.includes(`${T.triggerActions} login-post-login in stack prod is not protected`)), JSON.stringify(findings));
-            assert.strictEqual(programs.prodActions.ofType(T.triggerActions)[0]?.opts.protect, true, "prod's program protects the post-login binding");
+            assert.ok(findings.some((f) => f.message.includes(`${RESOURCE_TYPES.triggerActions} login-post-login in stack prod is not protected`)), JSON.stringify(findings));
+            assert.strictEqual(programs.prodActions.ofType(RESOURCE_TYPES.triggerActions)[0]?.opts.protect, true, "prod's program protects the post-login binding");
             assert.match(findings[0].message, /in stack prod is not protected/);
             assert.deepStrictEqual(await evaluate([protectedStacksProtectResources], programs.prodActions.resources), []);
         });
@@ -278,7 +300,7 @@ describe("policy pack", () => {
             const prod = programs.prodActions.resources;
             const protectedEverything = prod.map((r) => ({ ...r, opts: { ...r.opts, protect: true } }));
             const findings = await evaluate([protectedStacksProtectResources], protectedEverything);
-            const replaced = prod.filter((r) => r.type === T.randomPassword || r.type === "command:local:Command");
+            const replaced = prod.filter((r) => r.type === RESOURCE_TYPES.randomPassword || r.type === RESOURCE_TYPES.localCommand);
             assert.strictEqual(replaced.length, 3);
             assert.strictEqual(findings.length, replaced.length);
             assert.match(findings[0].message, /refuses the replacement every rotation makes/);

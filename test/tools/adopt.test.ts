@@ -12,7 +12,8 @@ import { LocalManagementApi } from "../../local/tenant/managementApi";
 import { HandClickedTenant, HandClickedTenantServer } from "../../local/tenant/handMadeTenant";
 import { trustedNetwork, TrustedNetwork } from "../../local/runtime/network";
 import { testTls } from "../../local/tenant/tls";
-import { PROJECT, ProgramRun, ROOT, T, runProgram } from "../../tools/stack/program";
+import { PROJECT, ProgramRun, ROOT, runUnderMocks } from "../../tools/stack/program";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 import { UsageError, adopt, whyTenantUnread } from "../../tools/adoptCommand";
 import * as net from "node:net";
 import { FIXTURE_ENV } from "../support/fixtureStacks";
@@ -144,7 +145,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
         let plan: AdoptionPlan;
 
         before(async function () {
-            run = await runProgram({ stack: "dev", config: RULES_MODE });
+            run = await runUnderMocks({ stack: "dev", config: RULES_MODE });
             tenant = await readTenant(management(), "rules");
             plan = await planAdoption(run, tenant, {
                 loginClient: "Login code M2M",
@@ -200,7 +201,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             for (const name of ["login-code-green-client", "login-code-green-credentials", "login-code-green-grant-api", "login-config-CLAIM_NAMESPACE", "login-config-M2M_CREDENTIALS"]) {
                 assert.ok(missing.includes(name), name);
             }
-            assert.deepEqual(plan.notImportable.filter((n) => n.type === T.randomPassword).map((n) => n.name), ["login-code-blue-secret", "login-code-green-secret"]);
+            assert.deepEqual(plan.notImportable.filter((n) => n.type === RESOURCE_TYPES.randomPassword).map((n) => n.name), ["login-code-blue-secret", "login-code-green-secret"]);
             for (const m of [...plan.missing, ...plan.notImportable]) assert.ok(!plan.file.resources.some((s) => s.name === m.name), m.name);
         });
 
@@ -261,7 +262,7 @@ describe("scripts/adopt: a hand-clicked tenant adopted into a stack through pulu
             out = path.join(dir, "adopt.json");
             const caFile = path.join(dir, "ca.pem");
             fs.writeFileSync(caFile, (await testTls()).cert);
-            run = await runProgram({ stack: "dev" });
+            run = await runUnderMocks({ stack: "dev" });
             const args = ["--import", "tsx", "scripts/adopt.ts", "--stack", "dev", "--domain", server.address, "--out", out, "--client", "Login code M2M"];
             child = await runChild(process.execPath, [...args, "--match", "login-action-enrich-from-apis=enrich with api data"], {
                 cwd: ROOT,

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as yaml from "js-yaml";
 import { bumpGeneration, KEY, main } from "../../tools/bumpGeneration";
 import { stackFilePath } from "../../tools/stack/stackFiles";
-import { runProgram } from "../../tools/stack/program";
+import { runUnderMocks } from "../../tools/stack/program";
 
 const stackFile = (stack: string) => fs.readFileSync(stackFilePath(stack), "utf8");
 const changedLines = (before: string, after: string) => {
@@ -27,7 +27,7 @@ describe("scripts/bump-generation", () => {
     it("must name the slot the program makes active at the new generation", async () => {
         const bump = bumpGeneration(stackFile("dev"));
         const to = (yaml.load(bump.text) as { config: Record<string, number> }).config[KEY];
-        const run = await runProgram({ config: { secretGeneration: String(to) } });
+        const run = await runUnderMocks({ config: { secretGeneration: String(to) } });
         assert.equal(run.outputs.activeCredential, bump.slot);
     });
 

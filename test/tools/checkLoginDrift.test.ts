@@ -4,6 +4,7 @@ import { deployTenant, DeployedTenant } from "../../local/tenant/deployedTenant"
 import { LocalTenant } from "../../local/tenant/localTenant";
 import { MANAGEMENT_API } from "../../local/tenant/model";
 import { ChildResult, runTsFile } from "../support/child";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 
 const SCRIPT = "scripts/check-login-drift.ts";
 /** The drift job's Management API client: the read-only preview deployer. */
@@ -74,7 +75,7 @@ describe("scripts/check-login-drift.ts (what a refresh cannot see) against the l
 
     it("must refuse a state exported without --show-secrets, without echoing it", async function () {
         const r = await runTsFile(SCRIPT, { AUTH0_CLIENT_ID: READER.id, AUTH0_CLIENT_SECRET: READER.secret }, JSON.stringify({
-            deployment: { resources: [{ urn: "urn:pulumi:dev::auth0-tenant::command:local:Command::verify-grants-check", type: "command:local:Command", inputs: { environment: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc" } } }] },
+            deployment: { resources: [{ urn: "urn:pulumi:dev::auth0-tenant::command:local:Command::verify-grants-check", type: RESOURCE_TYPES.localCommand, inputs: { environment: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc" } } }] },
         }));
         assert.equal(r.code, 2);
         assert.match(r.stderr, /encrypted; export the state with --show-secrets/);

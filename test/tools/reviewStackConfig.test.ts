@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import { stackFilePath } from "../../tools/stack/stackFiles";
-import { T, runProgram } from "../../tools/stack/program";
+import { runUnderMocks } from "../../tools/stack/program";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 import { reviewStackConfig, reviewStackName, ReviewTenant } from "../../tools/reviewStackConfig";
 import { loadPipelineTable } from "../../tools/pipelineTable";
 
@@ -71,21 +72,21 @@ describe("scripts/review-stack-config (review stacks in the review tenant)", () 
     });
 
     describe("the program under the generated configs", () => {
-        const runs: Record<string, Awaited<ReturnType<typeof runProgram>>> = {};
+        const runs: Record<string, Awaited<ReturnType<typeof runUnderMocks>>> = {};
         before(async () => {
-            runs.dev = await runProgram({ stack: "dev" });
+            runs.dev = await runUnderMocks({ stack: "dev" });
             for (const pr of ["7", "8"]) {
-                runs[`pr-${pr}`] = await runProgram({ stack: `pr-${pr}`, fromStackFile: false, config: configOf(reviewStackConfig(DEV_STACK_FILE, pr).text) });
+                runs[`pr-${pr}`] = await runUnderMocks({ stack: `pr-${pr}`, fromStackFile: false, config: configOf(reviewStackConfig(DEV_STACK_FILE, pr).text) });
             }
         });
 
         it("must give each review stack an API identifier of its own", () => {
-            const identifiers = Object.values(runs).map((r) => r.ofType(T.resourceServer)[0].inputs.identifier);
+            const identifiers = Object.values(runs).map((r) => r.ofType(RESOURCE_TYPES.resourceServer)[0].inputs.identifier);
             assert.deepStrictEqual(identifiers, ["https://fixture-api.test/dev", "urn:auth0-tenant:pr-7:api", "urn:auth0-tenant:pr-8:api"]);
         });
 
         it("must give every Auth0 object a name no other stack in the tenant uses", () => {
-            const named = [T.resourceServer, T.client, T.action];
+            const named = [RESOURCE_TYPES.resourceServer, RESOURCE_TYPES.client, RESOURCE_TYPES.action];
             const names = Object.entries(runs).flatMap(([stack, run]) =>
                 named.flatMap((type) => run.ofType(type).map((r) => ({ stack, name: String(r.inputs.name) }))),
             );
@@ -100,7 +101,7 @@ describe("scripts/review-stack-config (review stacks in the review tenant)", () 
         it("must verify what a review stack owns: every token and its scopes, never a probe of an API that does not accept its audience", () => {
             type Client = { grants: { audience: string; scopes: string[]; probe?: { url: string }; probeSkipped?: string }[] };
             const clientsOf = (stack: string): Client[] =>
-                JSON.parse(String((runs[stack].one("command:local:Command", "verify-grants-check").inputs.environment as Record<string, unknown>).VERIFY_GRANTS_CLIENTS)) as Client[];
+                JSON.parse(String((runs[stack].one(RESOURCE_TYPES.localCommand, "verify-grants-check").inputs.environment as Record<string, unknown>).VERIFY_GRANTS_CLIENTS)) as Client[];
             assert.ok(clientsOf("dev").some((c) => c.grants.some((g) => g.probe?.url.includes("/entitlements"))), "dev probes its API");
             for (const stack of ["pr-7", "pr-8"]) {
                 assert.strictEqual(configOf(reviewStackConfig(DEV_STACK_FILE, stack.slice(3)).text)["auth0-tenant:apiProbeEnabled"], "false");
@@ -117,11 +118,11 @@ describe("scripts/review-stack-config (review stacks in the review tenant)", () 
         });
 
         it("must leave the tenant-wide login flow to dev", () => {
-            assert.strictEqual(runs.dev.ofType(T.triggerActions).length, 1);
+            assert.strictEqual(runs.dev.ofType(RESOURCE_TYPES.triggerActions).length, 1);
             for (const stack of ["pr-7", "pr-8"]) {
-                assert.strictEqual(runs[stack].ofType(T.triggerActions).length, 0, `${stack} binds no post-login actions`);
-                assert.strictEqual(runs[stack].ofType(T.rule).length + runs[stack].ofType(T.ruleConfig).length, 0, `${stack} deploys no rules`);
-                assert.ok(runs[stack].ofType(T.action).length > 0, `${stack} still deploys its actions for review`);
+                assert.strictEqual(runs[stack].ofType(RESOURCE_TYPES.triggerActions).length, 0, `${stack} binds no post-login actions`);
+                assert.strictEqual(runs[stack].ofType(RESOURCE_TYPES.rule).length + runs[stack].ofType(RESOURCE_TYPES.ruleConfig).length, 0, `${stack} deploys no rules`);
+                assert.ok(runs[stack].ofType(RESOURCE_TYPES.action).length > 0, `${stack} still deploys its actions for review`);
             }
         });
     });

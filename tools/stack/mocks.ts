@@ -1,5 +1,6 @@
 import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/loginContract";
 import * as pulumi from "@pulumi/pulumi";
+import { RESOURCE_TYPES } from "../../infra/resourceTypes";
 
 /** A resource the program declared, as the mock engine saw it. */
 export interface DeclaredResource {
@@ -53,13 +54,13 @@ export class TenantMocks implements pulumi.runtime.Mocks {
         this.resources.push({ type: args.type, name: args.name, inputs, id });
         const state: Record<string, unknown> = { ...inputs };
         switch (args.type) {
-            case "auth0:index/client:Client":
+            case RESOURCE_TYPES.client:
                 state.clientId = `${args.name}-client-id`;
                 break;
-            case "auth0:index/resourceServerScopes:ResourceServerScopes":
+            case RESOURCE_TYPES.resourceServerScopes:
                 state.resourceServerIdentifier = inputs.resourceServerIdentifier;
                 break;
-            case "random:index/randomPassword:RandomPassword":
+            case RESOURCE_TYPES.randomPassword:
                 // Distinct per generation, so tests can tell which secret reached which input.
                 state.result = `mock-secret-${args.name}-${JSON.stringify(inputs.keepers)}`;
                 break;

@@ -9,8 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { CallHandler, DeclaredResource, TenantMocks, installedAuthzExtensionApi } from "./mocks";
 import { hasStackFile, stackFilePath } from "./stackFiles";
 import { ROOT, PROJECT } from "./tokens";
+import { DATA_SOURCE_TYPES } from "../../infra/resourceTypes";
 
-export { ROOT, PROJECT, T } from "./tokens";
+export { ROOT, PROJECT } from "./tokens";
 const INFRA = path.join(ROOT, "infra") + path.sep;
 
 /** Test-only provider credentials: the program refuses to run without some. */
@@ -79,7 +80,7 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
  * Runs the real program (`infra/index.ts`) under Pulumi's mock runtime for one scenario and
  * returns everything it declared. Each run loads the program afresh.
  */
-export async function runProgram(scenario: Scenario = {}): Promise<ProgramRun> {
+export async function runUnderMocks(scenario: Scenario = {}): Promise<ProgramRun> {
     const stack = scenario.stack ?? "dev";
     const config: Record<string, string> = { ...TEST_PROVIDER_CONFIG };
     if (scenario.fromStackFile ?? true) {
@@ -95,7 +96,7 @@ export async function runProgram(scenario: Scenario = {}): Promise<ProgramRun> {
         if (v === undefined) delete config[fullKey];
         else config[fullKey] = v;
     }
-    const mocks = new TenantMocks(scenario.calls ?? { "auth0:index/getResourceServer:getResourceServer": installedAuthzExtensionApi() });
+    const mocks = new TenantMocks(scenario.calls ?? { [DATA_SOURCE_TYPES.getResourceServer]: installedAuthzExtensionApi() });
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, scenario.preview ?? false);
     pulumi.runtime.setAllConfig(config);
     const constructed: ConstructedResource[] = [];

@@ -23,6 +23,7 @@
 import { ProviderOperation } from "../../../tools/deployerScopes";
 import { LocalManagementApi, Reply } from "../../tenant/managementApi";
 import { Props, Secret, Value, reveal } from "../wire";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 export interface ProviderCallMade {
     readonly type: string;
@@ -54,15 +55,15 @@ const str = (v: Value): string => String(plain(v));
 
 /** The types the double serves. */
 export const SERVED_TYPES = [
-    "auth0:index/resourceServer:ResourceServer",
-    "auth0:index/resourceServerScopes:ResourceServerScopes",
-    "auth0:index/client:Client",
-    "auth0:index/clientCredentials:ClientCredentials",
-    "auth0:index/clientGrant:ClientGrant",
-    "auth0:index/action:Action",
-    "auth0:index/triggerActions:TriggerActions",
-    "auth0:index/rule:Rule",
-    "auth0:index/ruleConfig:RuleConfig",
+    RESOURCE_TYPES.resourceServer,
+    RESOURCE_TYPES.resourceServerScopes,
+    RESOURCE_TYPES.client,
+    RESOURCE_TYPES.clientCredentials,
+    RESOURCE_TYPES.clientGrant,
+    RESOURCE_TYPES.action,
+    RESOURCE_TYPES.triggerActions,
+    RESOURCE_TYPES.rule,
+    RESOURCE_TYPES.ruleConfig,
 ] as const;
 
 export interface Created {
@@ -95,29 +96,29 @@ export class Auth0ProviderDouble {
         await Promise.resolve();
         const op = "create";
         switch (type) {
-            case "auth0:index/resourceServer:ResourceServer": {
+            case RESOURCE_TYPES.resourceServer: {
                 const created = this.call(type, op, "POST", "/api/v2/resource-servers", {}, resourceServerBody(inputs)).body as Item;
                 return { id: String(created.id), outputs: this.readNow(type, String(created.id), inputs, op)! };
             }
-            case "auth0:index/resourceServerScopes:ResourceServerScopes": {
+            case RESOURCE_TYPES.resourceServerScopes: {
                 const id = str(inputs.resourceServerIdentifier);
                 this.call(type, op, "GET", `/api/v2/resource-servers/${encodeURIComponent(id)}`);
                 this.call(type, op, "PATCH", `/api/v2/resource-servers/${encodeURIComponent(id)}`, {}, { scopes: scopesBody(inputs) });
                 return { id, outputs: this.readNow(type, id, inputs, op)! };
             }
-            case "auth0:index/client:Client": {
+            case RESOURCE_TYPES.client: {
                 const created = this.call(type, op, "POST", "/api/v2/clients", {}, clientBody(inputs)).body as Item;
                 const id = String(created.client_id);
                 return { id, outputs: this.readNow(type, id, inputs, op)! };
             }
-            case "auth0:index/clientCredentials:ClientCredentials": {
+            case RESOURCE_TYPES.clientCredentials: {
                 const id = str(inputs.clientId);
                 this.call(type, op, "GET", `/api/v2/clients/${id}`, { fields: "client_id", include_fields: "true" });
                 this.call(type, op, "PATCH", `/api/v2/clients/${id}`, {}, { token_endpoint_auth_method: str(inputs.authenticationMethod) });
                 this.call(type, op, "PATCH", `/api/v2/clients/${id}`, {}, { client_secret: str(inputs.clientSecretWo) });
                 return { id, outputs: this.readNow(type, id, inputs, op)! };
             }
-            case "auth0:index/clientGrant:ClientGrant": {
+            case RESOURCE_TYPES.clientGrant: {
                 // resource_grant.go:122, the query as recorded (TestAccClientGrant.yaml#7).
                 const existing = this.call(type, op, "GET", "/api/v2/client-grants", { audience: str(inputs.audience), client_id: str(inputs.clientId), include_totals: "true", per_page: "50" }).body as { client_grants: Item[] };
                 // resource_grant.go 131-141: an existing grant of the same subject type ("" is "client",
@@ -128,23 +129,23 @@ export class Auth0ProviderDouble {
                 const created = this.call(type, op, "POST", "/api/v2/client-grants", {}, grantBody(inputs)).body as Item;
                 return { id: String(created.id), outputs: this.readNow(type, String(created.id), inputs, op)! };
             }
-            case "auth0:index/action:Action": {
+            case RESOURCE_TYPES.action: {
                 const created = this.call(type, op, "POST", "/api/v2/actions/actions", {}, actionBody(inputs)).body as Item;
                 const id = String(created.id);
                 this.call(type, op, "GET", `/api/v2/actions/actions/${id}`);
                 if (plain(inputs.deploy) === true) this.call(type, op, "POST", `/api/v2/actions/actions/${id}/deploy`);
                 return { id, outputs: this.readNow(type, id, inputs, op)! };
             }
-            case "auth0:index/triggerActions:TriggerActions": {
+            case RESOURCE_TYPES.triggerActions: {
                 const id = str(inputs.trigger);
                 this.call(type, op, "PATCH", `/api/v2/actions/triggers/${id}/bindings`, {}, bindingsBody(inputs));
                 return { id, outputs: this.readNow(type, id, inputs, op)! };
             }
-            case "auth0:index/rule:Rule": {
+            case RESOURCE_TYPES.rule: {
                 const created = this.call(type, op, "POST", "/api/v2/rules", {}, ruleBody(inputs)).body as Item;
                 return { id: String(created.id), outputs: this.readNow(type, String(created.id), inputs, op)! };
             }
-            case "auth0:index/ruleConfig:RuleConfig": {
+            case RESOURCE_TYPES.ruleConfig: {
                 const id = str(inputs.key);
                 this.call(type, op, "PUT", `/api/v2/rules-configs/${id}`, {}, { value: str(inputs.value) });
                 return { id, outputs: this.readNow(type, id, inputs, op)! };
@@ -165,7 +166,7 @@ export class Auth0ProviderDouble {
 
     private readNow(type: string, id: string, inputs: Props, op: ProviderOperation): Props | undefined {
         switch (type) {
-            case "auth0:index/resourceServer:ResourceServer": {
+            case RESOURCE_TYPES.resourceServer: {
                 const r = this.call(type, op, "GET", `/api/v2/resource-servers/${encodeURIComponent(id)}`);
                 if (r.status === 404) return undefined;
                 const rs = r.body as Item;
@@ -180,7 +181,7 @@ export class Auth0ProviderDouble {
                     allowOfflineAccess: rs.allow_offline_access as boolean,
                 };
             }
-            case "auth0:index/resourceServerScopes:ResourceServerScopes": {
+            case RESOURCE_TYPES.resourceServerScopes: {
                 const r = this.call(type, op, "GET", `/api/v2/resource-servers/${encodeURIComponent(id)}`);
                 if (r.status === 404) return undefined;
                 const scopes = ((r.body as Item).scopes as { value: string; description?: string }[]) ?? [];
@@ -190,7 +191,7 @@ export class Auth0ProviderDouble {
                 const inDeclaredOrder = sameSet(sorted.map((s) => s.name), declared.map((s) => s.name)) ? declared.map((d) => sorted.find((s) => s.name === d.name)!) : sorted;
                 return { ...inputs, resourceServerIdentifier: id, scopes: inDeclaredOrder.map((s) => ({ name: s.name, description: s.description })) };
             }
-            case "auth0:index/client:Client": {
+            case RESOURCE_TYPES.client: {
                 const r = this.call(type, op, "GET", `/api/v2/clients/${id}`);
                 if (r.status === 404) return undefined;
                 const c = r.body as Item;
@@ -205,7 +206,7 @@ export class Auth0ProviderDouble {
                     clientId: c.client_id as string,
                 };
             }
-            case "auth0:index/clientCredentials:ClientCredentials": {
+            case RESOURCE_TYPES.clientCredentials: {
                 const r = this.call(type, op, "GET", `/api/v2/clients/${id}`);
                 if (r.status === 404) return undefined;
                 const c = r.body as Item;
@@ -215,7 +216,7 @@ export class Auth0ProviderDouble {
                 const secretRead = inputs.clientSecretWoVersion === undefined && typeof c.client_secret === "string" ? { clientSecret: new Secret(c.client_secret) } : {};
                 return { ...inputs, clientId: id, authenticationMethod: c.token_endpoint_auth_method as string, ...secretRead };
             }
-            case "auth0:index/clientGrant:ClientGrant": {
+            case RESOURCE_TYPES.clientGrant: {
                 const r = this.call(type, op, "GET", `/api/v2/client-grants/${id}`);
                 if (r.status === 404) return undefined;
                 const g = r.body as Item;
@@ -225,7 +226,7 @@ export class Auth0ProviderDouble {
                 const subjectType = typeof g.subject_type === "string" ? { subjectType: g.subject_type } : {};
                 return { ...inputs, clientId: g.client_id as string, audience: g.audience as string, scopes: sameSet(scopes, declared) ? declared : scopes.sort(), ...subjectType };
             }
-            case "auth0:index/action:Action": {
+            case RESOURCE_TYPES.action: {
                 const r = this.call(type, op, "GET", `/api/v2/actions/actions/${id}`);
                 if (r.status === 404) return undefined;
                 const a = r.body as Item;
@@ -234,18 +235,18 @@ export class Auth0ProviderDouble {
                 const triggers = (a.supported_triggers as { id: string; version: string }[] | undefined) ?? [];
                 return { ...inputs, name: a.name as string, code: a.code as string, runtime: a.runtime as string, ...(triggers.length ? { supportedTriggers: { id: triggers[0].id, version: triggers[0].version } } : {}) };
             }
-            case "auth0:index/triggerActions:TriggerActions": {
+            case RESOURCE_TYPES.triggerActions: {
                 const r = this.call(type, op, "GET", `/api/v2/actions/triggers/${id}/bindings`);
                 const bindings = ((r.body as Item).bindings as { display_name: string; action: { id: string } }[]) ?? [];
                 return { ...inputs, trigger: id, actions: bindings.map((b) => ({ id: b.action.id, displayName: b.display_name })) };
             }
-            case "auth0:index/rule:Rule": {
+            case RESOURCE_TYPES.rule: {
                 const r = this.call(type, op, "GET", `/api/v2/rules/${id}`);
                 if (r.status === 404) return undefined;
                 const rule = r.body as Item;
                 return { ...inputs, name: rule.name as string, script: rule.script as string, order: rule.order as number, enabled: rule.enabled as boolean };
             }
-            case "auth0:index/ruleConfig:RuleConfig": {
+            case RESOURCE_TYPES.ruleConfig: {
                 // go-auth0 RuleConfig.Read lists and filters (rule_config.go:30); query as recorded (TestAccRuleConfig.yaml#1).
                 const r = this.call(type, op, "GET", "/api/v2/rules-configs", { include_totals: "true", per_page: "50" });
                 const keys = (r.body as { key: string }[]).map((k) => k.key);
@@ -259,16 +260,16 @@ export class Auth0ProviderDouble {
         await Promise.resolve();
         const op = "update";
         switch (type) {
-            case "auth0:index/resourceServer:ResourceServer":
+            case RESOURCE_TYPES.resourceServer:
                 this.call(type, op, "PATCH", `/api/v2/resource-servers/${encodeURIComponent(id)}`, {}, omit(resourceServerBody(news), ["identifier"]));
                 break;
-            case "auth0:index/resourceServerScopes:ResourceServerScopes":
+            case RESOURCE_TYPES.resourceServerScopes:
                 this.call(type, op, "PATCH", `/api/v2/resource-servers/${encodeURIComponent(id)}`, {}, { scopes: scopesBody(news) });
                 break;
-            case "auth0:index/client:Client":
+            case RESOURCE_TYPES.client:
                 this.call(type, op, "PATCH", `/api/v2/clients/${id}`, {}, clientBody(news));
                 break;
-            case "auth0:index/clientCredentials:ClientCredentials":
+            case RESOURCE_TYPES.clientCredentials:
                 this.call(type, op, "GET", `/api/v2/clients/${id}`);
                 if (plain(olds.authenticationMethod) !== plain(news.authenticationMethod)) {
                     this.call(type, op, "PATCH", `/api/v2/clients/${id}`, {}, { token_endpoint_auth_method: str(news.authenticationMethod) });
@@ -278,10 +279,10 @@ export class Auth0ProviderDouble {
                     this.call(type, op, "PATCH", `/api/v2/clients/${id}`, {}, { client_secret: str(news.clientSecretWo) });
                 }
                 break;
-            case "auth0:index/clientGrant:ClientGrant":
+            case RESOURCE_TYPES.clientGrant:
                 this.call(type, op, "PATCH", `/api/v2/client-grants/${id}`, {}, { scope: plain(news.scopes) });
                 break;
-            case "auth0:index/action:Action": {
+            case RESOURCE_TYPES.action: {
                 // terraform-provider-auth0 v1.53.0 internal/auth0/action/expand.go 154-156: the unmanaged-secret
                 // check runs only when secrets_wo or secrets_wo_version changes, and 33-45 send secrets only
                 // then. The secrets_wo names are kept in state (flatten.go 27-32), values are write-only, so a
@@ -315,13 +316,13 @@ export class Auth0ProviderDouble {
                 if (plain(news.deploy) === true) this.call(type, op, "POST", `/api/v2/actions/actions/${id}/deploy`);
                 break;
             }
-            case "auth0:index/triggerActions:TriggerActions":
+            case RESOURCE_TYPES.triggerActions:
                 this.call(type, op, "PATCH", `/api/v2/actions/triggers/${id}/bindings`, {}, bindingsBody(news));
                 break;
-            case "auth0:index/rule:Rule":
+            case RESOURCE_TYPES.rule:
                 this.call(type, op, "PATCH", `/api/v2/rules/${id}`, {}, ruleBody(news));
                 break;
-            case "auth0:index/ruleConfig:RuleConfig":
+            case RESOURCE_TYPES.ruleConfig:
                 this.call(type, op, "PUT", `/api/v2/rules-configs/${id}`, {}, { value: str(news.value) });
                 break;
             default:
@@ -334,35 +335,35 @@ export class Auth0ProviderDouble {
         await Promise.resolve();
         const op = "delete";
         switch (type) {
-            case "auth0:index/resourceServer:ResourceServer":
+            case RESOURCE_TYPES.resourceServer:
                 this.call(type, op, "DELETE", `/api/v2/resource-servers/${encodeURIComponent(id)}`);
                 return;
-            case "auth0:index/resourceServerScopes:ResourceServerScopes":
+            case RESOURCE_TYPES.resourceServerScopes:
                 this.call(type, op, "PATCH", `/api/v2/resource-servers/${encodeURIComponent(id)}`, {}, { scopes: [] });
                 return;
-            case "auth0:index/client:Client":
+            case RESOURCE_TYPES.client:
                 this.call(type, op, "DELETE", `/api/v2/clients/${id}`);
                 return;
-            case "auth0:index/clientCredentials:ClientCredentials": {
+            case RESOURCE_TYPES.clientCredentials: {
                 const found = this.call(type, op, "GET", `/api/v2/clients/${id}`, { fields: "client_id,app_type", include_fields: "true" });
                 if (found.status === 404) return;
                 this.call(type, op, "GET", `/api/v2/clients/${id}/credentials`);
                 this.call(type, op, "PATCH", `/api/v2/clients/${id}`, {}, { token_endpoint_auth_method: "client_secret_basic" });
                 return;
             }
-            case "auth0:index/clientGrant:ClientGrant":
+            case RESOURCE_TYPES.clientGrant:
                 this.call(type, op, "DELETE", `/api/v2/client-grants/${id}`);
                 return;
-            case "auth0:index/action:Action":
+            case RESOURCE_TYPES.action:
                 this.call(type, op, "DELETE", `/api/v2/actions/actions/${id}`);
                 return;
-            case "auth0:index/triggerActions:TriggerActions":
+            case RESOURCE_TYPES.triggerActions:
                 this.call(type, op, "PATCH", `/api/v2/actions/triggers/${id}/bindings`, {}, { bindings: [] });
                 return;
-            case "auth0:index/rule:Rule":
+            case RESOURCE_TYPES.rule:
                 this.call(type, op, "DELETE", `/api/v2/rules/${id}`);
                 return;
-            case "auth0:index/ruleConfig:RuleConfig":
+            case RESOURCE_TYPES.ruleConfig:
                 this.call(type, op, "DELETE", `/api/v2/rules-configs/${id}`);
                 return;
         }

@@ -23,8 +23,6 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { Props, reveal } from "../wire";
 
-export const COMMAND_TYPE = "command:local:Command";
-
 /** One command the provider would run: what it runs, where, with which environment. */
 export interface CommandRun {
     readonly urn: string;

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadProject } from "../../../local/engine/cliConfig";
-import { runProgram } from "../../../local/engine/languageHost";
+import { runLanguageHost } from "../../../local/engine/languageHost";
 import { ROOT } from "../../../local/engine/operation";
 
 /**
@@ -35,7 +35,7 @@ describe("engine double: the program compiled as pulumi up compiles it", functio
     it("must apply the project's strict compiler settings", async () => {
         const project = loadProject(dir);
         const errors: string[] = [];
-        const result = await runProgram(
+        const result = await runLanguageHost(
             {
                 root: dir,
                 main: project.main,

@@ -4,6 +4,7 @@ import { Registration } from "../../../local/engine/monitor";
 import { PROVIDER_FACTS } from "../../../local/engine/providerFacts";
 import { SchemaError, schemaOf } from "../../../local/engine/schema";
 import { Props, Secret, UNKNOWN } from "../../../local/engine/wire";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 const STACK_URN = "urn:pulumi:prod::auth0-tenant::pulumi:pulumi:Stack::auth0-tenant-prod";
 
@@ -29,7 +30,7 @@ async function deploy(regs: Registration[], prior: readonly StateResource[] = []
 }
 
 const server = (identifier: string, extra: Partial<Registration> = {}) =>
-    registration("auth0:index/resourceServer:ResourceServer", "api-server", { identifier, name: "API", signingAlg: "RS256", tokenLifetime: 3600 }, extra);
+    registration(RESOURCE_TYPES.resourceServer, "api-server", { identifier, name: "API", signingAlg: "RS256", tokenLifetime: 3600 }, extra);
 
 describe("engine double: the plan", () => {
     it("must update in place what the provider updates and replace on a ForceNew field, naming the fact", async () => {
@@ -57,8 +58,8 @@ describe("engine double: the plan", () => {
     });
 
     it("must refuse to delete a protected resource and keep it in the state; retainOnDelete deletes nothing in Auth0", async () => {
-        const grant = registration("auth0:index/clientGrant:ClientGrant", "g", { clientId: "c", audience: "https://api", scopes: ["read:x"] }, { protect: true, retainOnDelete: false });
-        const kept = registration("auth0:index/clientGrant:ClientGrant", "k", { clientId: "c", audience: "https://api2", scopes: ["read:x"] }, { retainOnDelete: true });
+        const grant = registration(RESOURCE_TYPES.clientGrant, "g", { clientId: "c", audience: "https://api", scopes: ["read:x"] }, { protect: true, retainOnDelete: false });
+        const kept = registration(RESOURCE_TYPES.clientGrant, "k", { clientId: "c", audience: "https://api2", scopes: ["read:x"] }, { retainOnDelete: true });
         const { state } = await deploy([grant, kept]);
         const after = await deploy([], state);
         const g = after.d.steps.find((s) => s.name === "g")!;
@@ -71,7 +72,7 @@ describe("engine double: the plan", () => {
     it("must delete dependents before what they depend on, and nothing when the program failed", async () => {
         const { state } = await deploy([server("https://api")]);
         const rsUrn = state.find((r) => r.name === "api-server")!.urn;
-        const scopes = registration("auth0:index/resourceServerScopes:ResourceServerScopes", "api-scopes", { resourceServerIdentifier: "https://api", scopes: [] }, { dependencies: [rsUrn] });
+        const scopes = registration(RESOURCE_TYPES.resourceServerScopes, "api-scopes", { resourceServerIdentifier: "https://api", scopes: [] }, { dependencies: [rsUrn] });
         const both = (await deploy([server("https://api"), scopes])).state;
         const gone = await deploy([], both);
         // The default provider nothing uses any more goes last.
@@ -91,9 +92,9 @@ describe("engine double: the plan", () => {
             const grantUrn = "urn:pulumi:prod::auth0-tenant::auth0:index/clientGrant:ClientGrant::grant";
             return [
                 server(identifier, serverExtra),
-                registration("auth0:index/resourceServerScopes:ResourceServerScopes", "api-scopes", { resourceServerIdentifier: identifier, scopes: [] }, { dependencies: [rs], propertyDependencies: { resourceServerIdentifier: [rs] } }),
-                registration("auth0:index/clientGrant:ClientGrant", "grant", { clientId: "c", audience: identifier, scopes: ["read:x"], subjectType: "client" }, { dependencies: [scopesUrn], propertyDependencies: { audience: [scopesUrn] }, ...grantExtra }),
-                registration("auth0:index/action:Action", "action", { name: "a", code: "x", runtime: "node22", secrets: [{ name: "API_AUDIENCE", value: identifier }] }, { dependencies: [grantUrn], propertyDependencies: { secrets: [grantUrn] } }),
+                registration(RESOURCE_TYPES.resourceServerScopes, "api-scopes", { resourceServerIdentifier: identifier, scopes: [] }, { dependencies: [rs], propertyDependencies: { resourceServerIdentifier: [rs] } }),
+                registration(RESOURCE_TYPES.clientGrant, "grant", { clientId: "c", audience: identifier, scopes: ["read:x"], subjectType: "client" }, { dependencies: [scopesUrn], propertyDependencies: { audience: [scopesUrn] }, ...grantExtra }),
+                registration(RESOURCE_TYPES.action, "action", { name: "a", code: "x", runtime: "node22", secrets: [{ name: "API_AUDIENCE", value: identifier }] }, { dependencies: [grantUrn], propertyDependencies: { secrets: [grantUrn] } }),
             ];
         };
         const order = (d: Deployment) => d.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`);
@@ -131,7 +132,7 @@ describe("engine double: the plan", () => {
 
     it("must apply replaceOnChanges and ignoreChanges from the registration", async () => {
         const cmd = (trigger: string, create: string, extra: Partial<Registration> = {}) =>
-            registration("command:local:Command", "check", { create, triggers: [trigger] }, { version: "1.2.1", replaceOnChanges: ["triggers[*]"], ...extra });
+            registration(RESOURCE_TYPES.localCommand, "check", { create, triggers: [trigger] }, { version: "1.2.1", replaceOnChanges: ["triggers[*]"], ...extra });
         const { state } = await deploy([cmd("a", "x")]);
         assert.equal((await deploy([cmd("b", "x")], state)).op("check"), "replace");
         assert.equal((await deploy([cmd("a", "y")], state)).op("check"), "update");
@@ -140,7 +141,7 @@ describe("engine double: the plan", () => {
 
     it("must not diff write-only inputs: only their version updates the resource", async () => {
         const creds = (secret: string, version: number) =>
-            registration("auth0:index/clientCredentials:ClientCredentials", "creds", { clientId: "c", authenticationMethod: "client_secret_post", clientSecretWo: new Secret(secret), clientSecretWoVersion: version });
+            registration(RESOURCE_TYPES.clientCredentials, "creds", { clientId: "c", authenticationMethod: "client_secret_post", clientSecretWo: new Secret(secret), clientSecretWoVersion: version });
         const { state } = await deploy([creds("s1", 1)]);
         assert.ok(!("clientSecretWo" in state.find((r) => r.name === "creds")!.outputs), "never kept in state");
         assert.equal((await deploy([creds("s2", 1)], state)).op("creds"), "same");
@@ -148,19 +149,19 @@ describe("engine double: the plan", () => {
     });
 
     it("must show a preview's created outputs as unknown and diff an unknown input as a change", async () => {
-        const preview = await deploy([registration("auth0:index/client:Client", "c", { name: "c", appType: "non_interactive" })], [], true);
+        const preview = await deploy([registration(RESOURCE_TYPES.client, "c", { name: "c", appType: "non_interactive" })], [], true);
         const outputs = preview.state.find((r) => r.name === "c")!.outputs;
         assert.equal(outputs.clientId, UNKNOWN);
-        const { state } = await deploy([registration("auth0:index/client:Client", "c", { name: "c", appType: "non_interactive" })]);
-        assert.equal((await deploy([registration("auth0:index/client:Client", "c", { name: UNKNOWN, appType: "non_interactive" })], state, true)).op("c"), "update");
+        const { state } = await deploy([registration(RESOURCE_TYPES.client, "c", { name: "c", appType: "non_interactive" })]);
+        assert.equal((await deploy([registration(RESOURCE_TYPES.client, "c", { name: UNKNOWN, appType: "non_interactive" })], state, true)).op("c"), "update");
     });
 });
 
 describe("engine double: what the providers accept", () => {
     it("must refuse a property the installed package does not declare, a missing required input and a wrong type", async () => {
         const { d } = await deploy([
-            registration("auth0:index/clientGrant:ClientGrant", "g", { clientId: "c", scopes: ["read:x"], allowAllScope: true }),
-            registration("auth0:index/resourceServer:ResourceServer", "rs", { identifier: 42 }),
+            registration(RESOURCE_TYPES.clientGrant, "g", { clientId: "c", scopes: ["read:x"], allowAllScope: true }),
+            registration(RESOURCE_TYPES.resourceServer, "rs", { identifier: 42 }),
         ]);
         const messages = d.violations.map((v) => v.message);
         assert.ok(messages.some((m) => /^allowAllScope: not a property of ClientGrantArgs \(@pulumi\/auth0 3\.49\.0, @pulumi\/auth0\/clientGrant\.d\.ts\)/.test(m)), messages.join("\n"));
@@ -170,9 +171,9 @@ describe("engine double: what the providers accept", () => {
 
     it("must refuse what the provider's validations refuse, citing the source line", async () => {
         const { d } = await deploy([
-            registration("auth0:index/client:Client", "c", { name: "c", appType: "machine", description: "x".repeat(141) }),
-            registration("auth0:index/clientCredentials:ClientCredentials", "cc", { clientId: "c", authenticationMethod: "client_secret_post", clientSecretWo: new Secret("s") }),
-            registration("auth0:index/rule:Rule", "r", { name: "-bad name", script: "function (u, c, cb) { cb(null, u, c); }" }),
+            registration(RESOURCE_TYPES.client, "c", { name: "c", appType: "machine", description: "x".repeat(141) }),
+            registration(RESOURCE_TYPES.clientCredentials, "cc", { clientId: "c", authenticationMethod: "client_secret_post", clientSecretWo: new Secret("s") }),
+            registration(RESOURCE_TYPES.rule, "r", { name: "-bad name", script: "function (u, c, cb) { cb(null, u, c); }" }),
         ]);
         const messages = d.violations.map((v) => v.message).join("\n");
         assert.match(messages, /appType: expected one of \[native .*\], got "machine" \(terraform-provider-auth0 v1\.53\.0 internal\/auth0\/client\/resource\.go:129\)/);
@@ -203,7 +204,7 @@ describe("engine double: what the providers accept", () => {
 
 describe("engine double: generated values", () => {
     it("must give every replacement a value no earlier operation produced", async () => {
-        const password = (generation: number) => registration("random:index/randomPassword:RandomPassword", "secret", { length: 16, keepers: { generation: String(generation) } }, { version: "4.21.2" });
+        const password = (generation: number) => registration(RESOURCE_TYPES.randomPassword, "secret", { length: 16, keepers: { generation: String(generation) } }, { version: "4.21.2" });
         const results: unknown[] = [];
         let state: readonly StateResource[] = [];
         for (const generation of [1, 2, 3]) {
@@ -231,7 +232,7 @@ describe("engine double: a step that fails in an update", () => {
             programDir: "/repo",
         });
         await d.register({ ...registration("pulumi:pulumi:Stack", "auth0-tenant-prod", {}), parent: "", custom: false });
-        const check = registration("command:local:Command", "check", { create: "false" }, { version: "1.2.1" });
+        const check = registration(RESOURCE_TYPES.localCommand, "check", { create: "false" }, { version: "1.2.1" });
         await assert.rejects(d.register(check), (err: Error) => {
             assert.ok(err instanceof MonitorShutDown, `${err.constructor.name}: ${err.message}`);
             assert.equal(err.message, "resource monitor shut down while waiting on step's done channel");

@@ -4,6 +4,7 @@ import { importResources, importValidationWarning } from "../../../local/engine/
 import { Auth0ProviderDouble, inProcessTransport } from "../../../local/engine/providers/auth0";
 import { Secret } from "../../../local/engine/wire";
 import { LocalManagementApi } from "../../../local/tenant/managementApi";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 const writer = (api: LocalManagementApi) => new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "rules")));
 
@@ -22,7 +23,7 @@ describe("local/engine/import (pulumi import --file through the provider double)
             file: {
                 resources: [
                     { type: "auth0-tenant:login:LoginFlow", name: "login", component: true },
-                    { type: "auth0:index/ruleConfig:RuleConfig", name: "login-config-API_AUDIENCE", id: "API_AUDIENCE", parent: "login", version: "3.49.0" },
+                    { type: RESOURCE_TYPES.ruleConfig, name: "login-config-API_AUDIENCE", id: "API_AUDIENCE", parent: "login", version: "3.49.0" },
                 ],
             },
         });
@@ -41,12 +42,12 @@ describe("local/engine/import (pulumi import --file through the provider double)
     });
 
     it("must import with an unversioned default provider when the file names no version", async function () {
-        const result = await importResources({ stack: "dev", provider: writer(tenant()), file: { resources: [{ type: "auth0:index/ruleConfig:RuleConfig", name: "c", id: "API_AUDIENCE" }] } });
+        const result = await importResources({ stack: "dev", provider: writer(tenant()), file: { resources: [{ type: RESOURCE_TYPES.ruleConfig, name: "c", id: "API_AUDIENCE" }] } });
         assert.equal(result.state.find((r) => r.name === "c")!.provider, "urn:pulumi:dev::auth0-tenant::pulumi:providers:auth0::default");
     });
 
     it("must read a ClientCredentials' hand-made secret into the state: its Read starts with no client_secret_wo_version", async function () {
-        const result = await importResources({ stack: "dev", provider: writer(tenant()), file: { resources: [{ type: "auth0:index/clientCredentials:ClientCredentials", name: "creds", id: "cl_login", version: "3.49.0" }] } });
+        const result = await importResources({ stack: "dev", provider: writer(tenant()), file: { resources: [{ type: RESOURCE_TYPES.clientCredentials, name: "creds", id: "cl_login", version: "3.49.0" }] } });
         const creds = result.state.find((r) => r.name === "creds")!;
         assert.ok(creds.inputs.clientSecret instanceof Secret);
         assert.equal((creds.inputs.clientSecret).value, "hand-made-secret-0123456789");
@@ -54,11 +55,11 @@ describe("local/engine/import (pulumi import --file through the provider double)
 
     it("must refuse an id the tenant does not have, an URN already in the state, and a component with an id", async function () {
         const api = tenant();
-        const missing = await importResources({ stack: "dev", provider: writer(api), file: { resources: [{ type: "auth0:index/rule:Rule", name: "r", id: "rul_nope" }] } });
+        const missing = await importResources({ stack: "dev", provider: writer(api), file: { resources: [{ type: RESOURCE_TYPES.rule, name: "r", id: "rul_nope" }] } });
         assert.equal(missing.ok, false);
         assert.equal(missing.error, "resource 'rul_nope' does not exist");
-        const once = await importResources({ stack: "dev", provider: writer(api), file: { resources: [{ type: "auth0:index/ruleConfig:RuleConfig", name: "c", id: "API_AUDIENCE" }] } });
-        const twice = await importResources({ stack: "dev", provider: writer(api), prior: once.state, file: { resources: [{ type: "auth0:index/ruleConfig:RuleConfig", name: "c", id: "API_AUDIENCE" }] } });
+        const once = await importResources({ stack: "dev", provider: writer(api), file: { resources: [{ type: RESOURCE_TYPES.ruleConfig, name: "c", id: "API_AUDIENCE" }] } });
+        const twice = await importResources({ stack: "dev", provider: writer(api), prior: once.state, file: { resources: [{ type: RESOURCE_TYPES.ruleConfig, name: "c", id: "API_AUDIENCE" }] } });
         assert.equal(twice.error, "resource 'urn:pulumi:dev::auth0-tenant::auth0:index/ruleConfig:RuleConfig::c' already exists");
         const component = await importResources({ stack: "dev", provider: writer(api), file: { resources: [{ type: "auth0-tenant:login:LoginFlow", name: "login", component: true, id: "x" } as never] } });
         assert.match(String(component.error), /a component has no id/);

@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { containsSecret, Secret } from "../../../local/engine/wire";
 import { DEPLOY_CACHE, DEPLOY_CACHE_ENV, DEPLOY_INPUTS, deployStack, deployUpdates, inputsKey } from "../../../local/engine/localDeploy";
 import { stackFilePath } from "../../../tools/stack/stackFiles";
-import { ROOT, T } from "../../../tools/stack/tokens";
+import { ROOT } from "../../../tools/stack/tokens";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 import { FIXTURE_STACKS, fixtureStacksWith } from "../../support/fixtureStacks";
 
 /** `secure:` ciphertext and salt as `pulumi config set --secret` writes them with the passphrase provider (crypt.go 165-228). */
@@ -62,10 +63,10 @@ describe("local/engine/localDeploy (pulumi up onto a local tenant, kept by what 
 
     it("must run a sequence of updates each from what the one before left, keeping the generated secrets secret", async function () {
         const [one, two] = await deployUpdates({ stack: "dev", updates: [{ secretGeneration: 1 }, { secretGeneration: 2 }] });
-        const ids = (u: typeof one) => u.state.filter((r) => r.type === T.client).map((r) => r.id);
+        const ids = (u: typeof one) => u.state.filter((r) => r.type === RESOURCE_TYPES.client).map((r) => r.id);
         assert.deepEqual(ids(two), ids(one), "the second update replaced the clients instead of updating them");
-        assert.ok(two.writes.some((w) => w.type === T.clientCredentials && "client_secret" in w.body), "the rotation sent no secret");
-        for (const password of two.state.filter((r) => r.type === T.randomPassword)) assert.ok(containsSecret(password.outputs.result), `${password.name}'s result is not secret`);
+        assert.ok(two.writes.some((w) => w.type === RESOURCE_TYPES.clientCredentials && "client_secret" in w.body), "the rotation sent no secret");
+        for (const password of two.state.filter((r) => r.type === RESOURCE_TYPES.randomPassword)) assert.ok(containsSecret(password.outputs.result), `${password.name}'s result is not secret`);
     });
 
     it("must never write a secret of the stack file to the disk cache, and still deploy with it", async function () {

@@ -10,6 +10,7 @@ import { StateResource, Step } from "../../../local/engine/deployment";
 import { OperationResult, operate } from "../../../local/engine/operation";
 import { Mode, emptiesPostLogin, explain, isProtected, modeSettings, routineChanges, stackFileOf, stepsOf } from "./support";
 import { compileCacheWarm } from "./warmCompileCache";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 /**
  * `ENGINE_MATRIX=full npm run test:unit` runs every change in both operations on every stack and
@@ -222,7 +223,7 @@ export function describeStack(stack: string, modes: readonly Mode[]): void {
                                 assert.equal(byName(steps, `login-code-${fresh}-credentials`).op, "update");
                                 const verify = byName(steps, "verify-grants-check");
                                 assert.equal(verify.op, "replace");
-                                const switches = steps.filter((s) => (s.type === "auth0:index/action:Action" || s.type === "auth0:index/ruleConfig:RuleConfig") && s.op === "update");
+                                const switches = steps.filter((s) => (s.type === RESOURCE_TYPES.action || s.type === RESOURCE_TYPES.ruleConfig) && s.op === "update");
                                 assert.ok(switches.length > 0, `${op}: the login code's settings must change`);
                                 for (const s of switches) {
                                     for (const before of [`login-code-${fresh}-secret`, `login-code-${fresh}-credentials`, "verify-grants-check"]) {

@@ -8,58 +8,60 @@ import { StateResource } from "../../../local/engine/deployment";
 import { Props, Secret } from "../../../local/engine/wire";
 import { LocalManagementApi } from "../../../local/tenant/managementApi";
 import { ROOT } from "../../../local/engine/operation";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 /** ../shared next to the repository (or next to the worktrees' folder); the suite never needs it. */
 const RECORDINGS = [path.join(ROOT, ".."), path.join(ROOT, "..", "..")]
     .map((dir) => path.join(dir, "shared", "provider-data", "auth0-mgmt-recordings.json"))
     .find((file) => fs.existsSync(file));
 
-const T = {
-    server: "auth0:index/resourceServer:ResourceServer",
-    scopes: "auth0:index/resourceServerScopes:ResourceServerScopes",
-    client: "auth0:index/client:Client",
-    creds: "auth0:index/clientCredentials:ClientCredentials",
-    grant: "auth0:index/clientGrant:ClientGrant",
-    action: "auth0:index/action:Action",
-    trigger: "auth0:index/triggerActions:TriggerActions",
-    rule: "auth0:index/rule:Rule",
-    ruleConfig: "auth0:index/ruleConfig:RuleConfig",
+/** The Auth0 types the double serves, by a short name. */
+const AUTH0_TYPES = {
+    server: RESOURCE_TYPES.resourceServer,
+    scopes: RESOURCE_TYPES.resourceServerScopes,
+    client: RESOURCE_TYPES.client,
+    creds: RESOURCE_TYPES.clientCredentials,
+    grant: RESOURCE_TYPES.clientGrant,
+    action: RESOURCE_TYPES.action,
+    trigger: RESOURCE_TYPES.triggerActions,
+    rule: RESOURCE_TYPES.rule,
+    ruleConfig: RESOURCE_TYPES.ruleConfig,
 };
 
 /** Every type through create, read, update and delete; returns the double's calls. */
 async function lifecycle(api: LocalManagementApi): Promise<ProviderCallMade[]> {
     const p = new Auth0ProviderDouble(inProcessTransport(api, [...new Set([...deployerScopes("write", "actions"), ...deployerScopes("write", "rules")])]));
     const server: Props = { identifier: "urn:test:api", name: "api", signingAlg: "RS256", tokenLifetime: 3600, tokenDialect: "access_token", skipConsentForVerifiableFirstPartyClients: true, allowOfflineAccess: false };
-    const s = await p.create(T.server, server);
+    const s = await p.create(AUTH0_TYPES.server, server);
     const scopes: Props = { resourceServerIdentifier: "urn:test:api", scopes: [{ name: "read:a", description: "a" }] };
-    await p.create(T.scopes, scopes);
+    await p.create(AUTH0_TYPES.scopes, scopes);
     const client: Props = { name: "c", description: "d", appType: "non_interactive", grantTypes: ["client_credentials"], isFirstParty: true, oidcConformant: true, jwtConfiguration: { alg: "RS256" } };
-    const c = await p.create(T.client, client);
+    const c = await p.create(AUTH0_TYPES.client, client);
     const creds: Props = { clientId: c.id, authenticationMethod: "client_secret_post", clientSecretWo: new Secret("s1"), clientSecretWoVersion: 1 };
-    await p.create(T.creds, creds);
+    await p.create(AUTH0_TYPES.creds, creds);
     const grant: Props = { clientId: c.id, audience: "urn:test:api", scopes: ["read:a"], subjectType: "client" };
-    const g = await p.create(T.grant, grant);
+    const g = await p.create(AUTH0_TYPES.grant, grant);
     const action: Props = { name: "a", code: "exports.onExecutePostLogin = async () => {};", runtime: "node22", deploy: true, supportedTriggers: { id: "post-login", version: "v3" }, secretsWos: [{ name: "X", value: new Secret("x") }], secretsWoVersion: 1 };
-    const a = await p.create(T.action, action);
+    const a = await p.create(AUTH0_TYPES.action, action);
     const trigger: Props = { trigger: "post-login", actions: [{ id: a.id, displayName: "a" }] };
-    await p.create(T.trigger, trigger);
+    await p.create(AUTH0_TYPES.trigger, trigger);
     const rule: Props = { name: "r", script: "function (u, c, cb) { cb(null, u, c); }", order: 10, enabled: true };
-    const r = await p.create(T.rule, rule);
+    const r = await p.create(AUTH0_TYPES.rule, rule);
     const rc: Props = { key: "K", value: new Secret("v") };
-    await p.create(T.ruleConfig, rc);
-    for (const [type, id, inputs] of [[T.server, s.id, server], [T.scopes, "urn:test:api", scopes], [T.client, c.id, client], [T.creds, c.id, creds], [T.grant, g.id, grant], [T.action, a.id, action], [T.trigger, "post-login", trigger], [T.rule, r.id, rule], [T.ruleConfig, "K", rc]] as const) {
+    await p.create(AUTH0_TYPES.ruleConfig, rc);
+    for (const [type, id, inputs] of [[AUTH0_TYPES.server, s.id, server], [AUTH0_TYPES.scopes, "urn:test:api", scopes], [AUTH0_TYPES.client, c.id, client], [AUTH0_TYPES.creds, c.id, creds], [AUTH0_TYPES.grant, g.id, grant], [AUTH0_TYPES.action, a.id, action], [AUTH0_TYPES.trigger, "post-login", trigger], [AUTH0_TYPES.rule, r.id, rule], [AUTH0_TYPES.ruleConfig, "K", rc]] as const) {
         await p.read(type, id, inputs);
     }
-    await p.update(T.server, s.id, server, { ...server, tokenLifetime: 7200 });
-    await p.update(T.scopes, "urn:test:api", scopes, { ...scopes, scopes: [] });
-    await p.update(T.client, c.id, client, { ...client, description: "e" });
-    await p.update(T.creds, c.id, creds, { ...creds, authenticationMethod: "client_secret_basic", clientSecretWo: new Secret("s2"), clientSecretWoVersion: 2 });
-    await p.update(T.grant, g.id, grant, { ...grant, scopes: [] });
-    await p.update(T.action, a.id, action, { ...action, code: "exports.onExecutePostLogin = async () => { };" });
-    await p.update(T.trigger, "post-login", trigger, { ...trigger, actions: [] });
-    await p.update(T.rule, r.id, rule, { ...rule, enabled: false });
-    await p.update(T.ruleConfig, "K", rc, { ...rc, value: new Secret("w") });
-    for (const [type, id] of [[T.trigger, "post-login"], [T.action, a.id], [T.grant, g.id], [T.creds, c.id], [T.client, c.id], [T.scopes, "urn:test:api"], [T.server, s.id], [T.rule, r.id], [T.ruleConfig, "K"]] as const) {
+    await p.update(AUTH0_TYPES.server, s.id, server, { ...server, tokenLifetime: 7200 });
+    await p.update(AUTH0_TYPES.scopes, "urn:test:api", scopes, { ...scopes, scopes: [] });
+    await p.update(AUTH0_TYPES.client, c.id, client, { ...client, description: "e" });
+    await p.update(AUTH0_TYPES.creds, c.id, creds, { ...creds, authenticationMethod: "client_secret_basic", clientSecretWo: new Secret("s2"), clientSecretWoVersion: 2 });
+    await p.update(AUTH0_TYPES.grant, g.id, grant, { ...grant, scopes: [] });
+    await p.update(AUTH0_TYPES.action, a.id, action, { ...action, code: "exports.onExecutePostLogin = async () => { };" });
+    await p.update(AUTH0_TYPES.trigger, "post-login", trigger, { ...trigger, actions: [] });
+    await p.update(AUTH0_TYPES.rule, r.id, rule, { ...rule, enabled: false });
+    await p.update(AUTH0_TYPES.ruleConfig, "K", rc, { ...rc, value: new Secret("w") });
+    for (const [type, id] of [[AUTH0_TYPES.trigger, "post-login"], [AUTH0_TYPES.action, a.id], [AUTH0_TYPES.grant, g.id], [AUTH0_TYPES.creds, c.id], [AUTH0_TYPES.client, c.id], [AUTH0_TYPES.scopes, "urn:test:api"], [AUTH0_TYPES.server, s.id], [AUTH0_TYPES.rule, r.id], [AUTH0_TYPES.ruleConfig, "K"]] as const) {
         await p.delete(type, id);
     }
     return p.calls;
@@ -82,7 +84,7 @@ describe("local/engine/providers (the provider double)", function () {
             assert.ok(call.status < 400, `${call.method} ${call.path}: ${call.status}`);
             made.add(`${call.type} ${call.operation} ${call.method} ${path_}`);
         }
-        const listedForTypes = PROVIDER_CALLS.filter((c) => Object.values(T).includes(c.type)).map((c) => `${c.type} ${c.operation} ${c.method} ${c.path}`);
+        const listedForTypes = PROVIDER_CALLS.filter((c) => (Object.values(AUTH0_TYPES) as string[]).includes(c.type)).map((c) => `${c.type} ${c.operation} ${c.method} ${c.path}`);
         assert.deepEqual([...new Set(listedForTypes)].filter((k) => !made.has(k)), []);
         assert.equal(api.clients.size + api.resourceServers.size + api.clientGrants.size + api.actions.size + api.rules.size + api.rulesConfigs.size, 0, "delete leaves nothing behind");
     });
@@ -98,28 +100,28 @@ describe("local/engine/providers (the provider double)", function () {
         const write = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "actions")));
         const preview = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("preview", "actions")));
         const server: Props = { identifier: "urn:test:api", name: "api", signingAlg: "RS256", tokenLifetime: 3600, tokenDialect: "access_token", skipConsentForVerifiableFirstPartyClients: true, allowOfflineAccess: false };
-        const s = await write.create(T.server, server);
+        const s = await write.create(AUTH0_TYPES.server, server);
         api.resourceServers.get(s.id)!.token_lifetime = 60; // changed in the dashboard
-        const state: StateResource[] = [{ urn: "urn:x::server", type: T.server, name: "server", parent: "", custom: true, id: s.id, inputs: server, outputs: server, protect: false, retainOnDelete: false, dependencies: [], additionalSecretOutputs: [], ignoreChanges: [], replaceOnChanges: [], deleteBeforeReplace: false }];
+        const state: StateResource[] = [{ urn: "urn:x::server", type: AUTH0_TYPES.server, name: "server", parent: "", custom: true, id: s.id, inputs: server, outputs: server, protect: false, retainOnDelete: false, dependencies: [], additionalSecretOutputs: [], ignoreChanges: [], replaceOnChanges: [], deleteBeforeReplace: false }];
         const refreshed = await refresh(state, preview);
         assert.deepEqual(refreshed.changed, ["urn:x::server"]);
         assert.equal(refreshed.state[0].inputs.tokenLifetime, 60);
-        await assert.rejects(preview.update(T.server, s.id, server, server), (err: ProviderError) => err.status === 403 && /update:resource_servers/.test(err.message));
+        await assert.rejects(preview.update(AUTH0_TYPES.server, s.id, server, server), (err: ProviderError) => err.status === 403 && /update:resource_servers/.test(err.message));
     });
 
     it("must not see a client secret rotated in the dashboard (flatten.go 834-838), and see a grant deleted there", async function () {
         const api = new LocalManagementApi();
         const write = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "actions")));
         const preview = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("preview", "actions")));
-        const c = await write.create(T.client, { name: "c", appType: "non_interactive", grantTypes: ["client_credentials"], isFirstParty: true, oidcConformant: true });
+        const c = await write.create(AUTH0_TYPES.client, { name: "c", appType: "non_interactive", grantTypes: ["client_credentials"], isFirstParty: true, oidcConformant: true });
         const creds: Props = { clientId: c.id, authenticationMethod: "client_secret_post", clientSecretWoVersion: 1 };
-        await write.create(T.creds, { ...creds, clientSecretWo: new Secret("s1") });
+        await write.create(AUTH0_TYPES.creds, { ...creds, clientSecretWo: new Secret("s1") });
         api.clients.get(c.id)!.client_secret = "rotated-by-hand";
-        assert.deepEqual(await preview.read(T.creds, c.id, creds), creds);
+        assert.deepEqual(await preview.read(AUTH0_TYPES.creds, c.id, creds), creds);
         const grant: Props = { clientId: c.id, audience: "urn:a", scopes: ["read:a"], subjectType: "client" };
-        const g = await write.create(T.grant, grant);
+        const g = await write.create(AUTH0_TYPES.grant, grant);
         api.clientGrants.delete(g.id);
-        assert.equal(await preview.read(T.grant, g.id, grant), undefined);
+        assert.equal(await preview.read(AUTH0_TYPES.grant, g.id, grant), undefined);
     });
 
     it("must refuse an Action update that would erase a secret it does not manage, before any write (expand.go 153-247)", async function () {
@@ -129,7 +131,7 @@ describe("local/engine/providers (the provider double)", function () {
         api.addActionSecretByHand(id, "M2M_CLIENT_SECRET", "old");
         api.addActionSecretByHand(id, "LEGACY_TOKEN", "kept");
         const news: Props = { name: "made by hand", code: "exports.onExecutePostLogin = async () => {};", runtime: "node22", deploy: true, supportedTriggers: { id: "post-login", version: "v3" }, secretsWos: [{ name: "M2M_CLIENT_SECRET", value: new Secret("new") }], secretsWoVersion: 1 };
-        await assert.rejects(write.update(T.action, id, { name: "made by hand" }, news), (err: ProviderError) => /Unmanaged Action Secret: Detected an action secret not managed though Terraform: LEGACY_TOKEN\./.test(err.message));
+        await assert.rejects(write.update(AUTH0_TYPES.action, id, { name: "made by hand" }, news), (err: ProviderError) => /Unmanaged Action Secret: Detected an action secret not managed though Terraform: LEGACY_TOKEN\./.test(err.message));
         assert.deepEqual(api.actions.get(id)!.secrets.map((x) => [x.name, x.value]), [["M2M_CLIENT_SECRET", "old"], ["LEGACY_TOKEN", "kept"]], "nothing was written");
         assert.deepEqual(write.calls.map((c) => `${c.method} ${c.status}`), ["GET 200"]);
     });
@@ -138,15 +140,15 @@ describe("local/engine/providers (the provider double)", function () {
         const api = new LocalManagementApi();
         const write = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "actions")));
         const action: Props = { name: "a", code: "exports.onExecutePostLogin = async () => {};", runtime: "node22", deploy: true, supportedTriggers: { id: "post-login", version: "v3" }, secretsWos: [{ name: "X", value: new Secret("x") }], secretsWoVersion: 1 };
-        const { id, outputs } = await write.create(T.action, action);
+        const { id, outputs } = await write.create(AUTH0_TYPES.action, action);
         api.addActionSecretByHand(id, "HAND_MADE", "h");
         write.calls.length = 0;
-        await write.update(T.action, id, outputs, { ...action, code: "exports.onExecutePostLogin = async () => { };" });
+        await write.update(AUTH0_TYPES.action, id, outputs, { ...action, code: "exports.onExecutePostLogin = async () => { };" });
         const patch = write.calls.find((c) => c.method === "PATCH")!;
         assert.ok(patch, "the code is written");
         assert.ok(!("secrets" in (patch.body as object)), "no secrets are sent when neither secrets_wo nor its version changes");
         assert.deepEqual(api.actions.get(id)!.secrets.map((x) => [x.name, x.value]), [["X", "x"], ["HAND_MADE", "h"]]);
-        await assert.rejects(write.update(T.action, id, outputs, { ...action, secretsWos: [{ name: "X", value: new Secret("y") }], secretsWoVersion: 2 }), (err: ProviderError) => /Unmanaged Action Secret: .*: HAND_MADE\./.test(err.message));
+        await assert.rejects(write.update(AUTH0_TYPES.action, id, outputs, { ...action, secretsWos: [{ name: "X", value: new Secret("y") }], secretsWoVersion: 2 }), (err: ProviderError) => /Unmanaged Action Secret: .*: HAND_MADE\./.test(err.message));
     });
 
     it("must take over an existing grant of the same subject type on create, and create one beside a grant of another (resource_grant.go 131-141)", async function () {
@@ -154,11 +156,11 @@ describe("local/engine/providers (the provider double)", function () {
         const write = new Auth0ProviderDouble(inProcessTransport(api, deployerScopes("write", "actions")));
         api.clientGrants.set("cgr_user", { id: "cgr_user", client_id: "cl_1", audience: "urn:a", scope: ["read:a"], subject_type: "user" });
         const grant: Props = { clientId: "cl_1", audience: "urn:a", scopes: ["read:a"], subjectType: "client" };
-        const created = await write.create(T.grant, grant);
+        const created = await write.create(AUTH0_TYPES.grant, grant);
         assert.notEqual(created.id, "cgr_user");
         assert.equal(created.outputs.subjectType, "client");
         assert.equal(api.clientGrants.get("cgr_user")!.subject_type, "user", "the user grant is left as it is");
-        const again = await write.create(T.grant, grant);
+        const again = await write.create(AUTH0_TYPES.grant, grant);
         assert.equal(again.id, created.id, "the client grant is taken over, not created twice");
     });
 

@@ -9,7 +9,7 @@ import { StateResource, Step, StepOp } from "../../../local/engine/deployment";
 import { DeployedUpdate, ManagementWrite } from "../../../local/engine/localDeploy";
 import { rotationSteps } from "../../../local/sim/rotationSimulation";
 import { LocalManagementApi } from "../../../local/tenant/managementApi";
-import { T } from "../../../tools/stack/tokens";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 const STACK = "urn:pulumi:dev::auth0-tenant::";
 const urnOf = (type: string, name: string) => `${STACK}${type}::${name}`;
@@ -25,17 +25,16 @@ function resource(type: string, name: string, id: string, custom = true): StateR
     };
 }
 
-const SECRET = T.randomPassword;
-const CREDENTIALS = T.clientCredentials;
-const CHECK = "command:local:Command";
-const ACTION = T.action;
+const SECRET = RESOURCE_TYPES.randomPassword;
+const CREDENTIALS = RESOURCE_TYPES.clientCredentials;
+const ACTION = RESOURCE_TYPES.action;
 const COMPONENT = "auth0-tenant:rotation:RotatingM2mApplication";
 const PROVIDER = "pulumi:providers:auth0";
 
 const state = [
     resource(SECRET, "green-secret", "green-secret-id"),
     resource(CREDENTIALS, "green-credentials", "green"),
-    resource(CHECK, "verify-check", "verify-check-id"),
+    resource(RESOURCE_TYPES.localCommand, "verify-check", "verify-check-id"),
     resource(ACTION, "login-action", "action-1"),
     resource(COMPONENT, "login-code", "", false),
     resource(PROVIDER, "default", "provider-id"),
@@ -50,14 +49,14 @@ function tenantWith(clientId: string, secret: string): DeployedUpdate["tenant"] 
 
 /** The engine's update at generation 2, issued in index order (listed here out of it): the secret replaced, then the rest in dependency order. */
 const engineSteps: Step[] = [
-    step("update", ACTION, "login-action", 5, { dependsOn: [urnOf(CHECK, "verify-check"), urnOf(CREDENTIALS, "green-credentials")] }),
+    step("update", ACTION, "login-action", 5, { dependsOn: [urnOf(RESOURCE_TYPES.localCommand, "verify-check"), urnOf(CREDENTIALS, "green-credentials")] }),
     step("same", PROVIDER, "default", 0),
     step("same", COMPONENT, "login-code", 1),
     step("replace", SECRET, "green-secret", 2),
     step("update", CREDENTIALS, "green-credentials", 3, { dependsOn: [urnOf(SECRET, "green-secret"), urnOf(COMPONENT, "login-code")] }),
-    step("replace", CHECK, "verify-check", 4, { dependsOn: [urnOf(CREDENTIALS, "green-credentials")] }),
+    step("replace", RESOURCE_TYPES.localCommand, "verify-check", 4, { dependsOn: [urnOf(CREDENTIALS, "green-credentials")] }),
     step("delete", SECRET, "green-secret", 6, { replaced: true }),
-    step("delete", CHECK, "verify-check", 7, { replaced: true }),
+    step("delete", RESOURCE_TYPES.localCommand, "verify-check", 7, { replaced: true }),
 ];
 const writes: ManagementWrite[] = [
     { type: CREDENTIALS, method: "PATCH", path: "/api/v2/clients/green", body: { client_secret: "green-secret-2-not-real" } },
@@ -91,13 +90,13 @@ describe("simulate:rotation's steps from the engine's update and the provider's 
     });
 
     it("must refuse a change it does not know how to apply to the tenant", () => {
-        const client = resource(T.client, "blue-client", "blue");
-        const withClient = update({ steps: [...engineSteps, step("update", T.client, "blue-client", 8)], state: [...state, client] });
+        const client = resource(RESOURCE_TYPES.client, "blue-client", "blue");
+        const withClient = update({ steps: [...engineSteps, step("update", RESOURCE_TYPES.client, "blue-client", 8)], state: [...state, client] });
         assert.throws(() => rotationSteps(before, withClient, "1->2"), /rotation changes auth0:index\/client:Client blue-client, which the simulation does not know how to apply/);
     });
 
     it("must refuse an update that deletes anything but a replaced resource's old copy", () => {
-        const withDelete = update({ steps: [...engineSteps, step("delete", T.clientGrant, "blue-grant", 8)] });
+        const withDelete = update({ steps: [...engineSteps, step("delete", RESOURCE_TYPES.clientGrant, "blue-grant", 8)] });
         assert.throws(() => rotationSteps(before, withDelete, "1->2"), /rotation 1->2 deletes blue-grant; the simulation applies updates only/);
     });
 });

@@ -5,6 +5,7 @@ import { AdoptionOutcome, runAdoption, runbook, runningLoginCode } from "../../.
 import { ROOT } from "../../../local/engine/operation";
 import { HandClickedTenant } from "../../../local/tenant/handMadeTenant";
 import { OperationResult } from "../../../local/engine/operation";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 const LOGIN_SECRET = "hand-made-login-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 const HAND_ACTION_CODE = "exports.onExecutePostLogin = async (event) => { void [event.secrets.M2M_CLIENT_ID, event.secrets.M2M_CLIENT_SECRET]; };";
@@ -80,7 +81,7 @@ function assertDeployed(o: AdoptionOutcome): void {
     assert.deepEqual(o.loginFailures, [], "no login fails at any step");
     assert.ok(o.loginChecks > 10, `logins were checked after every step and every write of the up (${o.loginChecks})`);
     // The last check ran the stack's own login code, holding the stack's credentials.
-    const running = runningLoginCode(o.api, o.imported.state.some((r) => r.type === "auth0:index/rule:Rule") ? "rules" : "actions");
+    const running = runningLoginCode(o.api, o.imported.state.some((r) => r.type === RESOURCE_TYPES.rule) ? "rules" : "actions");
     assert.ok(running.length > 0 && running.every((c) => c.clientId !== "cl_login" || c.clientSecret !== LOGIN_SECRET), JSON.stringify(running.map((c) => c.code)));
     // The import named the provider the program registers, and the state holds no hand-made secret.
     for (const urn of o.imported.imported) {

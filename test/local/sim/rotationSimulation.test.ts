@@ -4,7 +4,7 @@ import { planRotations, RotationPlan, simulateRotations, SimulationOptions, Simu
 import { trustedNetwork } from "../../../local/runtime/network";
 import { LocalTenant } from "../../../local/tenant/localTenant";
 import { testTls } from "../../../local/tenant/tls";
-import { T } from "../../../tools/stack/program";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 const ROTATIONS = 4;
 /** Small and quick: correctness only, no timing assertion. Token lifetime 5 s: every login fetches. */
@@ -66,9 +66,9 @@ describe("local/sim/rotationSimulation", () => {
                 assert.deepEqual(
                     changing.map((s) => `${s.type} ${s.name}`),
                     [
-                        `${T.randomPassword} login-code-${fresh}-secret`,
-                        `${T.clientCredentials} login-code-${fresh}-credentials`,
-                        `${T.action} login-action-enrich-from-apis`,
+                        `${RESOURCE_TYPES.randomPassword} login-code-${fresh}-secret`,
+                        `${RESOURCE_TYPES.clientCredentials} login-code-${fresh}-credentials`,
+                        `${RESOURCE_TYPES.action} login-action-enrich-from-apis`,
                     ],
                     `rotation ${rotation.from} -> ${rotation.to}`,
                 );
@@ -83,7 +83,7 @@ describe("local/sim/rotationSimulation", () => {
                 assert.equal(action.effect.kind, "deploy");
                 if (credentials.effect.kind !== "client-secret" || action.effect.kind !== "deploy") return;
                 // The fresh slot's client, as the first deploy created it in the tenant.
-                const client = plan.initial.deploy.state.find((r) => r.type === T.client && r.name === `login-code-${fresh}-client`);
+                const client = plan.initial.deploy.state.find((r) => r.type === RESOURCE_TYPES.client && r.name === `login-code-${fresh}-client`);
                 assert.equal(credentials.effect.clientId, client?.id);
                 // The deploy hands the code exactly the credential the tenant has just accepted.
                 assert.deepEqual(Object.keys(action.effect.settings).sort(), ["M2M_CLIENT_ID", "M2M_CLIENT_SECRET"]);

@@ -12,7 +12,8 @@ import { trustedNetwork, TrustedNetwork } from "../../../local/runtime/network";
 import { LocalTenant } from "../../../local/tenant/localTenant";
 import { AUTHZ_EXTENSION_API, MANAGEMENT_API } from "../../../local/tenant/model";
 import { testTls } from "../../../local/tenant/tls";
-import { ROOT, T } from "../../../tools/stack/tokens";
+import { ROOT } from "../../../tools/stack/tokens";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 const RULES_MODE = modeSettings("rules");
 const DECLARED_MANAGEMENT_API = "https://fixture-dev.us.auth0.com/api/v2/";
@@ -59,7 +60,7 @@ describe("local/tenant/deployedTenant (the tenant a stack's pulumi up left, serv
             it("must serve exactly the client grants the program declares, each with the contract's scopes", function () {
                 // What the program registered with the engine: the state's inputs of each grant.
                 const declaredGrants = declared.deploy.state
-                    .filter((r) => r.type === T.clientGrant)
+                    .filter((r) => r.type === RESOURCE_TYPES.clientGrant)
                     .map((g) => reveal(g.inputs) as { clientId: string; audience: string; scopes: string[] })
                     .map((g) => ({ clientId: g.clientId, audience: g.audience === DECLARED_MANAGEMENT_API ? MANAGEMENT_API : g.audience, scopes: g.scopes }));
                 assert.ok(declaredGrants.length > 0);

@@ -4,9 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { deployTenant } from "../../../local/tenant/deployedTenant";
 import { operate } from "../../../local/engine/operation";
-import { ROOT, runProgram } from "../../../tools/stack/program";
+import { ROOT, runUnderMocks } from "../../../tools/stack/program";
 import { STACK_FILES_ENV, stackFilePath, stackFilesDir, stackNames } from "../../../tools/stack/stackFiles";
 import { FIXTURE_STACKS } from "../../support/fixtureStacks";
+import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
 /** The dev fixture with another domain and, optionally, a key left out. */
 function writeStackFile(dir: string, stack: string, domain: string, without?: string): void {
@@ -36,8 +37,8 @@ describe("tools/stack/stackFiles: one way for every offline reader to take stack
     });
 
     it("must run the program under mocks on the stack file of the directory it is given", async () => {
-        const run = await runProgram({ stack: "dev", stackDir: dir });
-        const check = run.one("command:local:Command", "verify-grants-check");
+        const run = await runUnderMocks({ stack: "dev", stackDir: dir });
+        const check = run.one(RESOURCE_TYPES.localCommand, "verify-grants-check");
         assert.equal((check.inputs.environment as Record<string, string>).VERIFY_GRANTS_DOMAIN, "elsewhere-dev.eu.auth0.com");
     });
 
