@@ -1,9 +1,11 @@
 /**
  * `npm run drift-lab`: per hand change a tenant admin makes in the dashboard, what detects it in
- * drift.yml, the runbook's repair, and what is left after the repair (local/sim/driftLab.ts).
+ * drift.yml, the runbook's repair, and what is left after the repair (local/sim/driftLab.ts), printed
+ * as local/sim/driftLabReport.ts lays it out.
  */
 import { ExtensibilityMode } from "../infra/loginContract";
-import { CaseCost, casesFor, DriftLabError, DriftRow, runDriftLab } from "../local/sim/driftLab";
+import { casesFor, DriftLabError } from "../local/sim/driftLab";
+import { runDriftLabReport } from "../local/sim/driftLabReport";
 import { readStackFile } from "../local/engine/cliConfig";
 import { stackFilesDir, stackNames } from "../tools/stack/stackFiles";
 import { Command, parseStrict, runCommand, UsageError } from "../tools/cli";
@@ -50,38 +52,13 @@ function parse(argv: readonly string[]): Args {
     return { stack: values.stack, mode, generation, cases: values.case ? [values.case] : valid, json: values.json ?? false, replay: !values["no-replay"] };
 }
 
-const repaired = (r: DriftRow) => r.detectedBy.length > 0 && r.changesAfterRepair === 0 && r.failedLoginsAfterRepair === 0 && r.detectedAfterRepair.length === 0;
-
-/** A case's cost, as the lab prints it (figures, not a limit). */
-const costOf = (c: CaseCost) => `${c.seconds.toFixed(1)} s, ${c.programRuns} program runs, ${c.replayed} replayed`;
-
 async function run(args: Args): Promise<number> {
-    let rows: DriftRow[];
-    const started = Date.now();
-    // With --json, stdout carries the array only; the figures go to stderr.
-    const figure = (line: string) => (args.json ? console.error(line) : console.log(line));
     try {
-        rows = await runDriftLab({
-            ...args,
-            onDeploy: (c) => figure(`deployed ${args.stack} to a fresh local tenant (${costOf(c)})`),
-            onRow: (r, c) => {
-                if (args.json) return figure(`${r.case}: ${costOf(c)}`);
-                console.log(
-                    `${repaired(r) ? "ok   " : "FAIL "} ${r.case} (${costOf(c)})\n      detected by: ${r.detectedBy.join("; ") || "nothing"}\n      repair: ${r.repair}\n` +
-                        `      changes after repair: ${r.changesAfterRepair}, failed logins after repair: ${r.failedLoginsAfterRepair}\n` +
-                        `      the next drift run finds: ${r.detectedAfterRepair.join("; ") || "nothing"}`,
-                );
-            },
-        });
+        return await runDriftLabReport(args, { out: (text) => console.log(text), err: (text) => console.error(text) });
     } catch (err) {
         if (err instanceof DriftLabError) throw new UsageError(err.message);
         throw err;
     }
-    figure(`drift-lab: ${rows.length} cases of ${args.stack} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (args.json) console.log(JSON.stringify(rows, null, 2));
-    const failed = rows.filter((r) => !repaired(r));
-    if (failed.length) console.error(`drift-lab: ${failed.map((r) => r.case).join(", ")}: not detected or not repaired`);
-    return failed.length ? 1 : 0;
 }
 
 /** This script's command line (tools/cli.ts): its usage, how it reads its arguments, what it runs. */

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { runChild } from "../../tools/childProcess";
 import { readFigures, RotationFigures } from "../../local/sim/figures";
 import { ROOT } from "../../tools/stack/program";
-import { formatRotationReport } from "../../scripts/simulate-rotation";
+import { formatRotationReport } from "../../local/sim/rotationReport";
 import { compileCacheWarm } from "../local/engine/warmCompileCache";
 import { FIXTURE_ENV } from "../support/fixtureStacks";
 

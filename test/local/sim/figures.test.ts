@@ -1,11 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { runChild } from "../../../tools/childProcess";
 import { BenchFigures, loginLatencySpec, readFigures, renderSvg, RotationFigures, rotationTimelineSpec, tokenRequestsSpec } from "../../../local/sim/figures";
-import { ROOT } from "../../../tools/stack/program";
-import { FIXTURE_ENV } from "../../support/fixtureStacks";
+import { ROOT } from "../../../tools/repository";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "figures");
 const fixtureText = (name: string) => fs.readFileSync(path.join(FIXTURES, name), "utf8");
@@ -18,7 +15,7 @@ function markLabels(svg: string, mark: "rect" | "symbol"): string[] {
     return groups.flatMap((g) => [...g.matchAll(/aria-label="([^"]*)"/g)].map((m) => m[1]));
 }
 
-describe("local/figures", () => {
+describe("local/sim/figures", () => {
     it("must read both documents in the shapes --json prints", () => {
         assert.strictEqual(bench().results.length, 4);
         assert.strictEqual(rotation().runs[1].timeline[2].failedLogins, 37);
@@ -64,23 +61,5 @@ describe("local/figures", () => {
         assert.strictEqual(points.length, 8);
         assert.ok(points.includes("step (0 = before the first rotation): 2; failed logins: 37; update: in-place"), points.join("\n"));
         assert.ok(points.includes("step (0 = before the first rotation): 2; failed logins: 0; update: blue-green"));
-    });
-
-    it("must write every figure and the JSON it was drawn from with npm run figures", async function () {
-        this.timeout(60_000);
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "figures-test-"));
-        try {
-            const result = await runChild(
-                process.execPath,
-                ["--import", "tsx", "scripts/figures.ts", "--bench", path.join(FIXTURES, "bench.json"), "--rotation", path.join(FIXTURES, "rotation.json"), "--out", out],
-                { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...FIXTURE_ENV } },
-            );
-            assert.strictEqual(result.code, 0, result.stderr);
-            assert.deepStrictEqual(fs.readdirSync(out).sort(), ["bench.json", "login-latency.svg", "rotation-timeline.svg", "rotation.json", "token-requests.svg"]);
-            assert.strictEqual(fs.readFileSync(path.join(out, "bench.json"), "utf8"), fixtureText("bench.json"));
-            assert.strictEqual(fs.readFileSync(path.join(out, "rotation-timeline.svg"), "utf8"), await renderSvg(rotationTimelineSpec(rotation())));
-        } finally {
-            fs.rmSync(out, { recursive: true, force: true });
-        }
     });
 });

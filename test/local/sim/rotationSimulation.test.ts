@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { slotFor } from "../../../infra/rotation";
-import { planRotations, RotationPlan, simulateRotations, SimulationOptions, SimulationReport } from "../../../local/sim/rotationSimulation";
+import { planRotations, RotationPlan } from "../../../local/sim/rotationPlan";
+import { simulateRotations, SimulationOptions, SimulationReport } from "../../../local/sim/rotationSimulation";
 import { trustedNetwork } from "../../../local/runtime/network";
 import { LocalTenant } from "../../../local/tenant/localTenant";
 import { testTls } from "../../../local/tenant/tls";

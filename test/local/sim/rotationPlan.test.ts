@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { StateResource, Step, StepOp } from "../../../local/engine/deployment";
 import { DeployedUpdate, ManagementWrite } from "../../../local/engine/localDeploy";
-import { rotationSteps } from "../../../local/sim/rotationSimulation";
+import { rotationSteps } from "../../../local/sim/rotationPlan";
 import { LocalManagementApi } from "../../../local/tenant/managementApi";
 import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 
