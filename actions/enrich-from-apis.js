@@ -6,7 +6,8 @@
  *   record the group names in app_metadata with `api.user.setAppMetadata` (no Management API
  *   call). Both APIs are called with M2M access tokens obtained by client credentials.
  * Order: last, after require-verified-email. Network calls are the expensive part of a login, so
- *   they run only for users the cheap checks have let through (seed 000).
+ *   they run only for users the cheap checks have let through ("Call API From Rule":
+ *   https://community.auth0.com/t/call-api-from-rule/106093).
  * Secrets (read as event.secrets.NAME; all required unless marked optional):
  *   AUTH0_DOMAIN              canonical tenant domain; token endpoint https://<AUTH0_DOMAIN>/oauth/token
  *   M2M_CLIENT_ID             M2M application the Action authenticates as

@@ -1,8 +1,12 @@
 /**
  * `npm run bench [-- options]`: logins in waves through the login pipeline (Action and Rule)
  * against the local tenant, its servers a round-trip time away, side by side with the seeds'
- * sequential approaches in bench/variants/: a token per call (seed 000) and a token cache
- * without single-flight (seed 002). Prints, per mode and approach, token requests per audience
+ * sequential approaches in bench/variants/: a token per call, labelled "seed 000" ("Call API
+ * From Rule", https://community.auth0.com/t/call-api-from-rule/106093), and a token cache without
+ * single-flight, labelled "seed 002" ("How do I get an access token to call Management API v2
+ * from a rule?",
+ * https://community.auth0.com/t/how-do-i-get-an-access-token-to-call-management-api-v2-from-a-rule/5970);
+ * the labels are the numbers of those pages in docs/origins.md. Prints, per mode and approach, token requests per audience
  * and the time the login code adds to a login, cold (the first wave, in a fresh container) and
  * warm (every later wave), in milliseconds and in round trips. Prints figures; asserts nothing
  * about time. `--help` for the options.
@@ -101,8 +105,9 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
         // A run per mode and approach, discarded, in the measured runs' shape: the process's own
         // start (loading, and V8 compiling and then optimizing the code paths) is not a cold
-        // container's cost, and would land on whichever run came first. Four logins were too few:
-        // the first measured run (this code's Action) still paid for the optimizing.
+        // container's cost, and would land on whichever run came first. V8 optimizes hot code only
+        // after thousands of calls, so a few logins are not enough: the warm-up runs up to
+        // WARM_UP_WAVES waves (docs/lab-notes.md, "The bench").
         const warmUp = { ...options, logins: Math.min(options.logins, WARM_UP_WAVES * options.wave) };
         for (const mode of ["actions", "rules"] as const) {
             for (const approach of APPROACHES) await run(worker, mode, approach, warmUp, (text) => update(`warming up: ${text}`));

@@ -43,6 +43,13 @@ const variant = (file: string): Record<ExtensibilityMode, string[]> => ({
 });
 
 export const THIS_CODE: Approach = { label: "this code", files: LOGIN_FILES };
+/**
+ * The labels keep the numbers the design documents gave the pages (docs/origins.md): "seed 000" is
+ * "Call API From Rule" (https://community.auth0.com/t/call-api-from-rule/106093), a token per login;
+ * "seed 002" is "How do I get an access token to call Management API v2 from a rule?"
+ * (https://community.auth0.com/t/how-do-i-get-an-access-token-to-call-management-api-v2-from-a-rule/5970),
+ * a token cached per client without single flight.
+ */
 export const SEED_000: Approach = { label: "seed 000 (token per call)", files: variant("token-per-login.js") };
 export const SEED_002: Approach = { label: "seed 002 (cache, sequential)", files: variant("cache-without-single-flight.js") };
 export const APPROACHES: readonly Approach[] = [THIS_CODE, SEED_000, SEED_002];

@@ -14,7 +14,14 @@ export interface ReportOptions {
     readonly wave: number;
 }
 
-/** Which rows are which: this code's label, the seeds' (compared with it), the audiences' order. */
+/**
+ * Which rows are which: this code's label, the seeds' (compared with it), the audiences' order.
+ * "Seeds" are the approaches of the public pages the project answers (docs/origins.md): "seed 000"
+ * is "Call API From Rule" (https://community.auth0.com/t/call-api-from-rule/106093), "seed 002"
+ * is "How do I get an access token to call Management API v2 from a rule?"
+ * (https://community.auth0.com/t/how-do-i-get-an-access-token-to-call-management-api-v2-from-a-rule/5970).
+ * The labels are printed as they are; the comparison's wording is part of the command's output.
+ */
 export interface ReportLabels {
     readonly ours: string;
     readonly seeds: readonly string[];

@@ -16,7 +16,8 @@ export interface ApiArgs {
 }
 
 /**
- * A custom API (seed 000: "APIs > Create API", then "register the permissions"). The
+ * A custom API ("APIs > Create API", then "register the permissions": "Call API From Rule",
+ * https://community.auth0.com/t/call-api-from-rule/106093). The
  * permissions are declared with `auth0.ResourceServerScopes`, the one way @pulumi/auth0 3.49.0
  * has: its `ResourceServer` takes no scopes (node_modules/@pulumi/auth0/resourceServer.d.ts).
  * That resource owns the API's whole list: an update replaces it, so a permission added in the

@@ -10,20 +10,27 @@
  * `event.secrets.NAME` in actions). The stack scans the files for the names they read and
  * refuses a name that is not in this catalogue, so a new setting cannot ship without the stack
  * knowing how to provide it.
+ *
+ * The three audiences answer three public pages (docs/origins.md):
+ * - CALL_API: "Call API From Rule", https://community.auth0.com/t/call-api-from-rule/106093
+ * - MANAGEMENT_TOKEN: "How do I get an access token to call Management API v2 from a rule?",
+ *   https://community.auth0.com/t/how-do-i-get-an-access-token-to-call-management-api-v2-from-a-rule/5970
+ * - AUTHZ_FROM_RULE: "Calling the authorization extension API from a rule",
+ *   https://community.auth0.com/t/calling-the-authorization-extension-api-from-a-rule/9542
  */
 
 export type ExtensibilityMode = "actions" | "rules";
 
-/** The audience of the Authorization Extension API (seed 003; docs/origins.md). */
+/** The audience of the Authorization Extension API (AUTHZ_FROM_RULE above). */
 export const AUTHZ_EXTENSION_AUDIENCE = "urn:auth0-authz-api";
 
 /** Which audience a call goes to. */
 export type Audience =
-    /** The custom API the stack declares (seed 000, e.g. `https://test-api`). */
+    /** The custom API the stack declares (CALL_API above, e.g. `https://test-api`). */
     | "api"
-    /** Auth0 Management API v2, `https://<domain>/api/v2/` (seed 002). */
+    /** Auth0 Management API v2, `https://<domain>/api/v2/` (MANAGEMENT_TOKEN above). */
     | "managementApi"
-    /** The Authorization Extension API, `urn:auth0-authz-api` (seed 003). */
+    /** The Authorization Extension API, `urn:auth0-authz-api` (AUTHZ_FROM_RULE above). */
     | "authzExtension";
 
 export interface LoginCall {
@@ -48,7 +55,7 @@ export const LOGIN_CALLS: readonly LoginCall[] = [
         // the code is what is enforced).
         scopes: ["read:groups"],
         modes: ["actions", "rules"],
-        purpose: "the user's groups with their descriptions, for the groups claim (seed 003)",
+        purpose: "the user's groups with their descriptions, for the groups claim (AUTHZ_FROM_RULE)",
     },
     {
         audience: "api",
@@ -56,7 +63,7 @@ export const LOGIN_CALLS: readonly LoginCall[] = [
         path: "/users/{user_id}/entitlements",
         scopes: ["read:entitlements"],
         modes: ["actions", "rules"],
-        purpose: "the user's entitlements from the custom API, for the entitlements claim (seed 000)",
+        purpose: "the user's entitlements from the custom API, for the entitlements claim (CALL_API)",
     },
     {
         audience: "managementApi",
@@ -65,7 +72,7 @@ export const LOGIN_CALLS: readonly LoginCall[] = [
         scopes: ["update:users_app_metadata"],
         modes: ["rules"],
         purpose:
-            "records the groups in app_metadata (seed 002); actions use api.user.setAppMetadata instead, " +
+            "records the groups in app_metadata (MANAGEMENT_TOKEN); actions use api.user.setAppMetadata instead, " +
             "so they need no Management API grant",
     },
 ];

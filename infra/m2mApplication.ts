@@ -33,9 +33,11 @@ export interface M2mApplicationArgs {
 }
 
 /**
- * A machine-to-machine application (seed 004: "Machine to Machine Applications", token endpoint
- * authentication method not `none`, grant type Client Credentials), its secret and its client
- * grants (seed 000 step 7: "toggle the API ... to Authorized").
+ * A machine-to-machine application ("Machine to Machine Applications", token endpoint
+ * authentication method not `none`, grant type Client Credentials: "Update Auth0 Applications
+ * using the Management API", https://auth0.com/blog/update-auth0-applications-using-the-management-api/),
+ * its secret and its client grants (step 7 of "Call API From Rule",
+ * https://community.auth0.com/t/call-api-from-rule/106093: "toggle the API ... to Authorized").
  *
  * The secret is generated here rather than read back from Auth0, so it flows into the login
  * code's settings as a Pulumi secret in the same update that sets it, and rotation is a

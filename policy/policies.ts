@@ -246,7 +246,8 @@ export const apiCallingRulesRunLast: StackValidationPolicy = {
     name: "api-calling-rules-run-last",
     description:
         "Enabled rules whose script calls APIs (mentions /oauth/token, axios, request or fetch) run after every enabled " +
-        "rule that does not, so cheap checks refuse a login before it costs a token request (seed 000).",
+        "rule that does not, so cheap checks refuse a login before it costs a token request " +
+        "(\"Call API From Rule\", https://community.auth0.com/t/call-api-from-rule/106093).",
     enforcementLevel: "mandatory",
     severity: "medium",
     validateStack: (args, reportViolation) => {

@@ -7,7 +7,8 @@
  *   /api/v2/users/{id}, only when they changed). Every API is called with an M2M access token
  *   obtained by client credentials for that API's audience.
  * Order: last, after require-verified-email. Network calls are the expensive part of a login, so
- *   they run only for users the cheap checks have let through (seed 000).
+ *   they run only for users the cheap checks have let through ("Call API From Rule":
+ *   https://community.auth0.com/t/call-api-from-rule/106093).
  * Configuration (read as configuration.NAME; all required unless marked optional):
  *   AUTH0_DOMAIN              canonical tenant domain; token endpoint https://<AUTH0_DOMAIN>/oauth/token,
  *                             Management API https://<AUTH0_DOMAIN>/api/v2/

@@ -3,7 +3,8 @@
  *
  * Purpose: refuse the login of a user whose email address is not verified.
  * Order: first. It costs nothing (no network), so it runs before enrich-from-apis: a user who
- *   will be refused never triggers a token request or an API call (seed 000's advice).
+ *   will be refused never triggers a token request or an API call (the advice of "Call API From
+ *   Rule", https://community.auth0.com/t/call-api-from-rule/106093).
  * Configuration: none.
  * Failure behaviour: there is no dependency to fail. An unverified (or absent) `email_verified`
  *   ends the login with `UnauthorizedError`; `callback` is called exactly once on every path.

@@ -20,8 +20,10 @@ export function readAuthzExtension({ problems, key, raw, bool, httpsUrl }: Confi
         "https://<tenant>.<region>.webtask.run/<extension id>/api (the extension's API URL)",
     );
     // The login code appends /users/{user_id}/groups to it (auth0/docs
-    // articles/api/authorization-extension/_users.md, "Get User Groups"); seed 003 calls
-    // <extension URL>/api/users/<id>/groups, so the API's URL is the extension's URL plus /api.
+    // articles/api/authorization-extension/_users.md, "Get User Groups"); "Calling the
+    // authorization extension API from a rule"
+    // (https://community.auth0.com/t/calling-the-authorization-extension-api-from-a-rule/9542)
+    // calls <extension URL>/api/users/<id>/groups, so the API's URL is the extension's URL plus /api.
     if (url !== undefined && !/\/api$/.test(new URL(url).pathname)) {
         problems.push(
             `${key("authzExtensionUrl")}: ${JSON.stringify(url)} does not end in /api; expected the extension's API URL, ` +

@@ -4,6 +4,13 @@ import { ROOT } from "../../tools/stack/program";
 import type { LoginBenchFigures } from "../../bench/loginRuns";
 import { textReport } from "../../bench/report";
 
+/*
+ * The approach labels are the command's output, asserted as printed: "seed 000 (token per call)"
+ * is the approach of "Call API From Rule" (https://community.auth0.com/t/call-api-from-rule/106093),
+ * "seed 002 (cache, sequential)" that of "How do I get an access token to call Management API v2
+ * from a rule?" (https://community.auth0.com/t/how-do-i-get-an-access-token-to-call-management-api-v2-from-a-rule/5970).
+ */
+
 /** `npm run bench -- <args>` from the repository root, as a user types it. */
 function bench(...args: string[]) {
     return runChild("npm", ["run", "--silent", "bench", "--", ...args], { cwd: ROOT, env: process.env });

@@ -36,3 +36,45 @@ describe("what the docs and the policy pack say Pulumi does", function () {
         assert.doesNotMatch(section, /`pulumi up`\s+succeeds, until/, "the verification runs inside up: up fails");
     });
 });
+
+describe("docs/README.md, the index of docs/", function () {
+    it("must list every document of docs/ in the index, under operate, develop or reference", function () {
+        const index = read("docs/README.md");
+        const sections = ["## Operate", "## Develop", "## Reference"].map((heading) => index.indexOf(heading));
+        assert.ok(sections.every((at, i) => at > 0 && (i === 0 || at > sections[i - 1])), "docs/README.md: Operate, Develop, Reference, in that order");
+        const listed = [...index.matchAll(/^\| `([^`]+\.md)` \|/gm)].map((m) => m[1]);
+        const documents = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md") && f !== "README.md");
+        assert.deepEqual(documents.filter((f) => !listed.includes(f)), [], "docs/README.md must list these");
+        assert.deepEqual(listed.filter((f) => !fs.existsSync(path.join(ROOT, "docs", f))), [], "docs/README.md lists documents that do not exist");
+    });
+});
+
+/** The public pages the bench's two approach labels stand for (docs/origins.md). */
+const LABELLED_PAGES: Record<string, string> = {
+    "000": "https://community.auth0.com/t/call-api-from-rule/106093",
+    "002": "https://community.auth0.com/t/how-do-i-get-an-access-token-to-call-management-api-v2-from-a-rule/5970",
+};
+
+/** Every text file of the repository but node_modules, .git and the generated figures (the bench's output, labels included). */
+function textFiles(dir = ""): string[] {
+    return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+        const file = path.posix.join(dir, entry.name);
+        if (entry.isDirectory()) return ["node_modules", ".git", "docs/figures"].includes(file) ? [] : textFiles(file);
+        return /\.(ts|js|cjs|mjs|md|ya?ml|json)$/.test(entry.name) ? [file] : [];
+    });
+}
+
+describe("citations of the pages the project answers", function () {
+    it("must name a public page, not a design document's number: only the bench's labels say 'seed NNN', beside the page or docs/origins.md", function () {
+        const files = textFiles().filter((f) => f !== "package-lock.json");
+        assert.ok(files.includes("docs/origins.md") && files.some((f) => f.startsWith("infra/")), "the scan reaches docs/ and infra/");
+        const wrong = files.flatMap((file) => {
+            const text = read(file);
+            const numbers = new Set([...text.matchAll(/\bseeds? ?(0\d\d)\b/gi)].map((m) => m[1]));
+            return [...numbers]
+                .filter((n) => !(n in LABELLED_PAGES) || !(text.includes(LABELLED_PAGES[n]) || text.includes("origins.md")))
+                .map((n) => `${file}: seed ${n}`);
+        });
+        assert.deepEqual(wrong, []);
+    });
+});

@@ -28,7 +28,7 @@ const DEPLOYER = { clientId: "cl_deployer", clientSecret: "deployer-secret-not-r
 /** More than one page (Auth0 pages at 100), so pagination is exercised. */
 const UNRELATED_APPS = 130;
 
-/** The tenant as someone following the seeds in the dashboard left it. */
+/** The tenant as someone following the pages of docs/origins.md in the dashboard left it. */
 function handClicked(): HandClickedTenant {
     const unrelated = Array.from({ length: UNRELATED_APPS }, (_, i) => ({
         client_id: `cl_other_${i}`,

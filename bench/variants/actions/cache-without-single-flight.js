@@ -1,7 +1,10 @@
 /**
- * Benchmark comparison only — never deployed. Seed 002's approach as an Action: tokens cached in
- * module scope until expiry minus 60 s, but every login that misses the cache requests its own
- * token (no single-flight), so a cold container stampedes the token endpoint.
+ * Benchmark comparison only — never deployed. The approach of "How do I get an access token to
+ * call Management API v2 from a rule?"
+ * (https://community.auth0.com/t/how-do-i-get-an-access-token-to-call-management-api-v2-from-a-rule/5970;
+ * the bench labels it "seed 002") as an Action: tokens cached in module scope until expiry
+ * minus 60 s, but every login that misses the cache requests its own token (no single-flight),
+ * so a cold container stampedes the token endpoint.
  */
 const tokens = {};
 

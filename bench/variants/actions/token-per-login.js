@@ -1,6 +1,8 @@
 /**
- * Benchmark comparison only — never deployed. Seed 000's approach as an Action: a fresh M2M
- * token for every API call of every login, no cache. Same calls and claims as the real file.
+ * Benchmark comparison only — never deployed. The approach of "Call API From Rule"
+ * (https://community.auth0.com/t/call-api-from-rule/106093; the bench labels it "seed 000") as
+ * an Action: a fresh M2M token for every API call of every login, no cache. Same calls and
+ * claims as the real file.
  */
 exports.onExecutePostLogin = async (event, api) => {
   const userId = encodeURIComponent(event.user.user_id);

@@ -1,7 +1,8 @@
 /**
- * Benchmark comparison only — never deployed. Seed 000's approach as a Rule (with its bugs
- * fixed so it can be measured: it waits for its requests and calls callback once): a fresh
- * M2M token for every API call of every login, no cache.
+ * Benchmark comparison only — never deployed. The approach of "Call API From Rule"
+ * (https://community.auth0.com/t/call-api-from-rule/106093; the bench labels it "seed 000") as a
+ * Rule, with its bugs fixed so it can be measured (it waits for its requests and calls callback
+ * once): a fresh M2M token for every API call of every login, no cache.
  */
 function tokenPerLogin(user, context, callback) {
   const axios = require('axios@0.19.2');

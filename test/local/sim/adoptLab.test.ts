@@ -11,7 +11,10 @@ const LOGIN_SECRET = "hand-made-login-secret-0123456789abcdefghijklmnopqrstuvwxy
 const HAND_ACTION_CODE = "exports.onExecutePostLogin = async (event) => { void [event.secrets.M2M_CLIENT_ID, event.secrets.M2M_CLIENT_SECRET]; };";
 const HAND_RULE_CODE = "function (user, context, callback) { void [configuration.M2M_CLIENT_ID, configuration.M2M_CLIENT_SECRET]; callback(null, user, context); }";
 
-/** A tenant as someone following the seeds in the dashboard left it, for the stack `stack` of test/fixtures/stacks. */
+/**
+ * A tenant as someone following the pages of docs/origins.md in the dashboard left it, for the
+ * stack `stack` of test/fixtures/stacks.
+ */
 function handMade(stack: "dev" | "rules"): HandClickedTenant {
     const domain = `fixture-${stack}.us.auth0.com`;
     const api = `https://fixture-api.test/${stack}`;
