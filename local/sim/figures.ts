@@ -148,6 +148,52 @@ const LOG_FLOOR = 0.5;
 const FONT = "Helvetica, Arial, sans-serif";
 const CONFIG = { font: FONT, view: { stroke: "#ddd" }, axis: { labelFontSize: 11, titleFontSize: 12 }, header: { labelFontSize: 12, titleFontSize: 12 } } as const;
 
+/** A spec with one panel per value of a field (vega-lite's facet operator). */
+type FacetedSpec = Extract<TopLevelSpec, { facet: unknown }>;
+
+/** What one bar chart of approaches shows: the bars' offset field, their measure, and its label format. */
+interface ApproachBars {
+    /** The field that splits an approach's bars (and colours them), with its order and legend title. */
+    readonly offset: { readonly field: string; readonly sort?: readonly string[]; readonly legend: string | null };
+    /** The measured field, its scale (when not linear) and axis title. */
+    readonly x: { readonly field: string; readonly scale?: Record<string, unknown>; readonly title: string };
+    /** d3 format of the number printed at each bar's end (the field's own by default). */
+    readonly format?: string;
+}
+
+/**
+ * Horizontal bars per approach with their value printed at the end, one panel per login code
+ * mode: the shape of the bench's figures.
+ */
+function approachBarsSpec(bars: ApproachBars): FacetedSpec["spec"] {
+    const offset = { field: bars.offset.field, type: "nominal", ...(bars.offset.sort ? { sort: bars.offset.sort } : {}) };
+    const x = { field: bars.x.field, type: "quantitative", ...(bars.x.scale ? { scale: bars.x.scale } : {}), stack: null };
+    return {
+        width: WIDTH,
+        height: { step: 12 },
+        layer: [
+            {
+                mark: { type: "bar" },
+                encoding: {
+                    y: { field: "approach", type: "nominal", title: null, sort: null, axis: { labelLimit: 0 } },
+                    yOffset: offset,
+                    x: { ...x, title: bars.x.title },
+                    color: { field: bars.offset.field, type: "nominal", title: bars.offset.legend, ...(bars.offset.sort ? { sort: bars.offset.sort } : {}) },
+                },
+            },
+            {
+                mark: { type: "text", align: "left", dx: 3, fontSize: 10 },
+                encoding: {
+                    y: { field: "approach", type: "nominal", sort: null },
+                    yOffset: offset,
+                    x,
+                    text: { field: bars.x.field, type: "quantitative", ...(bars.format ? { format: bars.format } : {}) },
+                },
+            },
+        ],
+    } as FacetedSpec["spec"];
+}
+
 /** Token requests per approach and audience, one panel per mode, on a log scale. */
 export function tokenRequestsSpec(bench: BenchFigures): TopLevelSpec {
     const values = bench.results.flatMap((r) =>
@@ -160,31 +206,11 @@ export function tokenRequestsSpec(bench: BenchFigures): TopLevelSpec {
         // A log scale has no 0: those bars are left out, and the label says how many.
         transform: [{ filter: "datum.requests > 0" }],
         facet: { row: { field: "mode", type: "nominal", title: null } },
-        spec: {
-            width: WIDTH,
-            height: { step: 12 },
-            layer: [
-                {
-                    mark: { type: "bar" },
-                    encoding: {
-                        y: { field: "approach", type: "nominal", title: null, sort: null, axis: { labelLimit: 0 } },
-                        yOffset: { field: "audience", type: "nominal" },
-                        // Bars on a log scale start at its lower end: below 1, so a single request still shows.
-                        x: { field: "requests", type: "quantitative", scale: { type: "log", domainMin: LOG_FLOOR }, stack: null, title: "token requests (log scale)" },
-                        color: { field: "audience", type: "nominal", title: "audience" },
-                    },
-                },
-                {
-                    mark: { type: "text", align: "left", dx: 3, fontSize: 10 },
-                    encoding: {
-                        y: { field: "approach", type: "nominal", sort: null },
-                        yOffset: { field: "audience", type: "nominal" },
-                        x: { field: "requests", type: "quantitative", scale: { type: "log", domainMin: LOG_FLOOR }, stack: null },
-                        text: { field: "requests", type: "quantitative" },
-                    },
-                },
-            ],
-        },
+        // Bars on a log scale start at its lower end: below 1, so a single request still shows.
+        spec: approachBarsSpec({
+            offset: { field: "audience", legend: "audience" },
+            x: { field: "requests", scale: { type: "log", domainMin: LOG_FLOOR }, title: "token requests (log scale)" },
+        }),
         config: CONFIG,
     };
 }
@@ -206,30 +232,11 @@ export function loginLatencySpec(bench: BenchFigures): TopLevelSpec {
         },
         data: { values },
         facet: { row: { field: "mode", type: "nominal", title: null } },
-        spec: {
-            width: WIDTH,
-            height: { step: 12 },
-            layer: [
-                {
-                    mark: { type: "bar" },
-                    encoding: {
-                        y: { field: "approach", type: "nominal", title: null, sort: null, axis: { labelLimit: 0 } },
-                        yOffset: { field: "measure", type: "nominal", sort: measures.map(([, label]) => label) },
-                        x: { field: "ms", type: "quantitative", stack: null, title: "added latency (ms)" },
-                        color: { field: "measure", type: "nominal", title: null, sort: measures.map(([, label]) => label) },
-                    },
-                },
-                {
-                    mark: { type: "text", align: "left", dx: 3, fontSize: 10 },
-                    encoding: {
-                        y: { field: "approach", type: "nominal", sort: null },
-                        yOffset: { field: "measure", type: "nominal", sort: measures.map(([, label]) => label) },
-                        x: { field: "ms", type: "quantitative", stack: null },
-                        text: { field: "ms", type: "quantitative", format: ".1f" },
-                    },
-                },
-            ],
-        },
+        spec: approachBarsSpec({
+            offset: { field: "measure", sort: measures.map(([, label]) => label), legend: null },
+            x: { field: "ms", title: "added latency (ms)" },
+            format: ".1f",
+        }),
         config: CONFIG,
     };
 }
