@@ -35,8 +35,6 @@
 import { AUTHZ_EXTENSION_AUDIENCE } from "../../infra/loginContract";
 import * as crypto from "crypto";
 import { MonitorHandlers, MonitorShutDown, RegisterResult, Registration, Severity } from "./monitor";
-
-export { MonitorShutDown };
 import { PROVIDER_FACTS, TypeFacts, Validation } from "./providerFacts";
 import { Auth0ProviderDouble } from "./providers/auth0";
 import { CommandRunner, commandRunOf } from "./providers/command";
@@ -193,12 +191,12 @@ export class Deployment implements MonitorHandlers {
 
     /** Whether a step failed in this update, cancelling the deployment (see `failStep`). */
     get cancelled(): boolean {
-        return this.cancelledBy !== undefined;
+        return this.stepFailed;
     }
-    private cancelledBy: string | undefined;
+    private stepFailed = false;
 
     register(req: Registration): Promise<RegisterResult> {
-        if (this.cancelledBy !== undefined) return Promise.reject(new MonitorShutDown("resource monitor shut down while sending resource registration"));
+        if (this.stepFailed) return Promise.reject(new MonitorShutDown("resource monitor shut down while sending resource registration"));
         try {
             return this.registerNow(req);
         } catch (err) {
@@ -350,7 +348,7 @@ export class Deployment implements MonitorHandlers {
         if (err instanceof MonitorShutDown) return err;
         const message = err instanceof Error ? err.message : String(err);
         this.diagnostics.push({ severity: "error", message, urn });
-        this.cancelledBy ??= urn;
+        this.stepFailed = true;
         return new MonitorShutDown("resource monitor shut down while waiting on step's done channel");
     }
 

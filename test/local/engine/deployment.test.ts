@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { Deployment, MonitorShutDown, StateResource } from "../../../local/engine/deployment";
-import { Registration } from "../../../local/engine/monitor";
+import { Deployment, StateResource } from "../../../local/engine/deployment";
+import { MonitorShutDown, Registration } from "../../../local/engine/monitor";
 import { PROVIDER_FACTS } from "../../../local/engine/providerFacts";
 import { SchemaError, schemaOf } from "../../../local/engine/schema";
 import { Props, Secret, UNKNOWN } from "../../../local/engine/wire";
