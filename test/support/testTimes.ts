@@ -13,12 +13,14 @@ import { spawn } from "child_process";
 import { ROOT } from "../../tools/repository";
 import { Command, parseStrict, UsageError } from "../../tools/cli";
 import { FILE_TIMES_ENV, type FileTime } from "./fileTimes";
+import { CensusRow, formatCensus, ProcessCensus } from "./processCensus";
 
 const USAGE = `usage: npm run test:times [-- [--from <file>] [--json] [--top <n>] [<mocha argument>...]]
 
 Runs mocha as npm run test:unit does (.mocharc.cjs), timing each test file, then prints per file
 its wall seconds, CPU seconds (its worker and the commands it started) and tests, longest first,
-and the run's wall and CPU seconds. Mocha's own report goes to stderr.
+the run's wall and CPU seconds, and the run's processes by kind (program runs, policy packs,
+scripts, npm…) with their CPU seconds. Mocha's own report goes to stderr.
   --from <file>   print the figures of an earlier run (the JSON lines TEST_FILE_TIMES names)
                   instead of running mocha
   --json          the figures as JSON
@@ -49,6 +51,8 @@ interface Totals {
     readonly wallS: number;
     /** Undefined where /proc is not. */
     readonly cpuS?: number;
+    /** The run's processes by kind, from /proc (test/support/processCensus.ts); empty without /proc. */
+    readonly census?: readonly CensusRow[];
 }
 
 /** One line per file of `record` (JSON lines, as test/support/fileTimes.ts appends them). */
@@ -77,6 +81,7 @@ export function formatFileTimes(times: readonly FileTime[], top: number | undefi
     const sumCpu = times.reduce((s, t) => s + cpuOf(t), 0);
     lines.push(row(`${times.length} files, summed`, sumWall.toFixed(1), sumCpu.toFixed(1), String(times.reduce((s, t) => s + t.tests, 0))));
     if (totals) lines.push(`the run: ${totals.wallS.toFixed(1)} s wall${totals.cpuS === undefined ? "" : `, ${totals.cpuS.toFixed(1)} s CPU (mocha and every process it waited for)`}`);
+    if (totals?.census) lines.push(...formatCensus(totals.census, totals.cpuS));
     return lines;
 }
 
@@ -90,10 +95,12 @@ function runMocha(record: string, mochaArgs: readonly string[]): Promise<{ code:
             // Mocha's report on stderr, so stdout holds the figures only.
             stdio: ["ignore", process.stderr, process.stderr],
         });
+        const census = child.pid === undefined ? undefined : new ProcessCensus(child.pid).start();
         child.on("error", reject);
         child.on("close", (code) => {
+            census?.stop();
             // Mocha's CPU and that of every process it waited for: this process's reaped children's.
-            resolve({ code: code ?? 1, totals: { wallS: (performance.now() - started) / 1000, cpuS: childrenCpuSeconds() } });
+            resolve({ code: code ?? 1, totals: { wallS: (performance.now() - started) / 1000, cpuS: childrenCpuSeconds(), census: census?.rows() } });
         });
     });
 }
