@@ -13,7 +13,7 @@ function writeProc(root: string, pid: number, ppid: number, ticks: number, argv:
     fs.mkdirSync(dir, { recursive: true });
     const fields = ["S", String(ppid), ...Array<string>(9).fill("0"), String(ticks), "0", ...Array<string>(6).fill("0"), String(start), "0"];
     fs.writeFileSync(path.join(dir, "stat"), `${pid} (a (name)) ${fields.join(" ")}\n`);
-    fs.writeFileSync(path.join(dir, "cmdline"), `${argv.join("\0")}\0`);
+    fs.writeFileSync(path.join(dir, "cmdline"), argv.length ? `${argv.join("\0")}\0` : "");
 }
 
 describe("the process census of npm run test:times (test/support/processCensus.ts)", () => {
@@ -63,6 +63,28 @@ describe("the process census of npm run test:times (test/support/processCensus.t
             assert.match(table[1], /by kind/);
             assert.match(table.at(-2)!, /^seen, summed\s+6\s+7\.3$/);
             assert.match(table.at(-1)!, /^not seen.*\s0\.7$/);
+        } finally {
+            fs.rmSync(proc, { recursive: true, force: true });
+        }
+    });
+
+    it("must name a process by its command line after exec, not its parent's seen between fork and exec", () => {
+        const proc = fs.mkdtempSync(path.join(os.tmpdir(), "census-proc-"));
+        try {
+            const worker = ["/usr/bin/node", "/repo/node_modules/mocha/lib/nodejs/worker.cjs"];
+            writeProc(proc, 10, 1, 100, worker);
+            writeProc(proc, 11, 10, 0, worker);
+            const census = new ProcessCensus(10, proc);
+            census.sample();
+            writeProc(proc, 11, 10, 200, ["/usr/bin/node", `${PULUMI}/cmd/run`, "."]);
+            census.sample();
+            // Exited, not yet reaped: /proc/<pid>/cmdline is empty then.
+            writeProc(proc, 11, 10, 250, []);
+            census.sample();
+            assert.deepEqual(census.rows(), [
+                { kind: "program run (cmd/run)", processes: 1, cpuS: 2.5 },
+                { kind: "mocha workers (the tests' own code)", processes: 1, cpuS: 1 },
+            ]);
         } finally {
             fs.rmSync(proc, { recursive: true, force: true });
         }

@@ -21,7 +21,8 @@ const TICKS_PER_S = 100;
 
 interface Seen {
     readonly ppid: number;
-    readonly argv: readonly string[];
+    /** The latest command line read: a child forked but not yet exec'd shows its parent's, an exited one none. */
+    argv: readonly string[];
     ticks: number;
     /** Descended from the root process (decided when first seen: its parent is then still known). */
     readonly descendant: boolean;
@@ -112,6 +113,8 @@ export class ProcessCensus {
             const known = this.seen.get(p.key);
             if (known) {
                 known.ticks = Math.max(known.ticks, p.ticks);
+                const argv = readCmdline(path.join(this.procRoot, String(pid), "cmdline"));
+                if (argv.length) known.argv = argv;
                 continue;
             }
             if (pid !== this.rootPid && !isDescendant(p.ppid)) continue;
