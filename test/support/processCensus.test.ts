@@ -31,6 +31,8 @@ describe("the process census of npm run test:times (test/support/processCensus.t
             [["/usr/lib/chromium/chromium", "--headless"], "chromium"],
             [["bash", "-e", "-c", "npm ci"], "shell"],
             [["git", "init"], "git"],
+            [["jq", "-r", ".x"], "other"],
+            [[], "other"],
         ];
         for (const [argv, kind] of cases) assert.equal(processKind(argv), kind, argv.join(" "));
     });

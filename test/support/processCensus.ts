@@ -58,7 +58,9 @@ export function processKind(argv: readonly string[]): string {
     }
     if (/chrom/.test(exe)) return "chromium";
     if (["sh", "bash", "dash"].includes(exe)) return "shell";
-    return exe || "unknown";
+    if (exe === "git") return "git";
+    // jq, cat, stubs of gh and the like: a row each would only lengthen the table.
+    return "other";
 }
 
 /** Samples /proc (or `procRoot`, for tests) for the processes descended from `rootPid`. */
