@@ -8,7 +8,9 @@
  * and a process that lives between two samples not at all, so each figure is a lower bound (at
  * SAMPLE_MS, about 0.05 s per process). It catches every process, whatever environment a test
  * gives it, which a preload through NODE_OPTIONS would not (most tests start their children with
- * a clean environment). Reads /proc only; where there is none the census is empty.
+ * a clean environment). Reads /proc only; where there is none the census is empty. A sample of
+ * about 80 processes takes 2.5 ms, so sampling costs test:times about 2.5 % of a core, outside
+ * mocha's figures.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
