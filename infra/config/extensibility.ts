@@ -3,7 +3,8 @@ import { LoginCodeFile, readLoginCode } from "../loginCode";
 import { CONFIG_DEFAULTS } from "./keys";
 import { ConfigReader } from "./reader";
 
-const EXTENSIBILITY_MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
+/** Every value `extensibility` may take. */
+export const EXTENSIBILITY_MODES: readonly ExtensibilityMode[] = ["actions", "rules"];
 
 /**
  * Why rules mode needs an acknowledgment. Auth0's wording, on every Rules page of its docs (e.g.

@@ -32,6 +32,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { deployerScopes } from "../../tools/deployerScopes";
 import { ExtensibilityMode } from "../../infra/loginContract";
+import { CONFIG_DEFAULTS } from "../../infra/config/keys";
+import { EXTENSIBILITY_MODES } from "../../infra/config/extensibility";
 import { readStackFile } from "./cliConfig";
 import { StateResource, Step } from "./deployment";
 import { INSTALLED_AUTHZ_EXTENSION, operate, OperationResult } from "./operation";
@@ -150,7 +152,8 @@ export function modeOf(stack: string, stackDir: string, set: Readonly<Record<str
     const key = `${PROJECT}:extensibility`;
     // `pulumi config set` wins over the file; a project key may be set without its namespace.
     const value = key in set ? set[key] : "extensibility" in set ? set.extensibility : readStackFile(stackDir, stack).config[key];
-    return value === "rules" ? "rules" : "actions";
+    // Unset, the program's default; a value that is no mode, the same (the program refuses it before anything is deployed).
+    return EXTENSIBILITY_MODES.find((mode) => mode === value) ?? CONFIG_DEFAULTS.extensibility;
 }
 
 /**

@@ -37,7 +37,7 @@ export const INSTALLED_AUTHZ_EXTENSION: DataSourceAnswers = { authzExtensionApiS
 export function modeSettings(mode: ExtensibilityMode): Record<string, unknown> {
     return mode === "rules"
         ? { extensibility: "rules", rulesEndOfLifeAcknowledged: true, managementApiScopes: ["update:users_app_metadata"] }
-        : { extensibility: "actions", managementApiScopes: [] };
+        : { extensibility: mode, managementApiScopes: [] };
 }
 
 export interface OperationRequest {

@@ -4,9 +4,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { containsSecret, Secret } from "../../../local/engine/wire";
-import { DEPLOY_CACHE, DEPLOY_CACHE_ENV, DEPLOY_INPUTS, deployStack, deployUpdates, inputsKey } from "../../../local/engine/localDeploy";
+import { DEPLOY_CACHE, DEPLOY_CACHE_ENV, DEPLOY_INPUTS, deployStack, deployUpdates, inputsKey, modeOf } from "../../../local/engine/localDeploy";
 import { stackFilePath } from "../../../tools/stack/stackFiles";
-import { ROOT } from "../../../tools/stack/tokens";
+import { PROJECT, ROOT } from "../../../tools/stack/tokens";
+import { CONFIG_DEFAULTS } from "../../../infra/config/keys";
 import { RESOURCE_TYPES } from "../../../infra/resourceTypes";
 import { FIXTURE_STACKS, fixtureStacksWith } from "../../support/fixtureStacks";
 
@@ -37,6 +38,22 @@ function runtimeImports(entry: string): string[] {
     visit(entry);
     return [...seen];
 }
+
+describe("local/engine/localDeploy modeOf (the mode a deploy's deployer needs scopes for)", () => {
+    it("must take the mode from pulumi config set, then the stack file, and the program's default when neither sets it", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mode-of-"));
+        try {
+            fs.writeFileSync(path.join(dir, "Pulumi.plain.yaml"), "config: {}\n");
+            fs.writeFileSync(path.join(dir, "Pulumi.legacy.yaml"), `config:\n  ${PROJECT}:extensibility: rules\n`);
+            assert.equal(modeOf("plain", dir), CONFIG_DEFAULTS.extensibility);
+            assert.equal(modeOf("legacy", dir), "rules");
+            assert.equal(modeOf("legacy", dir, { extensibility: "actions" }), "actions");
+            assert.equal(modeOf("plain", dir, { [`${PROJECT}:extensibility`]: "rules" }), "rules");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
 
 describe("local/engine/localDeploy (pulumi up onto a local tenant, kept by what feeds it)", function () {
     // A deploy not kept yet is a pulumi up through the engine and provider doubles: seconds, more under load.
