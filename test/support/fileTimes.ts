@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Context, RootHookObject, Suite } from "mocha";
+import { statFields, TICKS_PER_S } from "./procStat";
 
 /** The environment variable naming the file the durations are appended to. */
 export const FILE_TIMES_ENV = "TEST_FILE_TIMES";
@@ -40,18 +41,9 @@ export interface FileTime {
 
 /** The CPU time of this process and of its reaped children, in clock ticks (proc(5)); undefined without /proc. */
 function cpuTicks(): number | undefined {
-    try {
-        // The fields after the command name, which is in parentheses and may hold spaces.
-        const stat = fs.readFileSync("/proc/self/stat", "utf8");
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        // utime, stime, cutime, cstime are fields 14-17 of proc(5), 12-15 after the name and state.
-        return fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0);
-    } catch {
-        return undefined;
-    }
+    // utime, stime, cutime, cstime: fields 14-17 of proc(5).
+    return statFields("/proc/self/stat")?.slice(11, 15).reduce((sum, f) => sum + Number(f), 0);
 }
-/** Clock ticks per second: 100 on Linux (sysconf(_SC_CLK_TCK), USER_HZ). */
-const TICKS_PER_S = 100;
 
 let startedAt = 0;
 let cpuAtStart: number | undefined;

@@ -14,12 +14,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { statFields, TICKS_PER_S } from "./procStat";
 
 /** How often /proc is read. */
 export const SAMPLE_MS = 100;
-
-/** Clock ticks a second (sysconf(_SC_CLK_TCK), 100 on Linux for x86 and arm). */
-const TICKS_PER_S = 100;
 
 interface Seen {
     readonly ppid: number;
@@ -145,15 +143,8 @@ export class ProcessCensus {
 
 /** ppid, utime + stime and start time of a /proc/<pid>/stat (proc(5) fields 4, 14, 15, 22); undefined when it is gone. */
 function readStat(file: string): { ppid: number; ticks: number; start: string } | undefined {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch {
-        return undefined;
-    }
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), start: fields[19] };
+    const fields = statFields(file);
+    return fields && { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), start: fields[19] };
 }
 
 function readCmdline(file: string): string[] {

@@ -14,6 +14,7 @@ import { ROOT } from "../../tools/repository";
 import { Command, parseStrict, UsageError } from "../../tools/cli";
 import { FILE_TIMES_ENV, type FileTime } from "./fileTimes";
 import { CensusRow, formatCensus, ProcessCensus } from "./processCensus";
+import { statFields, TICKS_PER_S } from "./procStat";
 
 const USAGE = `usage: npm run test:times [-- [--from <file>] [--json] [--top <n>] [<mocha argument>...]]
 
@@ -107,13 +108,8 @@ function runMocha(record: string, mochaArgs: readonly string[]): Promise<{ code:
 
 /** cutime + cstime of /proc/self/stat (proc(5), fields 16 and 17), in seconds at 100 ticks a second; undefined without /proc. */
 function childrenCpuSeconds(): number | undefined {
-    try {
-        const stat = fs.readFileSync("/proc/self/stat", "utf8");
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        return (Number(fields[13]) + Number(fields[14])) / 100;
-    } catch {
-        return undefined;
-    }
+    const fields = statFields("/proc/self/stat");
+    return fields && (Number(fields[13]) + Number(fields[14])) / TICKS_PER_S;
 }
 
 async function run(args: Args): Promise<number> {
