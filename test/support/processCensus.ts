@@ -19,13 +19,11 @@ import { statFields, TICKS_PER_S } from "./procStat";
 /** How often /proc is read. */
 export const SAMPLE_MS = 100;
 
+/** A descendant of the root, keyed by pid and start time (a pid can be reused). */
 interface Seen {
-    readonly ppid: number;
     /** The latest command line read: a child forked but not yet exec'd shows its parent's, an exited one none. */
     argv: readonly string[];
     ticks: number;
-    /** Descended from the root process (decided when first seen: its parent is then still known). */
-    readonly descendant: boolean;
 }
 
 /** One kind of process: how many ran and the CPU seconds they used, at least. */
@@ -37,7 +35,7 @@ export interface CensusRow {
 
 /**
  * What a command line runs, for the census. Node's own flags (`--import tsx`, `--require …`)
- * are looked through; a script is named by its path under scripts/.
+ * are looked through; any file under scripts/ counts as a script.
  */
 export function processKind(argv: readonly string[]): string {
     const cmd = argv.join(" ");
@@ -49,7 +47,7 @@ export function processKind(argv: readonly string[]): string {
     if (/npm-cli\.js|\bnpm\b/.test(cmd) && /^(node|npm)/.test(exe)) return "npm";
     if (/typescript\/bin\/tsc|typescript\/lib\/tsc\.js/.test(cmd)) return "tsc";
     if (/eslint/.test(cmd)) return "eslint";
-    if (exe === "node" || exe.startsWith("node")) {
+    if (exe.startsWith("node")) {
         const script = argv.find((a) => /(^|\/)scripts\/[^/]+\.ts$/.test(a));
         if (script) return "script (node --import tsx scripts/…)";
         if (argv.some((a) => /tsx\/dist\/cli\.mjs$|\.bin\/tsx$/.test(a))) return "tsx";
@@ -102,26 +100,24 @@ export class ProcessCensus {
             const stat = readStat(path.join(this.procRoot, pid, "stat"));
             if (stat) live.set(Number(pid), { key: `${pid}@${stat.start}`, ppid: stat.ppid, ticks: stat.ticks });
         }
-        // A process is the root's descendant when its parent is the root or one; parents first.
+        // A process is the root's descendant when its parent is the root or one (every process
+        // already seen is); a parent new in this sample is looked up the same way.
         const isDescendant = (pid: number, depth = 0): boolean => {
             if (pid === this.rootPid) return true;
             const p = live.get(pid);
             if (!p || depth > 64) return false;
-            const known = this.seen.get(p.key);
-            if (known) return known.descendant;
-            return isDescendant(p.ppid, depth + 1);
+            return this.seen.has(p.key) || isDescendant(p.ppid, depth + 1);
         };
         for (const [pid, p] of live) {
-            const known = this.seen.get(p.key);
-            if (known) {
-                known.ticks = Math.max(known.ticks, p.ticks);
-                const argv = readCmdline(path.join(this.procRoot, String(pid), "cmdline"));
-                if (argv.length) known.argv = argv;
-                continue;
+            let seen = this.seen.get(p.key);
+            if (!seen) {
+                if (pid !== this.rootPid && !isDescendant(p.ppid)) continue;
+                seen = { argv: [], ticks: 0 };
+                this.seen.set(p.key, seen);
             }
-            if (pid !== this.rootPid && !isDescendant(p.ppid)) continue;
+            seen.ticks = Math.max(seen.ticks, p.ticks);
             const argv = readCmdline(path.join(this.procRoot, String(pid), "cmdline"));
-            this.seen.set(p.key, { ppid: p.ppid, argv, ticks: p.ticks, descendant: true });
+            if (argv.length) seen.argv = argv;
         }
     }
 
